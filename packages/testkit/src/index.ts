@@ -1,1 +1,2 @@
-export {};
+export * from "./faults.js";
+export * from "./http.js";

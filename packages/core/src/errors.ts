@@ -1,0 +1,67 @@
+/** Where a problem is and how to fix it: every user-facing error carries these. */
+export interface ErrorDetails {
+  /** Path of the file at fault, relative to the repo root where possible. */
+  file?: string;
+  line?: number;
+  /** The setting at fault, e.g. `pep440.next` in `.changeset/polyglot.json`. */
+  setting?: string;
+  /** One sentence telling the user what to do. */
+  fix?: string;
+  /** Process exit code when this error ends a CLI run (2: bad usage or configuration). */
+  exitCode?: number;
+}
+
+/** An actionable, user-facing error. Thrown before anything is written; printed without a stack trace. */
+export class PolyglotError extends Error {
+  readonly file?: string;
+  readonly line?: number;
+  readonly setting?: string;
+  readonly fix?: string;
+  readonly exitCode: number;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = "PolyglotError";
+    this.file = details.file;
+    this.line = details.line;
+    this.setting = details.setting;
+    this.fix = details.fix;
+    this.exitCode = details.exitCode ?? 2;
+  }
+
+  /** `file:line: message (setting)` followed by an indented `fix:` line. */
+  format(): string {
+    const where = this.file ? `${this.file}${this.line ? `:${this.line}` : ""}: ` : "";
+    const setting = this.setting ? ` [${this.setting}]` : "";
+    const fix = this.fix ? `\n  fix: ${this.fix}` : "";
+    return `${where}${this.message}${setting}${fix}`;
+  }
+}
+
+/** Ends a CLI run with `exitCode` after the reason was already logged. */
+export class ExitError extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = "ExitError";
+  }
+}
+
+/** Runs a CLI main function: PolyglotErrors print as `error: ...` with their fix, ExitErrors exit quietly. */
+export async function runCli(main: () => Promise<number | undefined>, prefix: string): Promise<never> {
+  let code: number;
+  try {
+    code = (await main()) ?? 0;
+  } catch (error) {
+    if (error instanceof ExitError) code = error.exitCode;
+    else if (error instanceof PolyglotError) {
+      process.stderr.write(`${prefix}: error: ${error.format()}\n`);
+      code = error.exitCode;
+    } else {
+      process.stderr.write(
+        `${prefix}: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
+      );
+      code = 1;
+    }
+  }
+  process.exit(code);
+}
