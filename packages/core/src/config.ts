@@ -1,0 +1,263 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import jsonc from "jsonc-parser";
+import { PolyglotError } from "./errors.js";
+import { closestNames } from "./workspace-names.js";
+
+/** One follow target of `.changeset/polyglot.json`. */
+export interface TargetConfig {
+  /** Folder holding pyproject.toml or Cargo.toml, relative to the repo root. */
+  path: string;
+  /** npm workspace package whose version the target follows. */
+  versionFrom: string;
+  /** Files relative to `path` holding a `__version__ = "..."` line. */
+  versionFiles?: string[];
+  /** Mirror the source's new CHANGELOG section into `<path>/CHANGELOG.md`. */
+  changelog?: boolean;
+}
+
+/** `.changeset/polyglot.json` with defaults filled in. */
+export interface PolyglotConfig {
+  targets: TargetConfig[];
+  pep440: Pep440Map;
+  pypi: { index: string; workflow?: string };
+}
+
+/** Repo-relative location of the config file. */
+export const POLYGLOT_CONFIG_FILE = ".changeset/polyglot.json";
+
+/** Absolute path of the shipped JSON schema (the same relative path works from `src/` and `dist/`). */
+export const POLYGLOT_SCHEMA_PATH = new URL("../src/polyglot.schema.json", import.meta.url);
+
+const DEFAULT_INDEX = "https://pypi.org";
+
+type JsonObject = Record<string, unknown>;
+
+// TODO(pep440.ts): switch to its Pep440Map once it lands; the same shape.
+type Pep440Map = Record<string, "a" | "b" | "rc" | "dev">;
+
+/** Reads and validates `.changeset/polyglot.json` under `root`; defaults when the file is absent. */
+export async function readPolyglotConfig(root: string): Promise<PolyglotConfig> {
+  const text = await readConfigText(path.join(root, POLYGLOT_CONFIG_FILE));
+  if (text === undefined) return withDefaults({});
+  const tree = parseConfigJson(text);
+  const value = jsonc.getNodeValue(tree) as unknown;
+  await validateConfig(value, text, tree);
+  const config = withDefaults(value as JsonObject);
+  checkDuplicatePaths(config, text, tree);
+  return config;
+}
+
+async function readConfigText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function withDefaults(raw: JsonObject): PolyglotConfig {
+  const pypi = (raw.pypi ?? {}) as { index?: string; workflow?: string };
+  return {
+    targets: (raw.targets ?? []) as TargetConfig[],
+    pep440: (raw.pep440 ?? {}) as Pep440Map,
+    pypi: { ...pypi, index: pypi.index ?? DEFAULT_INDEX },
+  };
+}
+
+function parseConfigJson(text: string): jsonc.Node {
+  const errors: jsonc.ParseError[] = [];
+  const source = text.replace(/^\uFEFF/, "");
+  if (source.trim() === "") {
+    throw new PolyglotError("the file is empty", {
+      file: POLYGLOT_CONFIG_FILE,
+      line: 1,
+      fix: 'write a JSON object such as { "targets": [] }, or delete the file to use the defaults',
+    });
+  }
+  const tree = jsonc.parseTree(source, errors, { disallowComments: true, allowTrailingComma: false });
+  const first = errors[0];
+  if (first || !tree) {
+    const offset = first?.offset ?? 0;
+    const { line, column } = lineAndColumn(source, offset);
+    const problem = first ? describeParseError(first.error) : "no value";
+    throw new PolyglotError(`invalid JSON at line ${line}, column ${column}: ${problem}`, {
+      file: POLYGLOT_CONFIG_FILE,
+      line,
+      fix: "make the file valid JSON (no comments, no trailing commas), or delete it to use the defaults",
+    });
+  }
+  if (tree.type !== "object") {
+    throw new PolyglotError("the configuration must be a JSON object", {
+      file: POLYGLOT_CONFIG_FILE,
+      line: 1,
+      fix: 'write an object such as { "targets": [] }',
+    });
+  }
+  return tree;
+}
+
+function describeParseError(code: jsonc.ParseErrorCode): string {
+  const name = jsonc.printParseErrorCode(code);
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lastBreak = before.lastIndexOf("\n");
+  return { line: before.split("\n").length, column: offset - lastBreak };
+}
+
+let compiledValidator: ReturnType<Ajv["compile"]> | undefined;
+
+async function loadValidator(): Promise<ReturnType<Ajv["compile"]>> {
+  if (compiledValidator) return compiledValidator;
+  const schema = JSON.parse(await readFile(POLYGLOT_SCHEMA_PATH, "utf8")) as JsonObject;
+  compiledValidator = new Ajv({ allErrors: true, strict: true }).compile(schema);
+  return compiledValidator;
+}
+
+async function validateConfig(value: unknown, text: string, tree: jsonc.Node): Promise<void> {
+  const validate = await loadValidator();
+  if (validate(value)) return;
+  const error = pickMostUseful(validate.errors ?? []);
+  throw schemaError(error, text, tree);
+}
+
+/** `additionalProperties` and `required` say the most; ajv also reports the schema branches they caused. */
+function pickMostUseful(errors: ErrorObject[]): ErrorObject {
+  const rank = (error: ErrorObject) =>
+    ["additionalProperties", "required", "type", "enum"].includes(error.keyword) ? 0 : 1;
+  return [...errors].sort((a, b) => rank(a) - rank(b))[0]!;
+}
+
+/** `/targets/1/versionFrom` -> `["targets", 1, "versionFrom"]` */
+function pointerSegments(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((segment) => segment.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+}
+
+/** `["targets", 1, "versionFrom"]` -> `targets[1].versionFrom` */
+export function formatSettingPath(segments: readonly (string | number)[]): string {
+  return segments
+    .map((segment, index) =>
+      typeof segment === "number" ? `[${segment}]` : index === 0 ? segment : `.${segment}`,
+    )
+    .join("");
+}
+
+function lineOf(text: string, tree: jsonc.Node, segments: (string | number)[]): number | undefined {
+  const node = jsonc.findNodeAtLocation(tree, segments);
+  const offset = node?.parent?.type === "property" ? node.parent.offset : node?.offset;
+  return offset === undefined ? undefined : lineAndColumn(text.replace(/^\uFEFF/, ""), offset).line;
+}
+
+function schemaError(error: ErrorObject, text: string, tree: jsonc.Node): PolyglotError {
+  const at = pointerSegments(error.instancePath);
+  const { message, fix, setting } = explainSchemaError(error, at);
+  return new PolyglotError(message, {
+    file: POLYGLOT_CONFIG_FILE,
+    line: lineOf(text, tree, setting),
+    setting: formatSettingPath(setting),
+    fix,
+  });
+}
+
+const KNOWN_KEYS: Record<string, string[]> = {
+  root: ["$schema", "targets", "pep440", "pypi"],
+  target: ["path", "versionFrom", "versionFiles", "changelog"],
+  pypi: ["index", "workflow"],
+};
+
+function knownKeysAt(at: (string | number)[]): string[] {
+  if (at.length === 0) return KNOWN_KEYS.root!;
+  if (at[0] === "targets") return KNOWN_KEYS.target!;
+  return KNOWN_KEYS.pypi!;
+}
+
+const EXAMPLES: Record<string, string> = {
+  path: '"path": "packages/python"',
+  versionFrom: '"versionFrom": "@scope/core"',
+};
+
+function explainSchemaError(
+  error: ErrorObject,
+  at: (string | number)[],
+): { message: string; fix: string; setting: (string | number)[] } {
+  const where = formatSettingPath(at) || "the top level";
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "additionalProperties": {
+      const key = String(params.additionalProperty);
+      const known = knownKeysAt(at);
+      const close = closestNames(key, known, 1)[0];
+      const hint = close ? `did you mean "${close}"? ` : "";
+      return {
+        message: `unknown setting "${key}"`,
+        fix: `${hint}remove or rename it; settings allowed at ${where}: ${known.join(", ")}`,
+        setting: [...at, key],
+      };
+    }
+    case "required": {
+      const key = String(params.missingProperty);
+      return {
+        message: `${where} is missing the required setting "${key}"`,
+        fix: `add ${EXAMPLES[key] ?? `"${key}"`} to ${where}`,
+        setting: [...at, key],
+      };
+    }
+    case "enum":
+      return {
+        message: `${where} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
+        fix: 'map the prerelease tag to a PEP 440 tag: "a" (alpha), "b" (beta), "rc" or "dev"',
+        setting: at,
+      };
+    case "type":
+      return {
+        message: `${where} must be ${withArticle(String(params.type))}`,
+        fix: `change ${where} to ${withArticle(String(params.type))}`,
+        setting: at,
+      };
+    default:
+      return {
+        message: `${where} ${error.message ?? "is invalid"}`,
+        fix: settingFix(at),
+        setting: at,
+      };
+  }
+}
+
+function withArticle(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function settingFix(at: (string | number)[]): string {
+  const last = at[at.length - 1];
+  if (last === "path") return "use a folder path relative to the repo root, such as packages/python";
+  if (last === "index") return "use the index's base URL, such as https://pypi.org";
+  if (at[0] === "pep440") return "use a semver prerelease tag (letters, digits, hyphens) as the key";
+  return "see the JSON schema in @polyglot-changesets/core (polyglot.schema.json)";
+}
+
+function checkDuplicatePaths(config: PolyglotConfig, text: string, tree: jsonc.Node): void {
+  const seen = new Map<string, number>();
+  config.targets.forEach((target, index) => {
+    const key = path.posix.normalize(target.path.replace(/\\/g, "/")).replace(/\/$/, "");
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new PolyglotError(`targets[${index}] repeats the path "${target.path}" of targets[${first}]`, {
+        file: POLYGLOT_CONFIG_FILE,
+        line: lineOf(text, tree, ["targets", index, "path"]),
+        setting: `targets[${index}].path`,
+        fix: "declare each target folder once",
+      });
+    }
+    seen.set(key, index);
+  });
+}
