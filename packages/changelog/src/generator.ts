@@ -1,0 +1,239 @@
+import { getCommitInfo, getPullRequestInfo } from "@changesets/get-github-info";
+import type {
+  ChangelogFunctions,
+  ModCompWithPackage,
+  NewChangesetWithCommit,
+  VersionType,
+} from "@changesets/types";
+import { coAuthorLogins, readCommitMessage } from "./co-authors.js";
+import { describeDependency } from "./dependency.js";
+import { readGithubEnv } from "./env.js";
+import { CONFIG_FILE } from "./errors.js";
+import { commitLink, pullLink, userLink } from "./links.js";
+import { type ChangelogOptions, parseOptions } from "./options.js";
+import { type LineLinks, renderDependencyLines, renderReleaseLine } from "./render.js";
+import { DEFAULT_SERVER_URL, type ResolvedRepo, readOriginRemote, resolveRepo } from "./repo.js";
+import { type ParsedSummary, parseSummary } from "./summary.js";
+
+/** The GitHub lookups of @changesets/get-github-info (batched through its DataLoader, 50 per GraphQL request). */
+export interface GithubLookups {
+  getCommitInfo: typeof getCommitInfo;
+  getPullRequestInfo: typeof getPullRequestInfo;
+}
+
+/** What the generator reads from its surroundings; every field defaults to the real process. */
+export interface GeneratorSurroundings {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Receives the run's single warning. Default: a line on stderr. */
+  warn?: (message: string) => void;
+  lookups?: GithubLookups;
+}
+
+/** Everything decided once per run (per options object). */
+interface RunContext {
+  options: ChangelogOptions;
+  repo?: ResolvedRepo;
+  /** Web server for user links: the repo's, else GITHUB_SERVER_URL, else github.com. */
+  serverUrl: string;
+  online: boolean;
+}
+
+interface Thanked {
+  login: string;
+  link: string;
+}
+
+const PACKAGE_NAME = "@polyglot-changesets/changelog";
+const TOKEN_FIX =
+  "For PR links and thanks, run with GITHUB_TOKEN set (read:user and repo:status; in GitHub Actions, secrets.GITHUB_TOKEN).";
+
+function writeWarning(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}
+
+/**
+ * A fresh generator with its own run state (one warning, one network verdict). Changesets loads the module once
+ * per `changeset version`, so the module's default instance is one run.
+ */
+export function createChangelogFunctions(surroundings: GeneratorSurroundings = {}): ChangelogFunctions {
+  const lookups = surroundings.lookups ?? { getCommitInfo, getPullRequestInfo };
+  const warn = surroundings.warn ?? writeWarning;
+  const contexts = new Map<string, Promise<RunContext>>();
+  let warned = false;
+  let networkFailure: string | undefined;
+
+  function warnOnce(message: string): void {
+    if (warned) return;
+    warned = true;
+    warn(`${PACKAGE_NAME}: ${message}`);
+  }
+
+  function context(options: ChangelogOptions): Promise<RunContext> {
+    const key = JSON.stringify(options);
+    let run = contexts.get(key);
+    if (!run) {
+      run = createContext(options);
+      contexts.set(key, run);
+    }
+    return run;
+  }
+
+  async function createContext(options: ChangelogOptions): Promise<RunContext> {
+    const cwd = surroundings.cwd ?? process.cwd();
+    const env = await readGithubEnv(surroundings.env ?? process.env, cwd);
+    const repo = await resolveRepo(options.repo, env, () => readOriginRemote(cwd));
+    const serverUrl = repo?.serverUrl ?? env.serverUrl ?? DEFAULT_SERVER_URL;
+    const offlineReason = options.offline
+      ? `"offline": true is set in ${CONFIG_FILE}`
+      : !env.token
+        ? "GITHUB_TOKEN is not set"
+        : undefined;
+    if (offlineReason || !repo) warnOnce(offlineWarning(offlineReason, repo, options.offline));
+    return { options, repo, serverUrl, online: !offlineReason && repo !== undefined };
+  }
+
+  function recordNetworkFailure(error: unknown): void {
+    networkFailure ??= describeFailure(error);
+    warnOnce(
+      `the GitHub API lookup failed (${networkFailure}), so the remaining changelog lines have commit links only: no PR links, no "Thanks @user!". The version run goes on. ${TOKEN_FIX} Check the token and the API rate limit, then run the version step again for the full output.`,
+    );
+  }
+
+  /** Runs a lookup unless the network already failed in this run; undefined result means "fall back offline". */
+  async function lookUp<T>(lookup: () => Promise<T>): Promise<{ value: T } | undefined> {
+    if (networkFailure) return undefined;
+    try {
+      return { value: await lookup() };
+    } catch (error) {
+      recordNetworkFailure(error);
+      return undefined;
+    }
+  }
+
+  async function onlineLinks(
+    summary: ParsedSummary,
+    commit: string | undefined,
+    run: RunContext & { repo: ResolvedRepo },
+  ): Promise<{ links: LineLinks; author?: Thanked } | undefined> {
+    const repo = run.repo.slug;
+    if (summary.pull !== undefined) {
+      const pull = summary.pull;
+      const found = await lookUp(() => lookups.getPullRequestInfo({ pull, repo }));
+      if (!found) return undefined;
+      const info = found.value;
+      const links = { pull: info?.pull.markdownLink, commit: info?.commit?.markdownLink };
+      if (summary.commit) links.commit = commitLink(summary.commit, run.repo);
+      return { links, author: thankedFrom(info?.author) };
+    }
+    if (!commit) return { links: {} };
+    const found = await lookUp(() => lookups.getCommitInfo({ commit, repo }));
+    if (!found) return undefined;
+    const info = found.value;
+    return {
+      links: { pull: info?.pull?.markdownLink, commit: info?.commit.markdownLink },
+      author: thankedFrom(info?.author),
+    };
+  }
+
+  function offlineLinks(summary: ParsedSummary, commit: string | undefined, run: RunContext): LineLinks {
+    return {
+      pull: summary.pull !== undefined && run.repo ? pullLink(summary.pull, run.repo) : undefined,
+      commit: commit ? commitLink(commit, run.repo) : undefined,
+    };
+  }
+
+  async function coAuthors(commit: string | undefined, run: RunContext): Promise<Thanked[]> {
+    if (!run.options.thankCoAuthors || run.options.disableThanks || !commit) return [];
+    const message = await readCommitMessage(commit, surroundings.cwd ?? process.cwd());
+    return coAuthorLogins(message).map((login) => ({ login, link: userLink(login, run.serverUrl) }));
+  }
+
+  async function getReleaseLine(
+    changeset: NewChangesetWithCommit,
+    _type: VersionType,
+    rawOptions: Record<string, unknown> | null,
+  ): Promise<string> {
+    const run = await context(parseOptions(rawOptions));
+    const summary = parseSummary(changeset.summary);
+    const commit = summary.commit || changeset.commit;
+    // Both start before either is awaited, so every line's lookup joins the same DataLoader batch.
+    const online = run.online && run.repo ? onlineLinks(summary, commit, { ...run, repo: run.repo }) : undefined;
+    const extraAuthors = coAuthors(commit, run);
+    const found = await online;
+    const links = found?.links ?? offlineLinks(summary, commit, run);
+    const users = thankedUsers(summary, found?.author, await extraAuthors, run);
+    return renderReleaseLine(summary, { ...links, users }, run.repo, run.options.template);
+  }
+
+  async function dependencyCommitLink(commit: string, run: RunContext): Promise<string> {
+    if (run.online && run.repo) {
+      const repo = run.repo.slug;
+      const found = await lookUp(() => lookups.getCommitInfo({ commit, repo }));
+      if (found) return found.value?.commit.markdownLink ?? commitLink(commit, undefined);
+    }
+    return commitLink(commit, run.repo);
+  }
+
+  async function getDependencyReleaseLine(
+    changesets: NewChangesetWithCommit[],
+    dependenciesUpdated: ModCompWithPackage[],
+    rawOptions: Record<string, unknown> | null,
+  ): Promise<string> {
+    const options = parseOptions(rawOptions);
+    if (dependenciesUpdated.length === 0) return "";
+    const run = await context(options);
+    const commits = changesets.flatMap((changeset) => (changeset.commit ? [changeset.commit] : []));
+    const [links, dependencies] = await Promise.all([
+      Promise.all(commits.map((commit) => dependencyCommitLink(commit, run))),
+      Promise.all(dependenciesUpdated.map(describeDependency)),
+    ]);
+    return renderDependencyLines(links, dependencies);
+  }
+
+  return { getReleaseLine, getDependencyReleaseLine };
+}
+
+function thankedFrom(author: { login: string; markdownLink: string } | undefined): Thanked | undefined {
+  return author ? { login: author.login, link: author.markdownLink } : undefined;
+}
+
+/** `author:` lines win over the looked-up author (as in changelog-github); co-authors are added once each. */
+function thankedUsers(
+  summary: ParsedSummary,
+  lookedUp: Thanked | undefined,
+  coAuthors: Thanked[],
+  run: RunContext,
+): string | undefined {
+  if (run.options.disableThanks) return undefined;
+  const fromSummary = summary.authors.map((login) => ({ login, link: userLink(login, run.serverUrl) }));
+  const thanked = fromSummary.length > 0 ? fromSummary : lookedUp ? [lookedUp] : [];
+  const known = new Set(thanked.map((user) => user.login.toLowerCase()));
+  for (const coAuthor of coAuthors) {
+    if (known.has(coAuthor.login.toLowerCase())) continue;
+    known.add(coAuthor.login.toLowerCase());
+    thanked.push(coAuthor);
+  }
+  return thanked.length > 0 ? thanked.map((user) => user.link).join(", ") : undefined;
+}
+
+function offlineWarning(reason: string | undefined, repo: ResolvedRepo | undefined, offline = false): string {
+  const noRepo = repo
+    ? ""
+    : ` No GitHub repository is known either (no "repo" option in ${CONFIG_FILE}, no GITHUB_REPOSITORY, no parsable origin remote), so lines have no links at all: set "repo": "owner/name".`;
+  if (!reason) {
+    return `cannot look up PRs and authors without a repository.${noRepo} The version run goes on.`;
+  }
+  const fix = offline ? `Remove "offline" from ${CONFIG_FILE} and set GITHUB_TOKEN for PR links and thanks.` : TOKEN_FIX;
+  const what = repo ? "commit links only" : "no links";
+  return `${reason}, so changelog lines are written without GitHub lookups: ${what}, no PR links, no "Thanks @user!".${noRepo} ${fix}`;
+}
+
+/** One line, no longer than a warning should be; get-github-info puts the response body on later lines. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  const detail = error.message.replace(/\s+/g, " ").trim();
+  const text = `${detail}${cause}`;
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+}
