@@ -1,2 +1,4 @@
 export * from "./errors.js";
 export * from "./config.js";
+export * from "./workspace.js";
+export * from "./workspace-files.js";

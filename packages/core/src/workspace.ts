@@ -1,0 +1,301 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { getPackages } from "@manypkg/get-packages";
+import {
+  POLYGLOT_CONFIG_FILE,
+  type PolyglotConfig,
+  readPolyglotConfig,
+  type TargetConfig,
+} from "./config.js";
+import { CARGO_TOML, inspectCargoToml } from "./ecosystems/cargo.js";
+import {
+  inspectPyproject,
+  PYPROJECT,
+  type PyprojectFacts,
+  resolveDynamicVersionSource,
+} from "./ecosystems/pypi.js";
+import { PolyglotError } from "./errors.js";
+import { FileCache } from "./workspace-files.js";
+import { closestNames } from "./workspace-names.js";
+
+/** An npm workspace package (a possible source). */
+export interface NpmPackage {
+  name: string;
+  version: string;
+  /** Absolute folder. */
+  dir: string;
+  /** Folder relative to the repo root, with `/` separators. */
+  relativeDir: string;
+  private: boolean;
+  packageJson: Record<string, unknown>;
+}
+
+/** A non-npm manifest whose version follows an npm workspace package, its source. */
+export interface Target {
+  ecosystem: "pypi" | "cargo";
+  mode: "bridge" | "follow";
+  /** Absolute folder. */
+  dir: string;
+  /** Folder relative to the repo root, with `/` separators. */
+  relativeDir: string;
+  /** Absolute path of pyproject.toml or Cargo.toml. */
+  manifest: string;
+  /** `[project].name` / `[tool.poetry].name`, or `[package].name`. */
+  name: string;
+  /** npm package whose version it follows. */
+  source: string;
+  /** Absolute paths of the files holding `__version__` (configured, or where a dynamic version is read). */
+  versionFiles: string[];
+  /** Mirror the source's new CHANGELOG section into `<dir>/CHANGELOG.md`. */
+  changelog: boolean;
+  /** pypi with a maturin dynamic version: the absolute Cargo.toml the version is read from. */
+  versionFromCargo?: string;
+  /** Follow targets: the config entry, e.g. `targets[1]`. */
+  setting?: string;
+}
+
+export type WorkspaceTool = "npm" | "pnpm" | "yarn" | "bun" | "root";
+
+export interface Workspace {
+  root: string;
+  tool: WorkspaceTool;
+  packages: NpmPackage[];
+  targets: Target[];
+  config: PolyglotConfig;
+}
+
+export interface LoadWorkspaceOptions {
+  /** Shares file reads with a later planning step. */
+  files?: FileCache;
+}
+
+/** Finds the monorepo around `cwd`: its npm packages, its config and every bridge and follow target. */
+export async function loadWorkspace(cwd: string, options: LoadWorkspaceOptions = {}): Promise<Workspace> {
+  const files = options.files ?? new FileCache();
+  const found = await findPackages(cwd);
+  const root = found.rootDir;
+  const tool = toolName(found.tool.type);
+  const config = await readPolyglotConfig(root);
+  const packages = found.packages.map((pkg) => toNpmPackage(root, pkg.dir, pkg.packageJson));
+  const followFolders = await Promise.all(
+    config.targets.map((target, index) => followFolder(root, target, index, packages)),
+  );
+  const followDirs = new Set(followFolders.map((folder) => folder.dir));
+  const bridgeFolders = packages
+    .filter((pkg) => !followDirs.has(pkg.dir) && (pkg.dir !== root || tool === "root"))
+    .map(
+      (pkg): Folder => ({
+        dir: pkg.dir,
+        source: pkg.name,
+        mode: "bridge",
+        versionFiles: [],
+        changelog: false,
+      }),
+    );
+  const discovered = await Promise.all(
+    [...followFolders, ...bridgeFolders].map((folder) => targetsIn(root, folder, files)),
+  );
+  return { root, tool, packages, targets: sortTargets(discovered.flat()), config };
+}
+
+async function findPackages(cwd: string): ReturnType<typeof getPackages> {
+  try {
+    return await getPackages(path.resolve(cwd));
+  } catch (error) {
+    throw new PolyglotError(`cannot read the workspace around ${cwd}: ${(error as Error).message}`, {
+      fix: "run in a repo whose root has a package.json (or pass --cwd DIR); every workspace package.json needs a name",
+    });
+  }
+}
+
+function toolName(type: string): WorkspaceTool {
+  return (["npm", "pnpm", "yarn", "bun"] as const).find((tool) => tool === type) ?? "root";
+}
+
+function toNpmPackage(root: string, dir: string, packageJson: object): NpmPackage {
+  const json = packageJson as Record<string, unknown>;
+  return {
+    name: String(json.name),
+    version: String(json.version ?? "0.0.0"),
+    dir,
+    relativeDir: toRelative(root, dir),
+    private: json.private === true,
+    packageJson: json,
+  };
+}
+
+/** `root`-relative path with `/` separators (`.` for the root itself). */
+export function toRelative(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join("/") || ".";
+}
+
+/** A folder that may hold targets, with what its targets share. */
+interface Folder {
+  dir: string;
+  source: string;
+  mode: Target["mode"];
+  versionFiles: string[];
+  changelog: boolean;
+  setting?: string;
+}
+
+async function followFolder(
+  root: string,
+  target: TargetConfig,
+  index: number,
+  packages: NpmPackage[],
+): Promise<Folder> {
+  const setting = `targets[${index}]`;
+  requireSource(target.versionFrom, `${setting}.versionFrom`, packages);
+  const dir = path.resolve(root, target.path);
+  if (!(await isDirectory(dir))) {
+    throw new PolyglotError(`${setting}.path "${target.path}" is not a folder`, {
+      file: POLYGLOT_CONFIG_FILE,
+      setting: `${setting}.path`,
+      fix: "set path to the folder holding pyproject.toml or Cargo.toml, relative to the repo root",
+    });
+  }
+  return {
+    dir,
+    source: target.versionFrom,
+    mode: "follow",
+    versionFiles: (target.versionFiles ?? []).map((file) => path.resolve(dir, file)),
+    changelog: target.changelog ?? false,
+    setting,
+  };
+}
+
+function requireSource(name: string, setting: string, packages: NpmPackage[]): void {
+  if (packages.some((pkg) => pkg.name === name)) return;
+  const close = closestNames(
+    name,
+    packages.map((pkg) => pkg.name),
+  );
+  const hint = close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(" or ")}? ` : "";
+  throw new PolyglotError(`${setting} names "${name}", which is not a package of this workspace`, {
+    file: POLYGLOT_CONFIG_FILE,
+    setting,
+    fix: `${hint}set ${setting} to the name of an npm workspace package`,
+  });
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+}
+
+async function targetsIn(root: string, folder: Folder, files: FileCache): Promise<Target[]> {
+  const pyprojectFile = path.join(folder.dir, PYPROJECT);
+  const cargoFile = path.join(folder.dir, CARGO_TOML);
+  const [pyprojectText, cargoText] = await Promise.all([files.read(pyprojectFile), files.read(cargoFile)]);
+  if (pyprojectText === undefined && cargoText === undefined) {
+    if (folder.mode === "bridge") return [];
+    throw new PolyglotError(
+      `${folder.setting}.path "${toRelative(root, folder.dir)}" holds no ${PYPROJECT} or ${CARGO_TOML}`,
+      {
+        file: POLYGLOT_CONFIG_FILE,
+        setting: `${folder.setting}.path`,
+        fix: "point path at the folder holding pyproject.toml or Cargo.toml",
+      },
+    );
+  }
+  const targets: Target[] = [];
+  if (cargoText !== undefined) targets.push(cargoTarget(root, folder, cargoFile, cargoText));
+  if (pyprojectText !== undefined) {
+    const pypi = await pypiTarget(root, folder, pyprojectFile, pyprojectText);
+    targets.push(pypi);
+    const companion = await companionCargoTarget(root, folder, pypi, targets, files);
+    if (companion) targets.push(companion);
+  }
+  return targets;
+}
+
+function baseTarget(root: string, folder: Folder, manifest: string): Omit<Target, "ecosystem" | "name"> {
+  return {
+    mode: folder.mode,
+    dir: folder.dir,
+    relativeDir: toRelative(root, folder.dir),
+    manifest,
+    source: folder.source,
+    versionFiles: [],
+    changelog: folder.changelog,
+    ...(folder.setting ? { setting: folder.setting } : {}),
+  };
+}
+
+function cargoTarget(root: string, folder: Folder, manifest: string, text: string): Target {
+  const relativeFile = toRelative(root, manifest);
+  const facts = inspectCargoToml(text, relativeFile);
+  const name = facts.name ?? (facts.workspaceVersion !== undefined ? path.basename(folder.dir) : undefined);
+  if (!name) {
+    throw new PolyglotError("Cargo.toml has no [package].name", {
+      file: relativeFile,
+      setting: "package.name",
+      fix: 'add name = "..." under [package]',
+    });
+  }
+  return { ...baseTarget(root, folder, manifest), ecosystem: "cargo", name };
+}
+
+async function pypiTarget(root: string, folder: Folder, manifest: string, text: string): Promise<Target> {
+  const relativeFile = toRelative(root, manifest);
+  const facts = inspectPyproject(text, relativeFile);
+  const name = requirePythonName(facts, relativeFile);
+  const dynamic = await resolveDynamicVersionSource(folder.dir, facts, relativeFile);
+  const versionFiles = [...new Set([...folder.versionFiles, ...dynamic.versionFiles])];
+  return {
+    ...baseTarget(root, folder, manifest),
+    ecosystem: "pypi",
+    name,
+    versionFiles,
+    ...(dynamic.cargoManifest ? { versionFromCargo: dynamic.cargoManifest } : {}),
+  };
+}
+
+function requirePythonName(facts: PyprojectFacts, relativeFile: string): string {
+  if (facts.name) return facts.name;
+  throw new PolyglotError("pyproject.toml has no [project].name or [tool.poetry].name", {
+    file: relativeFile,
+    setting: "project.name",
+    fix: 'add name = "..." under [project]',
+  });
+}
+
+/** A maturin project whose Cargo.toml lies outside its folder: that Cargo.toml becomes a target too. */
+async function companionCargoTarget(
+  root: string,
+  folder: Folder,
+  pypi: Target,
+  siblings: Target[],
+  files: FileCache,
+): Promise<Target | undefined> {
+  const manifest = pypi.versionFromCargo;
+  if (!manifest || siblings.some((target) => target.manifest === manifest)) return undefined;
+  const text = await files.read(manifest);
+  if (text === undefined) {
+    throw new PolyglotError(
+      `the maturin project reads its version from ${toRelative(root, manifest)}, which does not exist`,
+      {
+        file: toRelative(root, pypi.manifest),
+        setting: "tool.maturin.manifest-path",
+        fix: "correct tool.maturin.manifest-path, or give [project] a static version",
+      },
+    );
+  }
+  const target = cargoTarget(
+    root,
+    { ...folder, dir: path.dirname(manifest), changelog: false },
+    manifest,
+    text,
+  );
+  return target;
+}
+
+function sortTargets(targets: Target[]): Target[] {
+  const seen = new Set<string>();
+  return targets
+    .filter((target) => !seen.has(target.manifest) && seen.add(target.manifest))
+    .sort((a, b) => a.relativeDir.localeCompare(b.relativeDir) || a.ecosystem.localeCompare(b.ecosystem));
+}
