@@ -1,0 +1,136 @@
+// publish benchmark: `polyglot-publish` vs bare `changeset publish`, token auth, the same testkit Verdaccio.
+// Per run and per tool, a fresh repo of `count` packages under its own scope goes through three scenarios:
+// all new (first publish of every package), nothing to publish (the same again), 3 changed (3 patch bumps).
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { publishRepo } from "./generate.mjs";
+import { benchEnv, CLI, createRepo, fmt, git, importBuilt, median, pad, ratio, removeDir, timed } from "./lib.mjs";
+
+export const FULL = { count: 30, changed: 3, reps: 1 };
+
+export const TOOLS = {
+  bare: { label: "changeset publish", cli: "changeset", args: ["publish"] },
+  poly: {
+    label: "polyglot-publish",
+    cli: "polyglotPublish",
+    // The same token auth as the baseline: no OIDC, and no provenance (Sigstore is unreachable offline).
+    args: ["--oidc", "off", "--no-provenance"],
+  },
+};
+
+export async function startBenchRegistry() {
+  const testkit = await importBuilt("testkit");
+  if (!testkit?.startRegistry) throw new Error("packages/testkit is not built or has no startRegistry: run `pnpm build`");
+  const registry = await testkit.startRegistry({});
+  const token = await registry.createUser(`bench${Date.now().toString(36)}`);
+  return { registry, token };
+}
+
+/** The versions of `name` on the registry (empty when it does not exist). */
+export async function registryVersions(url, name) {
+  const res = await fetch(new URL(name.replace("/", "%2f"), url), { headers: { accept: "application/json" } });
+  if (res.status === 404) return [];
+  if (!res.ok) throw new Error(`GET ${name}: ${res.status}`);
+  const doc = await res.json();
+  return Object.keys(doc.versions ?? {});
+}
+
+/** Publishes with one tool; returns time, exit code and the CHANGESETS_OUTPUT lines. */
+export async function publishOnce(tool, repo, extraEnv = {}) {
+  const [cmd, base] = CLI[TOOLS[tool].cli]();
+  const output = join(repo, `.changesets-output-${Date.now()}-${Math.random().toString(36).slice(2)}.ndjson`);
+  const result = await timed(cmd, [...base, ...TOOLS[tool].args], {
+    cwd: repo,
+    env: benchEnv({ CHANGESETS_OUTPUT: output, ...extraEnv }),
+  });
+  let tags = [];
+  try {
+    tags = (await readFile(output, "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === "git-tag")
+      .map((e) => e.tag);
+  } catch {}
+  return { ...result, tags };
+}
+
+/** Patch-bumps `changed` packages spread over the repo (as a Version Packages PR would), and commits. */
+export async function bumpSome(repo, count, changed) {
+  const step = Math.max(1, Math.floor(count / changed));
+  const bumped = [];
+  for (let k = 0; k < changed; k++) {
+    const file = join(repo, `packages/pkg-${pad(k * step, 2)}/package.json`);
+    const pkg = JSON.parse(await readFile(file, "utf8"));
+    pkg.version = "1.0.1";
+    await writeFile(file, `${JSON.stringify(pkg, null, 2)}\n`);
+    bumped.push(`${pkg.name}@1.0.1`);
+  }
+  await git(repo, "commit", "-qam", "Version Packages", "--no-verify");
+  return bumped;
+}
+
+function expectTags(scenario, tool, result, expected) {
+  const got = [...result.tags].sort();
+  const want = [...expected].sort();
+  if (result.code !== 0 || JSON.stringify(got) !== JSON.stringify(want)) {
+    throw new Error(
+      `${TOOLS[tool].label} (${scenario}) exit ${result.code}, published ${got.length} (${got.slice(0, 5).join(", ")}), ` +
+        `expected ${want.length}\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`,
+    );
+  }
+}
+
+/** One pass of the three scenarios for one tool on its own scope. */
+export async function publishScenarios({ tool, registry, token, count, changed, scope, keep = false }) {
+  const files = publishRepo({ count, scope, registry: registry.url, token });
+  const repo = await createRepo(files, { prefix: `pc-bench-publish-${tool}-` });
+  const names = Array.from({ length: count }, (_, i) => `@${scope}/pkg-${pad(i, 2)}`);
+  try {
+    const all = await publishOnce(tool, repo);
+    expectTags("all new", tool, all, names.map((n) => `${n}@1.0.0`));
+    const nothing = await publishOnce(tool, repo);
+    expectTags("nothing to publish", tool, nothing, []);
+    const bumped = await bumpSome(repo, count, changed);
+    const some = await publishOnce(tool, repo);
+    expectTags(`${changed} changed`, tool, some, bumped);
+    return { all: all.ms, nothing: nothing.ms, some: some.ms, repo, names };
+  } finally {
+    if (!keep) await removeDir(repo);
+  }
+}
+
+export async function main({ full = false, say = console.log } = {}) {
+  const size = full ? FULL : { count: 6, changed: 2, reps: 1 };
+  const { registry, token } = await startBenchRegistry();
+  const times = { bare: { all: [], nothing: [], some: [] }, poly: { all: [], nothing: [], some: [] } };
+  try {
+    for (let r = 0; r < size.reps; r++) {
+      const order = r % 2 ? ["poly", "bare"] : ["bare", "poly"];
+      for (const tool of order) {
+        const scope = `b${r}${tool}${Date.now().toString(36)}`;
+        const t = await publishScenarios({ tool, registry, token, ...size, scope });
+        for (const k of ["all", "nothing", "some"]) times[tool][k].push(t[k]);
+      }
+    }
+  } finally {
+    await registry.close();
+  }
+  const m = (tool, k) => median(times[tool][k]);
+  const row = (label, k) =>
+    `  ${label.padEnd(22)} ${fmt(m("bare", k)).padStart(9)} ${fmt(m("poly", k)).padStart(9)}   ${ratio(m("poly", k), m("bare", k))}x`;
+  say(`publish: ${size.count} packages, token auth, testkit Verdaccio, ${size.reps} run(s) (median)`);
+  say(`  ${"scenario".padEnd(22)} ${"bare".padStart(9)} ${"polyglot".padStart(9)}   ratio`);
+  say(row("nothing to publish", "nothing"));
+  say(row(`${size.changed} of ${size.count} changed`, "some"));
+  say(row(`all ${size.count} new`, "all"));
+  const someRatio = ratio(m("poly", "some"), m("bare", "some"));
+  const goals = [
+    ["nothing to publish under 1 s", m("poly", "nothing") < 1000],
+    [`${size.changed} of ${size.count} at most 0.4x bare`, someRatio <= 0.4],
+    [`all ${size.count} no slower than bare`, m("poly", "all") <= m("bare", "all")],
+  ];
+  for (const [goal, met] of goals) say(`  goal: ${goal}: ${met ? "met" : "NOT met"}`);
+  say(`publish ratio: ${someRatio}`);
+  return { times, ratio: someRatio };
+}
