@@ -46,7 +46,7 @@ interface Thanked {
 
 const PACKAGE_NAME = "@polyglot-changesets/changelog";
 const TOKEN_FIX =
-  "For PR links and thanks, run with GITHUB_TOKEN set (read:user and repo:status; in GitHub Actions, secrets.GITHUB_TOKEN).";
+  "For PR links and thanks, set GITHUB_TOKEN (a token with read:user and repo:status; in GitHub Actions, pass secrets.GITHUB_TOKEN to the version step).";
 
 function writeWarning(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
@@ -158,7 +158,8 @@ export function createChangelogFunctions(surroundings: GeneratorSurroundings = {
     const summary = parseSummary(changeset.summary);
     const commit = summary.commit || changeset.commit;
     // Both start before either is awaited, so every line's lookup joins the same DataLoader batch.
-    const online = run.online && run.repo ? onlineLinks(summary, commit, { ...run, repo: run.repo }) : undefined;
+    const online =
+      run.online && run.repo ? onlineLinks(summary, commit, { ...run, repo: run.repo }) : undefined;
     const extraAuthors = coAuthors(commit, run);
     const found = await online;
     const links = found?.links ?? offlineLinks(summary, commit, run);
@@ -224,7 +225,9 @@ function offlineWarning(reason: string | undefined, repo: ResolvedRepo | undefin
   if (!reason) {
     return `cannot look up PRs and authors without a repository.${noRepo} The version run goes on.`;
   }
-  const fix = offline ? `Remove "offline" from ${CONFIG_FILE} and set GITHUB_TOKEN for PR links and thanks.` : TOKEN_FIX;
+  const fix = offline
+    ? `Remove "offline" from ${CONFIG_FILE} and set GITHUB_TOKEN for PR links and thanks.`
+    : TOKEN_FIX;
   const what = repo ? "commit links only" : "no links";
   return `${reason}, so changelog lines are written without GitHub lookups: ${what}, no PR links, no "Thanks @user!".${noRepo} ${fix}`;
 }

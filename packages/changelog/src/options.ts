@@ -59,7 +59,11 @@ function rejectUnknownOptions(record: Record<string, unknown>): void {
 function checkBoolean(record: Record<string, unknown>, name: string): void {
   const value = record[name];
   if (value === undefined || typeof value === "boolean") return;
-  throw new ChangelogConfigError(name, `expected true or false, got ${JSON.stringify(value)}`, `set "${name}": true`);
+  throw new ChangelogConfigError(
+    name,
+    `expected true or false, got ${JSON.stringify(value)}`,
+    `set "${name}": true`,
+  );
 }
 
 function parseRepo(value: unknown): string | undefined {

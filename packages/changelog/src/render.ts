@@ -21,8 +21,11 @@ export function renderReleaseLine(
   template: string | undefined,
 ): string {
   const firstLine = linkIssueReferences(summary.firstLine, repo);
-  const continuation = summary.continuationLines.map((line) => `  ${linkIssueReferences(line, repo)}`).join("\n");
-  if (template) return `${renderTemplate(template, templateValues(firstLine, links)).trimEnd()}\n${continuation}`;
+  const continuation = summary.continuationLines
+    .map((line) => `  ${linkIssueReferences(line, repo)}`)
+    .join("\n");
+  if (template)
+    return `${renderTemplate(template, templateValues(firstLine, links)).trimEnd()}\n${continuation}`;
   const prefix = [
     links.pull ? ` ${links.pull}` : "",
     links.commit ? ` ${links.commit}` : "",
@@ -45,7 +48,8 @@ function templateValues(summary: string, links: LineLinks) {
 
 /** `- Updated dependencies [links]:` and one `  - <dependency>` line each, as changelog-github renders them. */
 export function renderDependencyLines(commitLinks: string[], dependencies: string[]): string {
-  return [`- Updated dependencies [${commitLinks.join(", ")}]:`, ...dependencies.map((line) => `  - ${line}`)].join(
-    "\n",
-  );
+  return [
+    `- Updated dependencies [${commitLinks.join(", ")}]:`,
+    ...dependencies.map((line) => `  - ${line}`),
+  ].join("\n");
 }

@@ -28,12 +28,16 @@ export function parseRemoteUrl(remote: string): RepoLocation | undefined {
   } catch {
     return undefined;
   }
-  const web = url.protocol === "http:" || url.protocol === "https:" ? `${url.protocol}//${url.host}` : undefined;
+  const web =
+    url.protocol === "http:" || url.protocol === "https:" ? `${url.protocol}//${url.host}` : undefined;
   return toLocation(web ?? `https://${url.hostname}`, url.pathname);
 }
 
 function toLocation(serverUrl: string, path: string): RepoLocation | undefined {
-  const slug = path.replace(/^\/+/, "").replace(/\/+$/, "").replace(/\.git$/, "");
+  const slug = path
+    .replace(/^\/+/, "")
+    .replace(/\/+$/, "")
+    .replace(/\.git$/, "");
   return isRepoSlug(slug) ? { slug, serverUrl } : undefined;
 }
 
@@ -58,9 +62,14 @@ export async function resolveRepo(
   originRemote: () => Promise<string | undefined>,
 ): Promise<ResolvedRepo | undefined> {
   const explicitServer = env.serverUrl;
-  if (repoOption) return { slug: repoOption, serverUrl: explicitServer ?? DEFAULT_SERVER_URL, source: "option" };
+  if (repoOption)
+    return { slug: repoOption, serverUrl: explicitServer ?? DEFAULT_SERVER_URL, source: "option" };
   if (env.repository && isRepoSlug(env.repository)) {
-    return { slug: env.repository, serverUrl: explicitServer ?? DEFAULT_SERVER_URL, source: "GITHUB_REPOSITORY" };
+    return {
+      slug: env.repository,
+      serverUrl: explicitServer ?? DEFAULT_SERVER_URL,
+      source: "GITHUB_REPOSITORY",
+    };
   }
   const remote = await originRemote();
   const location = remote ? parseRemoteUrl(remote) : undefined;

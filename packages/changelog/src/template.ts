@@ -41,5 +41,7 @@ export function validateTemplate(template: string, setting = "template"): void {
 
 /** Replaces each `{token}`; the template must have passed `validateTemplate`. */
 export function renderTemplate(template: string, values: TemplateValues): string {
-  return template.replace(TOKEN_PATTERN, (match, name: string) => (isTemplateToken(name) ? values[name] : match));
+  return template.replace(TOKEN_PATTERN, (match, name: string) =>
+    isTemplateToken(name) ? values[name] : match,
+  );
 }
