@@ -1,2 +1,3 @@
 export * from "./faults.js";
 export * from "./http.js";
+export * from "./pypi.js";

@@ -1,0 +1,191 @@
+import { randomBytes } from "node:crypto";
+import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
+import { normalizeProjectName } from "./pypi-names.js";
+
+/** A GitHub trusted publisher as configured on a PyPI project's "Publishing" page. */
+export interface PypiTrustedPublisher {
+  /** PyPI project name (any spelling; compared PEP 503-normalized). */
+  project: string;
+  /** `owner/repo`, compared case-insensitively like warehouse. */
+  repository: string;
+  /** Workflow file name, e.g. `publish.yml`. */
+  workflow: string;
+  /** When set, the ID token's `environment` claim must equal it (case-insensitive). */
+  environment?: string;
+  /** When set, must equal the `repository_owner_id` claim (warehouse always stores it). */
+  repositoryOwnerId?: string;
+  /** A "pending" publisher: it may create the project on first use, and fails once the project exists. */
+  pending?: boolean;
+}
+
+export interface OidcTrust {
+  issuer: string;
+  jwks: JSONWebKeySet;
+}
+
+export interface MintError {
+  code: string;
+  description: string;
+}
+
+export interface MintedToken {
+  /** PEP 503-normalized projects the token may upload to. */
+  projects: string[];
+  notBefore: number;
+  expires: number;
+  publisher: PypiTrustedPublisher;
+}
+
+export type MintResult = { ok: true; token: string; minted: MintedToken } | { ok: false; error: MintError };
+
+/** Warehouse verifies GitHub tokens with a 30 s leeway on `exp`/`nbf`/`iat`. */
+const CLOCK_LEEWAY_SECONDS = 30;
+const TOKEN_LIFETIME_SECONDS = 900;
+
+/** Trusted-publisher token exchange with warehouse's error codes (`warehouse/oidc/views.py`). */
+export class PypiOidc {
+  readonly #trust: OidcTrust | undefined;
+  readonly #publishers: PypiTrustedPublisher[];
+  readonly #usedJwtIds = new Set<string>();
+  readonly #tokens = new Map<string, MintedToken>();
+
+  constructor(trust: OidcTrust | undefined, publishers: PypiTrustedPublisher[]) {
+    this.#trust = trust;
+    this.#publishers = publishers.map((publisher) => ({ ...publisher }));
+  }
+
+  get mintedCount(): number {
+    return this.#tokens.size;
+  }
+
+  get publishers(): readonly PypiTrustedPublisher[] {
+    return this.#publishers;
+  }
+
+  addPublisher(publisher: PypiTrustedPublisher): void {
+    this.#publishers.push({ ...publisher });
+  }
+
+  lookupToken(token: string): MintedToken | undefined {
+    return this.#tokens.get(token);
+  }
+
+  /** `projectExists` decides whether a pending publisher may still create its project. */
+  async mint(body: Buffer, projectExists: (name: string) => boolean): Promise<MintResult> {
+    const unverified = readTokenPayload(body);
+    if (typeof unverified !== "string") return fail("invalid-payload", unverified.description);
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(unverified).iss;
+    } catch {
+      return fail("invalid-payload", "malformed JWT");
+    }
+    if (!this.#trust || issuer !== this.#trust.issuer) {
+      return fail("invalid-payload", "unknown trusted publishing issuer");
+    }
+    const claims = await verifyIdToken(unverified, this.#trust);
+    if (!claims) return fail("invalid-token", "malformed or invalid token");
+
+    const publisher = this.#findPublisher(claims);
+    if (typeof publisher === "string") {
+      return fail("invalid-publisher", `valid token, but no corresponding publisher (${publisher})`);
+    }
+    if (publisher.pending && projectExists(publisher.project)) {
+      return fail("invalid-pending-publisher", "valid token, but project already exists");
+    }
+    if (typeof claims.jti === "string") {
+      if (this.#usedJwtIds.has(claims.jti)) return fail("invalid-reuse-token", "invalid token: already used");
+      this.#usedJwtIds.add(claims.jti);
+    }
+    // Once used, a pending publisher becomes the project's ordinary publisher (warehouse "reifies" it).
+    publisher.pending = false;
+    return { ok: true, ...this.#issue(publisher) };
+  }
+
+  #issue(publisher: PypiTrustedPublisher): { token: string; minted: MintedToken } {
+    const notBefore = Math.floor(Date.now() / 1000);
+    const minted: MintedToken = {
+      projects: [normalizeProjectName(publisher.project)],
+      notBefore,
+      expires: notBefore + TOKEN_LIFETIME_SECONDS,
+      publisher,
+    };
+    const token = `pypi-${randomBytes(48).toString("base64url")}`;
+    this.#tokens.set(token, minted);
+    return { token, minted };
+  }
+
+  /** Warehouse looks for a publisher with the claimed environment first, then for one without any. */
+  #findPublisher(claims: JWTPayload): PypiTrustedPublisher | string {
+    const missing = missingClaim(claims);
+    if (missing) return missing;
+    const environment = typeof claims.environment === "string" ? claims.environment : "";
+    const candidates = this.#publishers.filter((publisher) => publisherMatches(publisher, claims));
+    const withEnvironment = candidates.find(
+      (publisher) => publisher.environment && environment && sameText(publisher.environment, environment),
+    );
+    const withoutEnvironment = candidates.find((publisher) => !publisher.environment);
+    return withEnvironment ?? withoutEnvironment ?? "Publisher with matching claims was not found";
+  }
+}
+
+function readTokenPayload(body: Buffer): string | MintError {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    return { code: "invalid-payload", description: `Invalid JSON: ${(error as Error).message}` };
+  }
+  const token = (payload as { token?: unknown } | null)?.token;
+  if (typeof token !== "string") {
+    return { code: "invalid-payload", description: "token: Input should be a valid string" };
+  }
+  return token;
+}
+
+async function verifyIdToken(token: string, trust: OidcTrust): Promise<JWTPayload | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, createLocalJWKSet(trust.jwks), {
+      issuer: trust.issuer,
+      audience: "pypi",
+      algorithms: ["RS256"],
+      clockTolerance: CLOCK_LEEWAY_SECONDS,
+      requiredClaims: ["exp", "iat"],
+    });
+    return payload;
+  } catch {
+    return undefined;
+  }
+}
+
+function missingClaim(claims: JWTPayload): string | undefined {
+  for (const name of ["sub", "repository", "repository_owner", "repository_owner_id", "job_workflow_ref"]) {
+    if (!claims[name]) return `Missing claim '${name}'`;
+  }
+  if (!claims.ref && !claims.sha) return "The ref and sha claims are empty";
+  return undefined;
+}
+
+/** Every check of warehouse's GitHub publisher except the environment, which the lookup order handles. */
+function publisherMatches(publisher: PypiTrustedPublisher, claims: JWTPayload): boolean {
+  const repository = String(claims.repository);
+  const [owner] = publisher.repository.split("/");
+  const workflowRef = `${publisher.repository}/.github/workflows/${publisher.workflow}`;
+  const refs = [claims.ref, claims.sha].filter((ref): ref is string => typeof ref === "string" && ref !== "");
+  return (
+    sameText(repository, publisher.repository) &&
+    String(claims.repository_owner) === owner &&
+    (publisher.repositoryOwnerId === undefined ||
+      String(claims.repository_owner_id) === publisher.repositoryOwnerId) &&
+    String(claims.sub).toLowerCase().startsWith(`repo:${publisher.repository.toLowerCase()}:`) &&
+    refs.some((ref) => claims.job_workflow_ref === `${workflowRef}@${ref}`)
+  );
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function fail(code: string, description: string): MintResult {
+  return { ok: false, error: { code, description } };
+}
