@@ -1,0 +1,228 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createFixtureRepo, type FixtureRepo, type RunResult } from "./test-support/fixture-repo.js";
+import { type GithubGraphql, startGithubGraphql } from "./test-support/github-graphql.js";
+
+// The real `changeset version` (Changesets v3 CLI) in temp git repos, once with @changesets/changelog-github and
+// once with this generator, against a local GitHub GraphQL stand-in.
+
+const REPO = "o/r";
+const GH = `https://github.com/${REPO}`;
+const OURS = ["@polyglot-changesets/changelog", { repo: REPO }];
+const REFERENCE = ["@changesets/changelog-github", { repo: REPO }];
+const WARNING = "warning: @polyglot-changesets/changelog:";
+
+const WORKSPACE = {
+  "package.json": JSON.stringify({ name: "fixture", private: true, workspaces: ["packages/*"] }),
+  // Manypkg recognises an npm workspace by its lockfile.
+  "package-lock.json": JSON.stringify({ name: "fixture", lockfileVersion: 3, packages: {} }),
+  "packages/core/package.json": JSON.stringify({ name: "@fx/core", version: "1.0.0" }),
+  "packages/app/package.json": JSON.stringify({
+    name: "@fx/app",
+    version: "1.0.0",
+    dependencies: { "@fx/core": "^1.0.0" },
+  }),
+};
+const CHANGELOGS = ["packages/core/CHANGELOG.md", "packages/app/CHANGELOG.md"];
+
+let github: GithubGraphql;
+const repos: FixtureRepo[] = [];
+
+beforeAll(async () => {
+  github = await startGithubGraphql();
+});
+afterAll(async () => {
+  await github.close();
+  await Promise.all(repos.map((repo) => repo.remove()));
+});
+afterEach(() => {
+  github.faults.clear();
+});
+
+async function fixture(): Promise<FixtureRepo> {
+  const repo = await createFixtureRepo(WORKSPACE);
+  repos.push(repo);
+  return repo;
+}
+
+function online(): NodeJS.ProcessEnv {
+  return { GITHUB_TOKEN: "test-token", GITHUB_GRAPHQL_URL: github.graphqlUrl };
+}
+
+async function versionWith(repo: FixtureRepo, changelog: unknown, env: NodeJS.ProcessEnv) {
+  await repo.restore();
+  await repo.writeConfig(changelog);
+  const result = await repo.changesetVersion(env);
+  const files = await Promise.all(CHANGELOGS.map((path) => repo.read(path).catch(() => "(missing)")));
+  return { result, files };
+}
+
+function warnings(result: RunResult): string[] {
+  return result.stderr.split("\n").filter((line) => line.includes(WARNING));
+}
+
+function link(sha: string): string {
+  return `[\`${sha.slice(0, 7)}\`](${GH}/commit/${sha})`;
+}
+
+/** Changesets covering every override of changelog-github, multi-line summaries and issue references. */
+async function compatFixture() {
+  const repo = await fixture();
+  const plain = await repo.addChangeset("plain", { "@fx/core": "minor" }, "Add the plain feature");
+  github.addCommit({ repo: REPO, sha: plain, author: "alice", pr: 10 });
+  github.addPullRequest({ repo: REPO, number: 10, author: "alice", mergeCommitSha: plain });
+  const viaPr = await repo.addChangeset("via-pr", { "@fx/core": "patch" }, "pr: #20\nFix with a PR override");
+  github.addPullRequest({ repo: REPO, number: 20, author: "bob", mergeCommitSha: "20".repeat(20) });
+  const authors = await repo.addChangeset(
+    "authors",
+    { "@fx/app": "patch" },
+    `commit: ${plain}\nauthor: @carol\nauthor: dave\nFix #5, see [#6](https://example.com/6)\n\nSecond paragraph #7\n- item`,
+  );
+  const direct = await repo.addChangeset("direct", { "@fx/app": "major" }, "Breaking change pushed directly");
+  github.addCommit({ repo: REPO, sha: direct, author: "erin" });
+  const unknown = await repo.addChangeset("unpushed", { "@fx/core": "patch" }, "Commit GitHub does not know");
+  const both = await repo.addChangeset(
+    "both",
+    { "@fx/app": "minor" },
+    "pr: 20\ncommit: abcdef1234567\nBoth overrides",
+  );
+  return { repo, shas: { plain, viaPr, authors, direct, unknown, both } };
+}
+
+describe("changeset version online", () => {
+  it("writes byte for byte what @changesets/changelog-github writes", async () => {
+    const { repo, shas } = await compatFixture();
+    const reference = await versionWith(repo, REFERENCE, online());
+    const ours = await versionWith(repo, OURS, online());
+
+    expect(reference.result.exitCode).toBe(0);
+    expect(ours.result.exitCode).toBe(0);
+    expect(warnings(ours.result)).toEqual([]);
+    expect(ours.files).toEqual(reference.files);
+    expect(ours.files[0]).toBe(
+      [
+        "# @fx/core",
+        "",
+        "## 1.1.0",
+        "",
+        "### Minor Changes",
+        "",
+        `- [#10](${GH}/pull/10) ${link(shas.plain)} Thanks [@alice](https://github.com/alice)! - Add the plain feature`,
+        "",
+        "### Patch Changes",
+        "",
+        "- Commit GitHub does not know",
+        "",
+        `- [#20](${GH}/pull/20) ${link("20".repeat(20))} Thanks [@bob](https://github.com/bob)! - Fix with a PR override`,
+        "",
+      ].join("\n"),
+    );
+    expect(ours.files[1]).toContain(
+      `- [#10](${GH}/pull/10) ${link(shas.plain)} Thanks [@carol](https://github.com/carol), [@dave](https://github.com/dave)! - Fix [#5](${GH}/issues/5), see [#6](https://example.com/6)\n  \n  Second paragraph [#7](${GH}/issues/7)\n  - item`,
+    );
+    expect(ours.files[1]).toContain(
+      `- Updated dependencies [${link(shas.plain)}, \`${shas.unknown.slice(0, 7)}\`, \`${shas.viaPr.slice(0, 7)}\`]:\n  - @fx/core@1.1.0`,
+    );
+  });
+
+  it("looks 120 changesets up in 3 GraphQL requests, as changelog-github does", async () => {
+    const repo = await fixture();
+    for (let index = 0; index < 120; index++) {
+      const sha = await repo.addChangeset(
+        `change-${index}`,
+        { "@fx/core": "patch" },
+        `Change number ${index}`,
+      );
+      github.addCommit({ repo: REPO, sha, author: `dev${index}` });
+    }
+    const before = github.graphqlRequests().length;
+    const reference = await versionWith(repo, REFERENCE, online());
+    const afterReference = github.graphqlRequests().length;
+    const ours = await versionWith(repo, OURS, online());
+
+    expect(afterReference - before).toBe(3);
+    expect(github.graphqlRequests().length - afterReference).toBe(3);
+    expect(ours.result.exitCode).toBe(0);
+    expect(ours.files).toEqual(reference.files);
+    expect(ours.files[0]).toContain("Thanks [@dev119](https://github.com/dev119)! - Change number 119");
+  }, 120_000);
+});
+
+describe("changeset version offline", () => {
+  let repo: FixtureRepo;
+  let shas: Awaited<ReturnType<typeof compatFixture>>["shas"];
+  let offlineFiles: string[];
+
+  beforeAll(async () => {
+    ({ repo, shas } = await compatFixture());
+  });
+
+  it("without GITHUB_TOKEN: commit links, no thanks, one warning, exit 0", async () => {
+    const { result, files } = await versionWith(repo, OURS, {});
+    expect(result.exitCode).toBe(0);
+    expect(warnings(result)).toHaveLength(1);
+    expect(warnings(result)[0]).toContain("GITHUB_TOKEN is not set");
+    expect(files[0]).toBe(
+      [
+        "# @fx/core",
+        "",
+        "## 1.1.0",
+        "",
+        "### Minor Changes",
+        "",
+        `- ${link(shas.plain)} - Add the plain feature`,
+        "",
+        "### Patch Changes",
+        "",
+        `- ${link(shas.unknown)} - Commit GitHub does not know`,
+        "",
+        `- [#20](${GH}/pull/20) ${link(shas.viaPr)} - Fix with a PR override`,
+        "",
+      ].join("\n"),
+    );
+    expect(files[1]).toContain(`- ${link(shas.direct)} - Breaking change pushed directly`);
+    expect(files[1]).toContain(
+      `- Updated dependencies [${link(shas.plain)}, ${link(shas.unknown)}, ${link(shas.viaPr)}]:\n  - @fx/core@1.1.0`,
+    );
+    offlineFiles = files;
+  });
+
+  it.each([
+    ["HTTP 500", { status: 500 }, "missing data"],
+    [
+      "a 403 rate limit",
+      { status: 403, body: JSON.stringify({ message: "API rate limit exceeded for installation ID 1." }) },
+      "API rate limit exceeded",
+    ],
+    ["a dropped connection", { drop: true }, "Failed to fetch data from GitHub"],
+  ])("when the API answers %s: the offline output, one warning, exit 0", async (_name, fault, reason) => {
+    github.faults.add({ path: "/graphql", ...fault });
+    const { result, files } = await versionWith(repo, OURS, online());
+    expect(result.exitCode).toBe(0);
+    expect(files).toEqual(offlineFiles);
+    expect(warnings(result)).toHaveLength(1);
+    expect(warnings(result)[0]).toContain("the GitHub API lookup failed");
+    expect(warnings(result)[0]).toContain(reason);
+  });
+
+  it("with a bare module name (null options): the repo from the origin remote", async () => {
+    await repo.git("remote", "add", "origin", "git@github.com:o/r.git");
+    const { result, files } = await versionWith(repo, "@polyglot-changesets/changelog", {});
+    await repo.git("remote", "remove", "origin");
+    expect(result.exitCode).toBe(0);
+    expect(files).toEqual(offlineFiles);
+    expect(warnings(result)).toHaveLength(1);
+  });
+
+  it("fails the run on a config error, naming the option, before writing anything", async () => {
+    const { result } = await versionWith(
+      repo,
+      ["@polyglot-changesets/changelog", { repo: REPO, thanks: false }],
+      {},
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout + result.stderr).toContain(
+      '.changeset/config.json: @polyglot-changesets/changelog option "thanks": unknown option',
+    );
+    expect(await repo.git("status", "--porcelain")).toBe("");
+  });
+});
