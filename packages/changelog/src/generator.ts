@@ -48,8 +48,14 @@ const PACKAGE_NAME = "@polyglot-changesets/changelog";
 const TOKEN_FIX =
   "For PR links and thanks, set GITHUB_TOKEN (a token with read:user and repo:status; in GitHub Actions, pass secrets.GITHUB_TOKEN to the version step).";
 
-function writeWarning(message: string): void {
+/** One stderr line; in GitHub Actions also an annotation, so the degraded changelog shows on the run's page. */
+function writeWarning(message: string, env: NodeJS.ProcessEnv): void {
   process.stderr.write(`warning: ${message}\n`);
+  if (env.GITHUB_ACTIONS === "true") {
+    process.stdout.write(
+      `::warning title=Changelog without GitHub lookups::${message.replaceAll("%", "%25")}\n`,
+    );
+  }
 }
 
 /**
@@ -58,7 +64,8 @@ function writeWarning(message: string): void {
  */
 export function createChangelogFunctions(surroundings: GeneratorSurroundings = {}): ChangelogFunctions {
   const lookups = surroundings.lookups ?? { getCommitInfo, getPullRequestInfo };
-  const warn = surroundings.warn ?? writeWarning;
+  const warn =
+    surroundings.warn ?? ((message: string) => writeWarning(message, surroundings.env ?? process.env));
   const contexts = new Map<string, Promise<RunContext>>();
   let warned = false;
   let networkFailure: string | undefined;
@@ -96,7 +103,7 @@ export function createChangelogFunctions(surroundings: GeneratorSurroundings = {
   function recordNetworkFailure(error: unknown): void {
     networkFailure ??= describeFailure(error);
     warnOnce(
-      `the GitHub API lookup failed (${networkFailure}), so the remaining changelog lines have commit links only: no PR links, no "Thanks @user!". The version run goes on. ${TOKEN_FIX} Check the token and the API rate limit, then run the version step again for the full output.`,
+      `the GitHub API lookup failed (${networkFailure}), so changelog lines from here on are written without GitHub lookups: commit links only, no PR links, no "Thanks @user!". The version run goes on. For the full output, check GITHUB_TOKEN (read:user and repo:status), the network and the API rate limit, then run the version step again.`,
     );
   }
 
@@ -232,11 +239,18 @@ function offlineWarning(reason: string | undefined, repo: ResolvedRepo | undefin
   return `${reason}, so changelog lines are written without GitHub lookups: ${what}, no PR links, no "Thanks @user!".${noRepo} ${fix}`;
 }
 
-/** One line, no longer than a warning should be; get-github-info puts the response body on later lines. */
+/**
+ * The error and its causes on one line, at most 300 characters: get-github-info wraps fetch errors
+ * ("Failed to fetch data from GitHub" < "fetch failed" < "getaddrinfo ENOTFOUND ...") and puts response bodies
+ * (e.g. a rate-limit message) on later lines of its message.
+ */
 function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-  const detail = error.message.replace(/\s+/g, " ").trim();
-  const text = `${detail}${cause}`;
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 4; depth++) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  const text = parts.join(": ").replace(/\s+/g, " ").trim();
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }

@@ -156,10 +156,13 @@ describe("changeset version offline", () => {
     ({ repo, shas } = await compatFixture());
   });
 
-  it("without GITHUB_TOKEN: commit links, no thanks, one warning, exit 0", async () => {
-    const { result, files } = await versionWith(repo, OURS, {});
+  it("without GITHUB_TOKEN: commit links, no thanks, one warning (an annotation in Actions), exit 0", async () => {
+    const { result, files } = await versionWith(repo, OURS, { GITHUB_ACTIONS: "true" });
     expect(result.exitCode).toBe(0);
     expect(warnings(result)).toHaveLength(1);
+    expect(
+      result.stdout.match(/^::warning title=Changelog without GitHub lookups::.*GITHUB_TOKEN is not set/gm),
+    ).toHaveLength(1);
     expect(warnings(result)[0]).toContain("GITHUB_TOKEN is not set");
     expect(files[0]).toBe(
       [
