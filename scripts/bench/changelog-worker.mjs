@@ -23,7 +23,17 @@ const entries = await Promise.all(
     const lines = await Promise.all(list.map(([cs, type]) => fns.getReleaseLine(cs, type, options)));
     const dependents = await fns.getDependencyReleaseLine(
       list.slice(0, 2).map(([cs]) => cs),
-      [{ name: `${name}-dep`, type: "patch", oldVersion: "1.0.0", newVersion: "1.0.1", changesets: [], packageJson: {}, dir: "/" }],
+      [
+        {
+          name: `${name}-dep`,
+          type: "patch",
+          oldVersion: "1.0.0",
+          newVersion: "1.0.1",
+          changesets: [],
+          packageJson: {},
+          dir: "/",
+        },
+      ],
       options,
     );
     return [...lines, dependents];

@@ -9,13 +9,20 @@ const WORKER = fileURLToPath(new URL("./changelog-worker.mjs", import.meta.url))
 export const REPO = "bench-owner/bench-repo";
 
 export const GENERATORS = {
-  bare: { label: "@changesets/changelog-github", module: () => join(modulePath("@changesets/changelog-github"), "dist/index.mjs") },
-  poly: { label: "@polyglot-changesets/changelog", module: () => join(modulePath("@polyglot-changesets/changelog"), "dist/index.js") },
+  bare: {
+    label: "@changesets/changelog-github",
+    module: () => join(modulePath("@changesets/changelog-github"), "dist/index.mjs"),
+  },
+  poly: {
+    label: "@polyglot-changesets/changelog",
+    module: () => join(modulePath("@polyglot-changesets/changelog"), "dist/index.js"),
+  },
 };
 
 export async function startBenchGithub() {
   const testkit = await importBuilt("testkit");
-  if (!testkit?.startGithubApi) throw new Error("packages/testkit is not built or has no startGithubApi: run `pnpm build`");
+  if (!testkit?.startGithubApi)
+    throw new Error("packages/testkit is not built or has no startGithubApi: run `pnpm build`");
   return testkit.startGithubApi();
 }
 
@@ -33,13 +40,16 @@ export function githubEnv(api) {
   });
 }
 
-const graphqlRequests = (api) => api.requests.filter((r) => r.method === "POST" && /graphql/.test(r.path)).length;
+const graphqlRequests = (api) =>
+  api.requests.filter((r) => r.method === "POST" && /graphql/.test(r.path)).length;
 
 /** Runs one generator once in a fresh process; returns its time, request count and lines. */
 export async function changelogOnce(api, which, count) {
   const before = graphqlRequests(api);
   const start = performance.now();
-  const { stdout } = await run(NODE, [WORKER, GENERATORS[which].module(), String(count), REPO], { env: githubEnv(api) });
+  const { stdout } = await run(NODE, [WORKER, GENERATORS[which].module(), String(count), REPO], {
+    env: githubEnv(api),
+  });
   const processMs = performance.now() - start;
   const out = JSON.parse(stdout.trim().split("\n").at(-1));
   return { ms: out.ms, processMs, requests: graphqlRequests(api) - before, lines: out.lines };
@@ -71,13 +81,19 @@ export async function main({ full = false, say = console.log } = {}) {
   const p = (which) => median(res[which].map((x) => x.processMs));
   const q = (which) => Math.max(...res[which].map((x) => x.requests));
   say(`changelog: ${size.count} changesets, testkit GitHub API, ${size.reps} runs each (median)`);
-  say(`  ${"generator".padEnd(32)} ${"requests".padStart(8)} ${"lines".padStart(9)} ${"process".padStart(9)}`);
+  say(
+    `  ${"generator".padEnd(32)} ${"requests".padStart(8)} ${"lines".padStart(9)} ${"process".padStart(9)}`,
+  );
   for (const which of ["bare", "poly"]) {
-    say(`  ${GENERATORS[which].label.padEnd(32)} ${String(q(which)).padStart(8)} ${fmt(t(which)).padStart(9)} ${fmt(p(which)).padStart(9)}`);
+    say(
+      `  ${GENERATORS[which].label.padEnd(32)} ${String(q(which)).padStart(8)} ${fmt(t(which)).padStart(9)} ${fmt(p(which)).padStart(9)}`,
+    );
   }
   say(`  identical release lines: ${sameLines} of ${total}`);
   const timeRatio = ratio(t("poly"), t("bare"));
-  say(`  goal: no more requests: ${q("poly") <= q("bare") ? "met" : "NOT met"} (${q("poly")} vs ${q("bare")})`);
+  say(
+    `  goal: no more requests: ${q("poly") <= q("bare") ? "met" : "NOT met"} (${q("poly")} vs ${q("bare")})`,
+  );
   say(`  goal: no slower: ${timeRatio <= 1 ? "met" : "NOT met"} (${timeRatio}x)`);
   say(`changelog ratio: ${timeRatio}`);
   return { res, ratio: timeRatio, requests: { bare: q("bare"), poly: q("poly") } };

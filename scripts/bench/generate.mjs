@@ -96,7 +96,10 @@ export function versionRepo({ npm = 200, python = 100, changesets, seed = 1 } = 
     files[`python/py-${pad(j)}/pyproject.toml`] = pyproject(`bench-py-${pad(j)}`, "1.0.0", deps);
     files[`python/py-${pad(j)}/src/bench_py_${pad(j)}/__init__.py`] = `"""Package ${j}."""\n`;
   }
-  Object.assign(files, randomChangesets(rand, names, changesets ?? Math.max(2, Math.round((npm + python) / 5))));
+  Object.assign(
+    files,
+    randomChangesets(rand, names, changesets ?? Math.max(2, Math.round((npm + python) / 5))),
+  );
   return { files, npmNames: names.slice(0, npm), pythonNames: names.slice(npm) };
 }
 
@@ -115,14 +118,19 @@ export function syncRepo({ targets = 1000 } = {}) {
   };
   const config = { targets: [] };
   for (let j = 0; j < bridges; j++) {
-    files[`python/py-${pad(j)}/package.json`] = { name: `@bench/py-${pad(j)}`, version: "1.1.0", private: true };
+    files[`python/py-${pad(j)}/package.json`] = {
+      name: `@bench/py-${pad(j)}`,
+      version: "1.1.0",
+      private: true,
+    };
     const deps = j % 5 !== 0 ? [`bench-py-${pad(j - 1)}>=1.0.0`] : [];
     files[`python/py-${pad(j)}/pyproject.toml`] = pyproject(`bench-py-${pad(j)}`, "1.0.0", deps);
   }
   for (let i = 0; i < follow; i++) {
     files[`packages/pkg-${pad(i)}/package.json`] = { name: `@bench/pkg-${pad(i)}`, version: "2.0.0" };
     files[`targets/t-${pad(i)}/pyproject.toml`] = pyproject(`bench-t-${pad(i)}`, "1.0.0");
-    files[`targets/t-${pad(i)}/src/bench_t_${pad(i)}/__init__.py`] = `"""Target ${i}."""\n\n__version__ = "1.0.0"\n`;
+    files[`targets/t-${pad(i)}/src/bench_t_${pad(i)}/__init__.py`] =
+      `"""Target ${i}."""\n\n__version__ = "1.0.0"\n`;
     config.targets.push({
       path: `targets/t-${pad(i)}`,
       versionFrom: `@bench/pkg-${pad(i)}`,

@@ -29,5 +29,6 @@ for (const name of which) {
     console.error(`${name} benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
-if (jsonFile) await writeFile(jsonFile, `${JSON.stringify(results, (_k, v) => (v instanceof Set ? [...v] : v), 2)}\n`);
+if (jsonFile)
+  await writeFile(jsonFile, `${JSON.stringify(results, (_k, v) => (v instanceof Set ? [...v] : v), 2)}\n`);
 process.exit(failed ? 1 : 0);

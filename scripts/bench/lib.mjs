@@ -27,7 +27,10 @@ export function prng(seed) {
     pick: (items) => items[Math.floor(next() * items.length)],
     hex: (len) => {
       let s = "";
-      while (s.length < len) s += Math.floor(next() * 0x100000000).toString(16).padStart(8, "0");
+      while (s.length < len)
+        s += Math.floor(next() * 0x100000000)
+          .toString(16)
+          .padStart(8, "0");
       return s.slice(0, len);
     },
   };
@@ -44,7 +47,9 @@ export async function writeTree(dir, files) {
     Object.entries(files).map(([rel, contents]) =>
       writeFile(
         join(dir, rel),
-        typeof contents === "string" || Buffer.isBuffer(contents) ? contents : `${JSON.stringify(contents, null, 2)}\n`,
+        typeof contents === "string" || Buffer.isBuffer(contents)
+          ? contents
+          : `${JSON.stringify(contents, null, 2)}\n`,
       ),
     ),
   );
@@ -55,7 +60,9 @@ export function run(cmd, args, opts = {}) {
     execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024, ...opts }, (error, stdout, stderr) => {
       const result = { code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr };
       if (error && !opts.allowFail) {
-        const e = new Error(`${cmd} ${args.join(" ")} failed (${result.code}) in ${opts.cwd ?? "."}\n${stdout}\n${stderr}`);
+        const e = new Error(
+          `${cmd} ${args.join(" ")} failed (${result.code}) in ${opts.cwd ?? "."}\n${stdout}\n${stderr}`,
+        );
         e.result = result;
         reject(e);
       } else resolvePromise(result);
@@ -72,7 +79,17 @@ export async function createRepo(files, { prefix = "pc-bench-", link = true } = 
   if (link) await linkTools(dir);
   await git(dir, "init", "-q", "-b", "main");
   await git(dir, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "add", "-A");
-  await git(dir, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm", "initial", "--no-verify");
+  await git(
+    dir,
+    "-c",
+    "user.name=bench",
+    "-c",
+    "user.email=bench@example.com",
+    "commit",
+    "-qm",
+    "initial",
+    "--no-verify",
+  );
   await git(dir, "config", "user.name", "bench");
   await git(dir, "config", "user.email", "bench@example.com");
   return dir;
@@ -89,7 +106,10 @@ export const removeDir = (dir) => rm(dir, { recursive: true, force: true });
 
 /** Where a package of this workspace (or a dependency of the root) lives, resolved through pnpm's symlinks. */
 export function modulePath(name) {
-  const candidates = [join(ROOT, "node_modules", name), join(ROOT, "packages", name.replace(/^@polyglot-changesets\//, ""))];
+  const candidates = [
+    join(ROOT, "node_modules", name),
+    join(ROOT, "packages", name.replace(/^@polyglot-changesets\//, "")),
+  ];
   for (const c of candidates) if (existsSync(c)) return realpathSync(c);
   throw new Error(`cannot find ${name} from ${ROOT}`);
 }
@@ -137,7 +157,8 @@ export const CLI = {
 export function benchEnv(extra = {}) {
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
-    if (/^(npm_|NPM_CONFIG_|NODE_AUTH_TOKEN|NPM_TOKEN|GITHUB_|ACTIONS_|CI$|CHANGESETS_OUTPUT)/i.test(k)) delete env[k];
+    if (/^(npm_|NPM_CONFIG_|NODE_AUTH_TOKEN|NPM_TOKEN|GITHUB_|ACTIONS_|CI$|CHANGESETS_OUTPUT)/i.test(k))
+      delete env[k];
   }
   env.PATH = `${dirname(NODE)}:${join(ROOT, "node_modules/.bin")}:${env.PATH ?? ""}`;
   env.NO_COLOR = "1";
@@ -182,7 +203,10 @@ export async function hashTree(dir, { skip = [".git", "node_modules"] } = {}) {
       if (skip.includes(entry.name)) continue;
       const full = join(d, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) out[relative(dir, full)] = createHash("sha256").update(await readFile(full)).digest("hex");
+      else if (entry.isFile())
+        out[relative(dir, full)] = createHash("sha256")
+          .update(await readFile(full))
+          .digest("hex");
     }
   }
   await walk(dir);

@@ -4,7 +4,19 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { publishRepo } from "./generate.mjs";
-import { benchEnv, CLI, createRepo, fmt, git, importBuilt, median, pad, ratio, removeDir, timed } from "./lib.mjs";
+import {
+  benchEnv,
+  CLI,
+  createRepo,
+  fmt,
+  git,
+  importBuilt,
+  median,
+  pad,
+  ratio,
+  removeDir,
+  timed,
+} from "./lib.mjs";
 
 export const FULL = { count: 30, changed: 3, reps: 1 };
 
@@ -20,7 +32,8 @@ export const TOOLS = {
 
 export async function startBenchRegistry() {
   const testkit = await importBuilt("testkit");
-  if (!testkit?.startRegistry) throw new Error("packages/testkit is not built or has no startRegistry: run `pnpm build`");
+  if (!testkit?.startRegistry)
+    throw new Error("packages/testkit is not built or has no startRegistry: run `pnpm build`");
   const registry = await testkit.startRegistry({});
   const token = await registry.createUser(`bench${Date.now().toString(36)}`);
   return { registry, token };
@@ -28,7 +41,9 @@ export async function startBenchRegistry() {
 
 /** The versions of `name` on the registry (empty when it does not exist). */
 export async function registryVersions(url, name) {
-  const res = await fetch(new URL(name.replace("/", "%2f"), url), { headers: { accept: "application/json" } });
+  const res = await fetch(new URL(name.replace("/", "%2f"), url), {
+    headers: { accept: "application/json" },
+  });
   if (res.status === 404) return [];
   if (!res.ok) throw new Error(`GET ${name}: ${res.status}`);
   const doc = await res.json();
@@ -88,7 +103,12 @@ export async function publishScenarios({ tool, registry, token, count, changed, 
   const names = Array.from({ length: count }, (_, i) => `@${scope}/pkg-${pad(i, 2)}`);
   try {
     const all = await publishOnce(tool, repo);
-    expectTags("all new", tool, all, names.map((n) => `${n}@1.0.0`));
+    expectTags(
+      "all new",
+      tool,
+      all,
+      names.map((n) => `${n}@1.0.0`),
+    );
     const nothing = await publishOnce(tool, repo);
     expectTags("nothing to publish", tool, nothing, []);
     const bumped = await bumpSome(repo, count, changed);

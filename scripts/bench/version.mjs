@@ -3,7 +3,19 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { syncRepo, versionRepo } from "./generate.mjs";
-import { benchEnv, CLI, copyRepo, createRepo, fmt, importBuilt, median, pad, ratio, removeDir, timed } from "./lib.mjs";
+import {
+  benchEnv,
+  CLI,
+  copyRepo,
+  createRepo,
+  fmt,
+  importBuilt,
+  median,
+  pad,
+  ratio,
+  removeDir,
+  timed,
+} from "./lib.mjs";
 
 export const FULL = { npm: 200, python: 100, targets: 1000, reps: 5 };
 
@@ -11,7 +23,9 @@ async function runCli(which, repo, args) {
   const [cmd, base] = CLI[which]();
   const result = await timed(cmd, [...base, ...args], { cwd: repo, env: benchEnv() });
   if (result.code !== 0) {
-    throw new Error(`${which} ${args.join(" ")} exited ${result.code} in ${repo}\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${which} ${args.join(" ")} exited ${result.code} in ${repo}\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result;
 }
@@ -79,8 +93,14 @@ export async function benchSync({ targets, reps, keep = false, say = console.log
     }
     say(`sync: polyglot-version --sync-only on ${targets} targets, ${reps} runs (median)`);
     say(`  process (incl. Node start-up)  ${fmt(median(proc))}   [${proc.map(fmt).join(", ")}]`);
-    if (inproc.length) say(`  in-process main()              ${fmt(median(inproc))}   [${inproc.map(fmt).join(", ")}]`);
-    return { procMs: median(proc), inprocMs: inproc.length ? median(inproc) : undefined, repo: lastRepo, template };
+    if (inproc.length)
+      say(`  in-process main()              ${fmt(median(inproc))}   [${inproc.map(fmt).join(", ")}]`);
+    return {
+      procMs: median(proc),
+      inprocMs: inproc.length ? median(inproc) : undefined,
+      repo: lastRepo,
+      template,
+    };
   } finally {
     if (!keep) {
       await removeDir(template);
@@ -106,7 +126,9 @@ export async function main({ full = false, say = console.log } = {}) {
   const size = full ? FULL : { npm: 20, python: 10, targets: 100, reps: 2 };
   const sync = await benchSync({ targets: size.targets, reps: size.reps, say });
   const goalSync = (sync.inprocMs ?? sync.procMs) < 500;
-  say(`  goal: sync step under 0.5 s for 1,000 targets: ${goalSync ? "met" : "NOT met"}${full ? "" : " (small size)"}`);
+  say(
+    `  goal: sync step under 0.5 s for 1,000 targets: ${goalSync ? "met" : "NOT met"}${full ? "" : " (small size)"}`,
+  );
   const v = await benchVersion({ npm: size.npm, python: size.python, reps: size.reps, say });
   say(`  goal: within 10% of bare changeset version: ${v.ratio <= 1.1 ? "met" : "NOT met"}`);
   say(`version ratio: ${v.ratio}`);

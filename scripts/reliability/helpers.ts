@@ -72,7 +72,11 @@ export function runCommand(
   opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<RunResult> {
   return new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -101,7 +105,11 @@ export const runPublish = (cwd: string, args: string[], env?: NodeJS.ProcessEnv)
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|NPM_|NODE_AUTH_TOKEN|GITHUB_|ACTIONS_|RUNNER_|CI$|CHANGESETS_OUTPUT|VITEST|NODE_OPTIONS)/i.test(key))
+    if (
+      /^(npm_|NPM_|NODE_AUTH_TOKEN|GITHUB_|ACTIONS_|RUNNER_|CI$|CHANGESETS_OUTPUT|VITEST|NODE_OPTIONS)/i.test(
+        key,
+      )
+    )
       continue;
     env[key] = value;
   }

@@ -1,0 +1,80 @@
+// Two publish runs at once on the same release (two CI jobs on the same commit): every version lands once,
+// nothing is published twice, and a run that lost a race says why.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { copyInto, parseGithubOutput, remove, runPublish, tempDir } from "./helpers.js";
+import {
+  actionsEnv,
+  createReleaseRepo,
+  type ReleaseRepo,
+  readText,
+  registryVersions,
+  type Servers,
+  startServers,
+} from "./publish-fixture.js";
+import { canaryEnv, expectNoSecrets, secretsOf } from "./secrets.js";
+
+let servers: Servers;
+const dirs: string[] = [];
+beforeAll(async () => {
+  servers = await startServers();
+});
+afterAll(async () => {
+  await servers?.close();
+  for (const dir of dirs) await remove(dir);
+});
+
+test("two polyglot-publish runs on the same release: each version once, the loser says why", async () => {
+  const a = await createReleaseRepo(servers, { count: 4, npmrcToken: servers.token });
+  // The second job: the same commit checked out elsewhere, with its own outputs.
+  const bDir = await tempDir("pc-rel-publish-twin-");
+  await copyInto(a.dir, bDir);
+  const b: ReleaseRepo = {
+    ...a,
+    dir: bDir,
+    outputFile: a.outputFile.replace(a.dir, bDir),
+    summaryFile: a.summaryFile.replace(a.dir, bDir),
+    changesetsOutput: a.changesetsOutput.replace(a.dir, bDir),
+  };
+  dirs.push(a.dir, bDir);
+  // Slow every publish down a little so the two runs overlap.
+  servers.registry.faults.add({ path: `/@${a.scope}`, method: "PUT", delayMs: 400, times: 1000 });
+  const args = ["--oidc", "off", "--no-provenance"];
+  const envA = actionsEnv(servers, a, { extra: canaryEnv() });
+  const envB = actionsEnv(servers, b, { extra: canaryEnv() });
+  const [ra, rb] = await Promise.all([runPublish(a.dir, args, envA), runPublish(b.dir, args, envB)]);
+  servers.registry.faults.clear();
+  await expectNoSecrets(secretsOf(servers, envA), ra, a);
+  await expectNoSecrets(secretsOf(servers, envB), rb, b);
+  const shown = `A exit ${ra.code}\n${ra.stderr}\n${ra.stdout}\nB exit ${rb.code}\n${rb.stderr}\n${rb.stdout}`;
+
+  for (const name of a.names) expect(await registryVersions(servers, name), shown).toEqual(["1.0.0"]);
+  const outA = parseGithubOutput(await readText(a.outputFile));
+  const outB = parseGithubOutput(await readText(b.outputFile));
+  const pubA = JSON.parse(outA["published-packages"] ?? "[]") as { name: string }[];
+  const pubB = JSON.parse(outB["published-packages"] ?? "[]") as { name: string }[];
+  // Nothing published twice: no package is claimed by both runs, and together they cover the release.
+  const claimedA = pubA.map((p) => p.name);
+  const claimedB = pubB.map((p) => p.name);
+  expect(
+    claimedA.filter((n) => claimedB.includes(n)),
+    shown,
+  ).toEqual([]);
+  expect([...claimedA, ...claimedB].sort(), shown).toEqual(a.names.slice().sort());
+  // A run that did not publish everything it planned says why (and exits 1 unless it treats it as done).
+  for (const [run, claimed] of [
+    [ra, claimedA],
+    [rb, claimedB],
+  ] as const) {
+    if (claimed.length < a.names.length) {
+      expect(`${run.stderr}\n${run.stdout}`, shown).toMatch(
+        /already (been )?published|already exists|cannot publish over|EPUBLISHCONFLICT|E403|E409|another (run|publish)/i,
+      );
+    }
+    expect([0, 1], shown).toContain(run.code);
+  }
+  // A re-run after the race has nothing left to do.
+  const again = await runPublish(a.dir, args, envA);
+  expect(again.code, `${again.stderr}\n${again.stdout}`).toBe(0);
+  const outAgain = parseGithubOutput(await readText(a.outputFile));
+  expect(outAgain.published).toBe("false");
+});

@@ -1,0 +1,272 @@
+// The servers and repos of the publish reliability tests: testkit's ID-token endpoint, Verdaccio with the OIDC
+// exchange, the PyPI stand-in and the GitHub API, and small release repos (npm packages + a Python bridge).
+import { execFileSync } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { BIN, cleanEnv, NODE, ROOT, runCommand, tempDir } from "./helpers.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: the testkit types are read at runtime from its dist
+type Any = any;
+
+export interface Servers {
+  idToken: Any;
+  registry: Any;
+  pypi: Any;
+  github: Any;
+  /** A long-lived registry token of user `ci` (allowed to publish everything). */
+  token: string;
+  close(): Promise<void>;
+}
+
+export const REPOSITORY = "acme/widgets";
+export const WORKFLOW = "release.yml";
+
+export async function startServers(): Promise<Servers> {
+  const testkit: Any = await import(join(ROOT, "packages/testkit/dist/index.js"));
+  const idToken = await testkit.startIdTokenServer();
+  const oidc = { issuer: idToken.issuer, jwks: idToken.jwks };
+  const registry = await testkit.startRegistry({
+    oidc,
+    trustedPublishers: [{ package: "@rel*/*", repository: REPOSITORY, workflow: WORKFLOW }],
+  });
+  const pypi = await testkit.startPypi({
+    oidc,
+    trustedPublishers: [{ project: "*", repository: REPOSITORY, workflow: WORKFLOW }],
+  });
+  const github = await testkit.startGithubApi();
+  const token = await registry.createUser("ci");
+  return {
+    idToken,
+    registry,
+    pypi,
+    github,
+    token,
+    async close() {
+      await Promise.allSettled([idToken.close(), registry.close(), pypi.close(), github.close()]);
+    },
+  };
+}
+
+let counter = 0;
+/** A fresh npm scope per repo (`@rel<n>x`), so tests sharing one registry never collide. */
+export function freshScope(): string {
+  counter += 1;
+  return `rel${counter}${Date.now().toString(36)}`;
+}
+
+export interface ReleaseRepo {
+  dir: string;
+  scope: string;
+  names: string[];
+  /** The Python bridge's PEP 503 name. */
+  python: string;
+  /** Files a GitHub Actions step writes to. */
+  outputFile: string;
+  summaryFile: string;
+  changesetsOutput: string;
+}
+
+function writeJson(file: string, value: unknown): Promise<void> {
+  return writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * A released repo (as right after the Version Packages PR was merged): `count` public npm packages at `version`,
+ * and a Python bridge `<scope>-py` at the same version. `.npmrc` points at the registry, with `npmrcToken` when given.
+ */
+export async function createReleaseRepo(
+  servers: Servers,
+  {
+    count = 3,
+    version = "1.0.0",
+    npmrcToken,
+  }: { count?: number; version?: string; npmrcToken?: string } = {},
+): Promise<ReleaseRepo> {
+  const dir = await tempDir("pc-rel-publish-");
+  const scope = freshScope();
+  const names = Array.from({ length: count }, (_, i) => `@${scope}/pkg-${i}`);
+  const host = servers.registry.url.replace(/^https?:/, "");
+  await writeJson(join(dir, "package.json"), {
+    name: `${scope}-root`,
+    private: true,
+    workspaces: ["packages/*", "python/*"],
+  });
+  await writeJson(join(dir, "package-lock.json"), {
+    name: `${scope}-root`,
+    lockfileVersion: 3,
+    requires: true,
+    packages: {},
+  });
+  await writeFile(
+    join(dir, ".npmrc"),
+    `registry=${servers.registry.url}\n${npmrcToken ? `${host}:_authToken=${npmrcToken}\n` : ""}audit=false\nfund=false\n`,
+  );
+  await mkdir(join(dir, ".changeset"), { recursive: true });
+  await writeJson(join(dir, ".changeset/config.json"), {
+    changelog: false,
+    commit: false,
+    access: "public",
+    baseBranch: "main",
+    updateInternalDependencies: "patch",
+    privatePackages: { version: true, tag: true },
+  });
+  await writeJson(join(dir, ".changeset/polyglot.json"), {
+    pypi: { index: servers.pypi.url.replace(/\/$/, "") },
+  });
+  for (const [i, name] of names.entries()) {
+    const pkgDir = join(dir, `packages/pkg-${i}`);
+    await mkdir(pkgDir, { recursive: true });
+    await writeJson(join(pkgDir, "package.json"), {
+      name,
+      version,
+      license: "MIT",
+      repository: {
+        type: "git",
+        url: `git+https://github.com/${REPOSITORY}.git`,
+        directory: `packages/pkg-${i}`,
+      },
+      publishConfig: { access: "public" },
+      ...(i > 0 ? { dependencies: { [names[i - 1] as string]: `^${version}` } } : {}),
+    });
+    await writeFile(join(pkgDir, "index.js"), `export const id = ${i};\n`);
+  }
+  const python = `${scope}-py`;
+  await mkdir(join(dir, "python/py"), { recursive: true });
+  await writeJson(join(dir, "python/py/package.json"), { name: `@${scope}/py`, version, private: true });
+  await writeFile(
+    join(dir, "python/py/pyproject.toml"),
+    `[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "${python}"\nversion = "${version}"\n`,
+  );
+  await writeFile(join(dir, ".gitignore"), "node_modules\n.out/\n");
+  await linkTools(dir);
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
+  git("init", "-q", "-b", "main");
+  git("config", "user.name", "rel");
+  git("config", "user.email", "rel@example.com");
+  git("add", "-A");
+  git("commit", "-qm", "release", "--no-verify");
+  await mkdir(join(dir, ".out"), { recursive: true });
+  return {
+    dir,
+    scope,
+    names,
+    python,
+    outputFile: join(dir, ".out/github-output"),
+    summaryFile: join(dir, ".out/step-summary"),
+    changesetsOutput: join(dir, ".out/changesets-output"),
+  };
+}
+
+/** node_modules of a generated repo: the changesets CLI and our CLIs, linked from this workspace. */
+export async function linkTools(dir: string): Promise<void> {
+  const nm = join(dir, "node_modules");
+  for (const name of ["@changesets/cli", "@polyglot-changesets/publish", "@polyglot-changesets/version"]) {
+    const from = name.startsWith("@polyglot-changesets/")
+      ? join(ROOT, "packages", name.split("/")[1] as string)
+      : realpathSync(join(ROOT, "node_modules", name));
+    await mkdir(dirname(join(nm, name)), { recursive: true });
+    await symlink(from, join(nm, name), "dir");
+  }
+  await mkdir(join(nm, ".bin"), { recursive: true });
+  await writeFile(join(nm, ".bin/changeset"), `#!/bin/sh\nexec "${NODE}" "${BIN.changeset}" "$@"\n`, {
+    mode: 0o755,
+  });
+}
+
+/** Bumps every package and the bridge to `version` and commits (a second release). */
+export async function bumpAll(repo: ReleaseRepo, version: string): Promise<void> {
+  for (const i of repo.names.keys()) {
+    const file = join(repo.dir, `packages/pkg-${i}/package.json`);
+    const pkg = JSON.parse(await readFile(file, "utf8"));
+    pkg.version = version;
+    if (pkg.dependencies) for (const k of Object.keys(pkg.dependencies)) pkg.dependencies[k] = `^${version}`;
+    await writeJson(file, pkg);
+  }
+  const bridge = join(repo.dir, "python/py/package.json");
+  const pkg = JSON.parse(await readFile(bridge, "utf8"));
+  pkg.version = version;
+  await writeJson(bridge, pkg);
+  const toml = join(repo.dir, "python/py/pyproject.toml");
+  await writeFile(
+    toml,
+    (await readFile(toml, "utf8")).replace(/^version = ".*"$/m, `version = "${version}"`),
+  );
+  execFileSync("git", ["commit", "-qam", `release ${version}`, "--no-verify"], {
+    cwd: repo.dir,
+    stdio: "pipe",
+  });
+}
+
+/** The environment of the publish step of a GitHub Actions job, `id-token: write` when `oidc`. */
+export function actionsEnv(
+  servers: Servers,
+  repo: ReleaseRepo,
+  { oidc = false, extra = {} }: { oidc?: boolean; extra?: Record<string, string | undefined> } = {},
+): NodeJS.ProcessEnv {
+  const base = servers.github.url.replace(/\/$/, "");
+  const idEnv = oidc
+    ? servers.idToken.githubEnv({
+        repository: REPOSITORY,
+        workflow: WORKFLOW,
+        job_workflow_ref: `${REPOSITORY}/.github/workflows/${WORKFLOW}@refs/heads/main`,
+      })
+    : {};
+  return cleanEnv({
+    CI: "true",
+    GITHUB_ACTIONS: "true",
+    GITHUB_REPOSITORY: REPOSITORY,
+    GITHUB_WORKFLOW_REF: `${REPOSITORY}/.github/workflows/${WORKFLOW}@refs/heads/main`,
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_SHA: "0".repeat(40),
+    GITHUB_API_URL: base,
+    GITHUB_GRAPHQL_URL: `${base}/graphql`,
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_OUTPUT: repo.outputFile,
+    GITHUB_STEP_SUMMARY: repo.summaryFile,
+    CHANGESETS_OUTPUT: repo.changesetsOutput,
+    npm_config_registry: servers.registry.url,
+    ...idEnv,
+    ...extra,
+  });
+}
+
+export async function readText(file: string): Promise<string> {
+  return readFile(file, "utf8").catch(() => "");
+}
+
+/** Versions of an npm package on the registry ([] when absent). */
+export async function registryVersions(servers: Servers, name: string): Promise<string[]> {
+  const res = await fetch(new URL(name.replace("/", "%2f"), servers.registry.url));
+  if (res.status === 404) return [];
+  const doc = (await res.json()) as { versions?: Record<string, unknown> };
+  return Object.keys(doc.versions ?? {}).sort();
+}
+
+/** The packages' registry documents (versions, dist-tags, time), for before/after comparisons. */
+export async function registryState(servers: Servers, names: string[]): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const res = await fetch(new URL(name.replace("/", "%2f"), servers.registry.url));
+    out[name] = res.status === 404 ? null : await res.json();
+  }
+  return out;
+}
+
+/** A user npmrc holding `token` for the registry (how a set-up step authenticates without touching the repo). */
+export async function tokenUserconfig(servers: Servers, token: string): Promise<string> {
+  const host = servers.registry.url.replace(/^https?:/, "");
+  const file = join(await tempDir("pc-rel-npmrc-"), "npmrc");
+  await writeFile(file, `registry=${servers.registry.url}\n${host}:_authToken=${token}\n`);
+  return file;
+}
+
+/** Publishes `repo` as it is with bare `changeset publish` and the ci token (set-up of later scenarios). */
+export async function prepublish(servers: Servers, repo: ReleaseRepo): Promise<void> {
+  const userconfig = await tokenUserconfig(servers, servers.token);
+  const result = await runCommand(NODE, [BIN.changeset, "publish"], {
+    cwd: repo.dir,
+    env: cleanEnv({ npm_config_userconfig: userconfig, npm_config_registry: servers.registry.url }),
+  });
+  if (result.code !== 0) throw new Error(`prepublish failed: ${result.stdout}\n${result.stderr}`);
+}
