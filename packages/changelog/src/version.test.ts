@@ -229,3 +229,30 @@ describe("changeset version offline", () => {
     expect(await repo.git("status", "--porcelain")).toBe("");
   });
 });
+
+describe("changeset version with Python bridge packages", () => {
+  it("lists an updated bridge dependency by its PyPI name", async () => {
+    const repo = await createFixtureRepo({
+      "package.json": JSON.stringify({ name: "fixture", private: true, workspaces: ["packages/*"] }),
+      "package-lock.json": JSON.stringify({ name: "fixture", lockfileVersion: 3, packages: {} }),
+      "packages/py-b/package.json": JSON.stringify({ name: "@fx/py-b", version: "1.0.0", private: true }),
+      "packages/py-b/pyproject.toml": '[project]\nname = "fx-b"\nversion = "1.0.0"\n',
+      "packages/py-a/package.json": JSON.stringify({
+        name: "@fx/py-a",
+        version: "1.0.0",
+        private: true,
+        dependencies: { "@fx/py-b": "1.0.0" },
+      }),
+      "packages/py-a/pyproject.toml":
+        '[project]\nname = "fx-a"\nversion = "1.0.0"\ndependencies = ["fx-b==1.0.0"]\n',
+    });
+    repos.push(repo);
+    const sha = await repo.addChangeset("py", { "@fx/py-b": "patch" }, "Faster parsing");
+    await repo.writeConfig(OURS);
+    const result = await repo.changesetVersion({});
+    expect(result.exitCode).toBe(0);
+    expect(await repo.read("packages/py-a/CHANGELOG.md")).toBe(
+      `# @fx/py-a\n\n## 1.0.1\n\n### Patch Changes\n\n- Updated dependencies [${link(sha)}]:\n  - fx-b 1.0.1 (PyPI)\n`,
+    );
+  });
+});

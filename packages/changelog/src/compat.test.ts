@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import reference from "@changesets/changelog-github";
+import type { ModCompWithPackage, NewChangesetWithCommit } from "@changesets/types";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createChangelogFunctions } from "./generator.js";
+import { type GithubGraphql, startGithubGraphql } from "./test-support/github-graphql.js";
+
+// Property tests: for generated summaries, commits and options, this generator's lines equal
+// @changesets/changelog-github's, byte for byte, with both looking up the same GraphQL stand-in.
+
+const REPO = "o/r";
+const sha = (digit: string) => digit.repeat(40);
+const WITH_PR = sha("1");
+const DIRECT = sha("2");
+const UNKNOWN = sha("3");
+
+let github: GithubGraphql;
+let cwd: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  github = await startGithubGraphql();
+  github.addCommit({ repo: REPO, sha: WITH_PR, author: "alice", pr: 1 });
+  github.addPullRequest({ repo: REPO, number: 1, author: "alice", mergeCommitSha: WITH_PR });
+  github.addPullRequest({ repo: REPO, number: 2, author: "bob", mergeCommitSha: sha("4") });
+  github.addCommit({ repo: REPO, sha: DIRECT, author: "carol" });
+  cwd = await mkdtemp(join(tmpdir(), "changelog-compat-"));
+  for (const name of Object.keys(process.env)) if (name.startsWith("GITHUB_")) delete process.env[name];
+  process.env.GITHUB_TOKEN = "test-token";
+  process.env.GITHUB_GRAPHQL_URL = github.graphqlUrl;
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await github.close();
+  await rm(cwd, { recursive: true, force: true });
+});
+
+const login = fc.constantFrom("dev", "o-k", "Mona");
+const summaryLine = fc.oneof(
+  fc.constantFrom(
+    "Fix the parser",
+    "Refs #12 and #0 and a#5",
+    "See [#3](https://example.com/3) #4",
+    "",
+    "   ",
+  ),
+  fc.constantFrom(1, 2, 99).map((number) => `pr: #${number}`),
+  fc.constantFrom(1, 2).map((number) => `  Pull Request: ${number}`),
+  fc.constantFrom(WITH_PR, DIRECT, UNKNOWN, "abc1234").map((commit) => `commit: ${commit}`),
+  login.map((name) => `author: @${name}`),
+  login.map((name) => `user: ${name}`),
+  fc.string({ maxLength: 12 }).map((text) => `- ${text} #7  `),
+);
+const summary = fc.array(summaryLine, { minLength: 1, maxLength: 6 }).map((lines) => lines.join("\n"));
+const commit = fc.constantFrom(WITH_PR, DIRECT, UNKNOWN, undefined);
+const options = fc.record(
+  {
+    repo: fc.constant(REPO),
+    disableThanks: fc.boolean(),
+    template: fc.constantFrom(
+      "\n\n- {pull} {commit} Thanks {authors}! - {summary}",
+      "\n\n- {summary} {ref}",
+      "{summary} (thanks {authors}!)   ",
+    ),
+  },
+  { requiredKeys: ["repo"] },
+);
+
+function changeset(text: string, sha: string | undefined): NewChangesetWithCommit {
+  return { id: "generated", summary: text, releases: [{ name: "pkg", type: "patch" }], commit: sha };
+}
+
+describe("byte-compatibility with @changesets/changelog-github", () => {
+  it("getReleaseLine", async () => {
+    const ours = createChangelogFunctions({ cwd, warn: (message) => expect.fail(message) });
+    await fc.assert(
+      fc.asyncProperty(summary, commit, options, async (text, sha, opts) => {
+        const input = changeset(text, sha);
+        const expected = await reference.getReleaseLine(input, "minor", opts);
+        expect(await ours.getReleaseLine(input, "minor", opts)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("getDependencyReleaseLine", async () => {
+    const ours = createChangelogFunctions({ cwd, warn: (message) => expect.fail(message) });
+    const dependency = (name: string) =>
+      ({
+        name,
+        newVersion: "2.0.0",
+        dir: cwd,
+        packageJson: { name, version: "1.0.0" },
+      }) as ModCompWithPackage;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(commit, { maxLength: 4 }),
+        fc.subarray([dependency("@s/a"), dependency("b")]),
+        async (commits, dependencies) => {
+          const changesets = commits.map((sha) => changeset("x", sha));
+          const expected = await reference.getDependencyReleaseLine(changesets, dependencies, { repo: REPO });
+          expect(await ours.getDependencyReleaseLine(changesets, dependencies, { repo: REPO })).toBe(
+            expected,
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
