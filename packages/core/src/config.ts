@@ -53,8 +53,12 @@ async function readConfigText(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    throw new PolyglotError(code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code})`, {
+      file: POLYGLOT_CONFIG_FILE,
+      fix: "make .changeset/polyglot.json a readable JSON file, or remove it to use the defaults",
+    });
   }
 }
 

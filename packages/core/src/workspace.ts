@@ -75,6 +75,7 @@ export async function loadWorkspace(cwd: string, options: LoadWorkspaceOptions =
   const found = await findPackages(cwd);
   const root = found.rootDir;
   const tool = toolName(found.tool.type);
+  files.setRoot(root);
   const config = await readPolyglotConfig(root);
   const packages = found.packages.map((pkg) => toNpmPackage(root, pkg.dir, pkg.packageJson));
   const followFolders = await Promise.all(

@@ -28,7 +28,7 @@ export async function runChangesetVersion(
   root: string,
   args: readonly string[],
   io: Io,
-  options: { stdoutToStderr: boolean },
+  options: { stdoutToStderr: boolean; env?: NodeJS.ProcessEnv | undefined },
 ): Promise<number> {
   const command = await resolveChangesetCommand(root);
   const inherit = io.stdout === process.stdout && io.stderr === process.stderr;
@@ -39,6 +39,7 @@ export async function runChangesetVersion(
     stdin: "inherit",
     stdout: inherit ? (options.stdoutToStderr ? 2 : "inherit") : "pipe",
     stderr: inherit ? "inherit" : "pipe",
+    ...(options.env ? { env: options.env, extendEnv: false } : {}),
   });
   if (!inherit) {
     if (result.stdout) stdout.write(`${result.stdout}\n`);

@@ -1,1 +1,5 @@
-export {};
+export { applyWrites, type PlannedWrite, type WriteFs } from "./apply.js";
+export { type ChangesetVersionOptions, parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
+export { resolveChangesetCommand, runChangesetVersion } from "./changeset-cli.js";
+export type { Io } from "./io.js";
+export { type PredictedRelease, predictRelease } from "./release-plan.js";

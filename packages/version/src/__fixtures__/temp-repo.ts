@@ -1,0 +1,117 @@
+// Test helper: temp git repos with the real changesets CLI linked in (until testkit's createTempRepo lands).
+import { createHash } from "node:crypto";
+import { realpathSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+
+export type FileTree = Record<string, string>;
+
+const MONOREPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+export const CHANGESETS_CLI = realpathSync(path.join(MONOREPO, "node_modules/@changesets/cli"));
+export const VERSION_CLI = path.join(MONOREPO, "packages/version/dist/cli.js");
+
+export interface TempRepo {
+  dir: string;
+  read(file: string): Promise<string>;
+  write(files: FileTree): Promise<void>;
+  git(...args: string[]): Promise<string>;
+  /** `changeset <args>` with the real CLI. */
+  changeset(...args: string[]): Promise<{ exitCode: number; output: string }>;
+  /** sha256 of every file outside .git and node_modules. */
+  hashes(): Promise<Record<string, string>>;
+  /** `git status --porcelain` paths (untracked files listed one by one). */
+  changedFiles(): Promise<string[]>;
+  remove(): Promise<void>;
+}
+
+export async function writeTree(dir: string, files: FileTree): Promise<void> {
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), text);
+  }
+}
+
+/** git init + first commit of `files`, with node_modules/@changesets/cli linked to the real CLI. */
+export async function createRepo(files: FileTree): Promise<TempRepo> {
+  const dir = realpathSync(await mkdtemp(path.join(tmpdir(), "polyglot-version-")));
+  await writeTree(dir, { ".gitignore": "node_modules\n", ...files });
+  await mkdir(path.join(dir, "node_modules/@changesets"), { recursive: true });
+  await symlink(CHANGESETS_CLI, path.join(dir, "node_modules/@changesets/cli"));
+  const git = async (...args: string[]) => (await execa("git", args, { cwd: dir })).stdout;
+  await git("init", "-q", "-b", "main");
+  await git("config", "user.email", "test@example.com");
+  await git("config", "user.name", "Test");
+  await git("add", "-A");
+  await git("commit", "-qm", "init");
+  return {
+    dir,
+    read: (file) => readFile(path.join(dir, file), "utf8"),
+    write: (more) => writeTree(dir, more),
+    git,
+    changeset: async (...args) => {
+      const result = await execa(process.execPath, [path.join(CHANGESETS_CLI, "bin.js"), ...args], {
+        cwd: dir,
+        reject: false,
+        all: true,
+      });
+      return { exitCode: result.exitCode ?? 1, output: result.all ?? "" };
+    },
+    hashes: () => hashTree(dir),
+    changedFiles: async () =>
+      (await git("status", "--porcelain", "--untracked-files=all"))
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.slice(3))
+        .sort(),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+async function hashTree(dir: string, base = dir, out: Record<string, string> = {}): Promise<Record<string, string>> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name === ".git" || entry.name === "node_modules") continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await hashTree(full, base, out);
+    else out[path.relative(base, full)] = createHash("sha256").update(await readFile(full)).digest("hex");
+  }
+  return out;
+}
+
+/** A writable that keeps what was written. */
+export function collector(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join("") };
+}
+
+export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+export const CHANGESET_CONFIG = json({
+  changelog: "@changesets/cli/changelog",
+  commit: false,
+  fixed: [],
+  linked: [],
+  access: "public",
+  baseBranch: "main",
+  updateInternalDependencies: "patch",
+  ignore: [],
+  privatePackages: { version: true, tag: true },
+});
+
+export const NPM_LOCK = json({ name: "root", lockfileVersion: 3, requires: true, packages: {} });
+
+export function changesetFile(releases: Record<string, "major" | "minor" | "patch">, summary: string): string {
+  const front = Object.entries(releases)
+    .map(([name, type]) => `"${name}": ${type}`)
+    .join("\n");
+  return `---\n${front}\n---\n\n${summary}\n`;
+}
