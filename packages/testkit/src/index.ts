@@ -1,3 +1,4 @@
 export * from "./faults.js";
+export * from "./github.js";
 export * from "./http.js";
 export * from "./pypi.js";
