@@ -103,7 +103,7 @@ export function createChangelogFunctions(surroundings: GeneratorSurroundings = {
   function recordNetworkFailure(error: unknown): void {
     networkFailure ??= describeFailure(error);
     warnOnce(
-      `the GitHub API lookup failed (${networkFailure}), so changelog lines from here on are written without GitHub lookups: commit links only, no PR links, no "Thanks @user!". The version run goes on. For the full output, check GITHUB_TOKEN (read:user and repo:status), the network and the API rate limit, then run the version step again.`,
+      `the GitHub API lookup failed (${networkFailure}), so changelog lines from here on are written without GitHub lookups: commit links, and PR links and thanks only where the changeset names them (pr:, author:). The version run goes on. For the full output, check GITHUB_TOKEN (read:user and repo:status), the network and the API rate limit, then run the version step again.`,
     );
   }
 
@@ -228,15 +228,16 @@ function thankedUsers(
 function offlineWarning(reason: string | undefined, repo: ResolvedRepo | undefined, offline = false): string {
   const noRepo = repo
     ? ""
-    : ` No GitHub repository is known either (no "repo" option in ${CONFIG_FILE}, no GITHUB_REPOSITORY, no parsable origin remote), so lines have no links at all: set "repo": "owner/name".`;
-  if (!reason) {
+    : ` No GitHub repository is known either (no "repo" option in ${CONFIG_FILE}, no GITHUB_REPOSITORY, no parsable origin remote), so lines carry no links: set "repo": "owner/name".`;
+  if (!reason)
     return `cannot look up PRs and authors without a repository.${noRepo} The version run goes on.`;
-  }
   const fix = offline
     ? `Remove "offline" from ${CONFIG_FILE} and set GITHUB_TOKEN for PR links and thanks.`
     : TOKEN_FIX;
-  const what = repo ? "commit links only" : "no links";
-  return `${reason}, so changelog lines are written without GitHub lookups: ${what}, no PR links, no "Thanks @user!".${noRepo} ${fix}`;
+  const what = repo
+    ? "commit links, and PR links and thanks only where the changeset names them (pr:, author:)"
+    : "thanks only where the changeset names them (author:)";
+  return `${reason}, so changelog lines are written without GitHub lookups: ${what}.${noRepo} ${fix}`;
 }
 
 /**
