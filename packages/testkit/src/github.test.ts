@@ -148,6 +148,38 @@ describe("GraphQL reader", () => {
     });
   });
 
+  it("answers the a0/a1 alias shape of get-github-info 0.x (@changesets/changelog-github)", async () => {
+    const query = `query {
+      a0: repository(owner: "acme", name: "forge") {
+        a0: object(expression: "${SHA_WITH_PR}") {
+          ... on Commit {
+            commitUrl
+            associatedPullRequests(first: 50) { nodes { number url mergedAt author { login url } } }
+            author { user { login url } }
+          }
+        }
+        pr__42: pullRequest(number: 42) { url author { login url } mergeCommit { commitUrl abbreviatedOid } }
+      }
+    }`;
+    const { body } = await graphql(query);
+    const repo = (body.data as Record<string, Record<string, Record<string, unknown>>>).a0;
+    expect(repo?.a0?.commitUrl).toBe(`https://github.com/${REPO}/commit/${SHA_WITH_PR}`);
+    expect(repo?.a0?.associatedPullRequests).toEqual({
+      nodes: [
+        {
+          number: 42,
+          url: `https://github.com/${REPO}/pull/42`,
+          mergedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          author: { login: "pr-author", url: "https://github.com/pr-author" },
+        },
+      ],
+    });
+    expect(repo?.pr__42?.mergeCommit).toEqual({
+      commitUrl: `https://github.com/${REPO}/commit/${MERGE_SHA}`,
+      abbreviatedOid: "d4e5f60",
+    });
+  });
+
   it("resolves unambiguous abbreviated SHAs like git", async () => {
     const { body } = await graphql(
       `{ repository(owner: "acme", name: "forge") { object(expression: "b2c3d4e") { ... on Commit { oid } } } }`,

@@ -4,7 +4,10 @@ import { normalizeProjectName } from "./pypi-names.js";
 
 /** A GitHub trusted publisher as configured on a PyPI project's "Publishing" page. */
 export interface PypiTrustedPublisher {
-  /** PyPI project name (any spelling; compared PEP 503-normalized). */
+  /**
+   * PyPI project name (any spelling; compared PEP 503-normalized). A testkit extension: `*` in it makes a
+   * pattern (`acme-*`, `*`) for tests that publish many throw-away projects; real PyPI has no such thing.
+   */
   project: string;
   /** `owner/repo`, compared case-insensitively like warehouse. */
   repository: string;
@@ -29,8 +32,8 @@ export interface MintError {
 }
 
 export interface MintedToken {
-  /** PEP 503-normalized projects the token may upload to. */
-  projects: string[];
+  /** Whether the token may upload to `project` (any spelling). */
+  allows(project: string): boolean;
   notBefore: number;
   expires: number;
   publisher: PypiTrustedPublisher;
@@ -90,7 +93,7 @@ export class PypiOidc {
     if (typeof publisher === "string") {
       return fail("invalid-publisher", `valid token, but no corresponding publisher (${publisher})`);
     }
-    if (publisher.pending && projectExists(publisher.project)) {
+    if (publisher.pending && !isProjectPattern(publisher.project) && projectExists(publisher.project)) {
       return fail("invalid-pending-publisher", "valid token, but project already exists");
     }
     if (typeof claims.jti === "string") {
@@ -105,7 +108,7 @@ export class PypiOidc {
   #issue(publisher: PypiTrustedPublisher): { token: string; minted: MintedToken } {
     const notBefore = Math.floor(Date.now() / 1000);
     const minted: MintedToken = {
-      projects: [normalizeProjectName(publisher.project)],
+      allows: projectMatcher(publisher.project),
       notBefore,
       expires: notBefore + TOKEN_LIFETIME_SECONDS,
       publisher,
@@ -127,6 +130,21 @@ export class PypiOidc {
     const withoutEnvironment = candidates.find((publisher) => !publisher.environment);
     return withEnvironment ?? withoutEnvironment ?? "Publisher with matching claims was not found";
   }
+}
+
+export function isProjectPattern(project: string): boolean {
+  return project.includes("*");
+}
+
+function projectMatcher(project: string): (name: string) => boolean {
+  const normalized = normalizeProjectName(project);
+  if (!isProjectPattern(project)) return (name) => normalizeProjectName(name) === normalized;
+  const source = normalized
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  const pattern = new RegExp(`^${source}$`);
+  return (name) => pattern.test(normalizeProjectName(name));
 }
 
 function readTokenPayload(body: Buffer): string | MintError {

@@ -36,7 +36,7 @@ const CORE_METADATA_HELP =
 const INVALID_AUTH =
   "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.";
 
-type Identity = { kind: "api-token" } | { kind: "trusted-publisher"; projects: string[] };
+type Identity = { kind: "api-token" } | { kind: "trusted-publisher"; allows(project: string): boolean };
 
 class UploadRefused extends Error {
   constructor(
@@ -81,7 +81,7 @@ function authenticate(
   const now = Math.floor(Date.now() / 1000);
   if (now >= minted.expires) return "Invalid API Token: token is expired";
   if (now < minted.notBefore) return "Invalid API Token: token is not yet valid";
-  return { kind: "trusted-publisher", projects: minted.projects };
+  return { kind: "trusted-publisher", allows: minted.allows };
 }
 
 async function parseForm(headers: IncomingHttpHeaders, body: Buffer): Promise<FormData> {
@@ -212,7 +212,7 @@ function invalid(value: string, field: string, reason: string): never {
 }
 
 function authorize(identity: Identity, name: string): void {
-  if (identity.kind === "trusted-publisher" && !identity.projects.includes(normalizeProjectName(name))) {
+  if (identity.kind === "trusted-publisher" && !identity.allows(name)) {
     throw new UploadRefused(
       403,
       `Invalid API Token: project-scoped token is not valid for project: '${name}'`,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type PypiServer, startPypi } from "./pypi.js";
 import {
   basicAuth,
@@ -22,6 +22,7 @@ beforeAll(async () => {
       { project: "Event_Forge", repository: "acme/forge", workflow: "publish.yml", environment: "pypi" },
       { project: "plain-tool", repository: "acme/forge", workflow: "release.yml" },
       { project: "brand-new", repository: "acme/newbie", workflow: "publish.yml", pending: true },
+      { project: "widgets-*", repository: "acme/widgets", workflow: "release.yml" },
     ],
   });
 });
@@ -187,6 +188,13 @@ describe("upload", () => {
     expect(result.text).toContain("not valid for project: 'plain-tool'");
   });
 
+  it("scopes a token of a pattern publisher (testkit extension) to the matching projects", async () => {
+    const token = await mintFor(githubClaims("acme/widgets", "release.yml"));
+    expect((await upload(token, sdist("Widgets.Py", "1.0.0", "w"))).status).toBe(200);
+    expect(pypi.project("widgets-py")?.name).toBe("Widgets.Py");
+    expect((await upload(token, sdist("gadgets-py", "1.0.0", "g"))).status).toBe(403);
+  });
+
   it("refuses missing, unknown and expired credentials with 403", async () => {
     const anonymous = await fetch(pypi.legacyUrl, {
       method: "POST",
@@ -196,6 +204,19 @@ describe("upload", () => {
     expect(await anonymous.text()).toContain("Invalid or non-existent authentication information");
     expect((await upload("pypi-made-up", sdist("x", "1.0", "x"))).status).toBe(403);
     expect((await upload("password", sdist("x", "1.0", "x"))).status).toBe(403);
+  });
+
+  it("refuses a minted token after its 15 minutes", async () => {
+    const token = await mintFor();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 901_000);
+      const result = await upload(token, sdist("event-forge", "1.4.0", "late"));
+      expect(result.status).toBe(403);
+      expect(result.reason).toBe("Invalid API Token: token is expired");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("refuses a wrong sha256 with 400", async () => {

@@ -9,7 +9,7 @@ import {
   simpleRoot,
 } from "./pypi-index.js";
 import { normalizeVersion, parseDistFilename } from "./pypi-names.js";
-import { type OidcTrust, PypiOidc, type PypiTrustedPublisher } from "./pypi-oidc.js";
+import { isProjectPattern, type OidcTrust, PypiOidc, type PypiTrustedPublisher } from "./pypi-oidc.js";
 import { filePath, makeFile, type PypiFile, type PypiProject, PypiStore } from "./pypi-store.js";
 import { handleUpload, type PypiUpload } from "./pypi-upload.js";
 
@@ -81,7 +81,7 @@ export async function startPypi(options: PypiOptions = {}): Promise<PypiServer> 
 
 /** A publisher belongs to an existing project on PyPI; a pending one is what lets a project be created. */
 function registerProjectOf(store: PypiStore, publisher: PypiTrustedPublisher): void {
-  if (!publisher.pending) store.ensureProject(publisher.project);
+  if (!publisher.pending && !isProjectPattern(publisher.project)) store.ensureProject(publisher.project);
 }
 
 function seedRelease(store: PypiStore, name: string, version: string, files: SeedFile[]): void {
@@ -150,7 +150,7 @@ async function oidcRoute(req: RecordedRequest, rest: string[], context: RouteCon
   const result = await context.oidc.mint(req.body, (name) => context.store.project(name) !== undefined);
   if (!result.ok) return json(422, { message: "Token request failed", errors: [result.error] });
   // A pending publisher's first use creates its project.
-  context.store.ensureProject(result.minted.publisher.project);
+  registerProjectOf(context.store, result.minted.publisher);
   return json(200, { success: true, token: result.token, expires: result.minted.expires });
 }
 
