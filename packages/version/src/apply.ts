@@ -1,4 +1,4 @@
-import * as fs from "node:fs/promises";
+import * as fs from "node:fs";
 import path from "node:path";
 import { PolyglotError } from "@polyglot-changesets/core";
 
@@ -19,7 +19,15 @@ export interface WriteFs {
   stat(file: string): Promise<{ mode: number }>;
 }
 
-const nodeFs: WriteFs = fs;
+// Synchronous calls behind the async interface: writing 1,000 small files this way is several times faster
+// than through the thread pool, and the order of operations stays exactly as written.
+const nodeFs: WriteFs = {
+  readFile: async (file, encoding) => fs.readFileSync(file, encoding),
+  writeFile: async (file, data, options) => fs.writeFileSync(file, data, options),
+  rename: async (from, to) => fs.renameSync(from, to),
+  rm: async (file, options) => fs.rmSync(file, options),
+  stat: async (file) => fs.statSync(file),
+};
 
 function tempPath(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.polyglot-${process.pid}.tmp`);
