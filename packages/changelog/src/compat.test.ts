@@ -3,13 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import reference from "@changesets/changelog-github";
 import type { ModCompWithPackage, NewChangesetWithCommit } from "@changesets/types";
+import { type GithubApi, startGithubApi } from "@polyglot-changesets/testkit";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChangelogFunctions } from "./generator.js";
-import { type GithubGraphql, startGithubGraphql } from "./test-support/github-graphql.js";
 
 // Property tests: for generated summaries, commits and options, this generator's lines equal
-// @changesets/changelog-github's, byte for byte, with both looking up the same GraphQL stand-in.
+// @changesets/changelog-github's, byte for byte, with both looking up testkit's GraphQL stand-in. PR numbers
+// GitHub does not know are left out: GitHub answers them with an error, which fails changelog-github's whole run
+// (version.test.ts covers that case).
 
 const REPO = "o/r";
 const sha = (digit: string) => digit.repeat(40);
@@ -17,20 +19,18 @@ const WITH_PR = sha("1");
 const DIRECT = sha("2");
 const UNKNOWN = sha("3");
 
-let github: GithubGraphql;
+let github: GithubApi;
 let cwd: string;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  github = await startGithubGraphql();
+  github = await startGithubApi();
   github.addCommit({ repo: REPO, sha: WITH_PR, author: "alice", pr: 1 });
-  github.addPullRequest({ repo: REPO, number: 1, author: "alice", mergeCommitSha: WITH_PR });
   github.addPullRequest({ repo: REPO, number: 2, author: "bob", mergeCommitSha: sha("4") });
   github.addCommit({ repo: REPO, sha: DIRECT, author: "carol" });
   cwd = await mkdtemp(join(tmpdir(), "changelog-compat-"));
   for (const name of Object.keys(process.env)) if (name.startsWith("GITHUB_")) delete process.env[name];
-  process.env.GITHUB_TOKEN = "test-token";
-  process.env.GITHUB_GRAPHQL_URL = github.graphqlUrl;
+  Object.assign(process.env, github.env("test-token"));
 });
 
 afterAll(async () => {
@@ -48,7 +48,7 @@ const summaryLine = fc.oneof(
     "",
     "   ",
   ),
-  fc.constantFrom(1, 2, 99).map((number) => `pr: #${number}`),
+  fc.constantFrom(1, 2).map((number) => `pr: #${number}`),
   fc.constantFrom(1, 2).map((number) => `  Pull Request: ${number}`),
   fc.constantFrom(WITH_PR, DIRECT, UNKNOWN, "abc1234").map((commit) => `commit: ${commit}`),
   login.map((name) => `author: @${name}`),

@@ -1,9 +1,9 @@
+import { type GithubApi, startGithubApi } from "@polyglot-changesets/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFixtureRepo, type FixtureRepo, type RunResult } from "./test-support/fixture-repo.js";
-import { type GithubGraphql, startGithubGraphql } from "./test-support/github-graphql.js";
 
 // The real `changeset version` (Changesets v3 CLI) in temp git repos, once with @changesets/changelog-github and
-// once with this generator, against a local GitHub GraphQL stand-in.
+// once with this generator, against testkit's GitHub GraphQL stand-in.
 
 const REPO = "o/r";
 const GH = `https://github.com/${REPO}`;
@@ -24,11 +24,11 @@ const WORKSPACE = {
 };
 const CHANGELOGS = ["packages/core/CHANGELOG.md", "packages/app/CHANGELOG.md"];
 
-let github: GithubGraphql;
+let github: GithubApi;
 const repos: FixtureRepo[] = [];
 
 beforeAll(async () => {
-  github = await startGithubGraphql();
+  github = await startGithubApi();
 });
 afterAll(async () => {
   await github.close();
@@ -45,7 +45,7 @@ async function fixture(): Promise<FixtureRepo> {
 }
 
 function online(): NodeJS.ProcessEnv {
-  return { GITHUB_TOKEN: "test-token", GITHUB_GRAPHQL_URL: github.graphqlUrl };
+  return github.env("test-token");
 }
 
 async function versionWith(repo: FixtureRepo, changelog: unknown, env: NodeJS.ProcessEnv) {
@@ -69,7 +69,6 @@ async function compatFixture() {
   const repo = await fixture();
   const plain = await repo.addChangeset("plain", { "@fx/core": "minor" }, "Add the plain feature");
   github.addCommit({ repo: REPO, sha: plain, author: "alice", pr: 10 });
-  github.addPullRequest({ repo: REPO, number: 10, author: "alice", mergeCommitSha: plain });
   const viaPr = await repo.addChangeset("via-pr", { "@fx/core": "patch" }, "pr: #20\nFix with a PR override");
   github.addPullRequest({ repo: REPO, number: 20, author: "bob", mergeCommitSha: "20".repeat(20) });
   const authors = await repo.addChangeset(
@@ -134,17 +133,36 @@ describe("changeset version online", () => {
       );
       github.addCommit({ repo: REPO, sha, author: `dev${index}` });
     }
-    const before = github.graphqlRequests().length;
+    const before = github.graphqlRequests.length;
     const reference = await versionWith(repo, REFERENCE, online());
-    const afterReference = github.graphqlRequests().length;
+    const afterReference = github.graphqlRequests.length;
     const ours = await versionWith(repo, OURS, online());
 
     expect(afterReference - before).toBe(3);
-    expect(github.graphqlRequests().length - afterReference).toBe(3);
+    expect(github.graphqlRequests.length - afterReference).toBe(3);
     expect(ours.result.exitCode).toBe(0);
     expect(ours.files).toEqual(reference.files);
     expect(ours.files[0]).toContain("Thanks [@dev119](https://github.com/dev119)! - Change number 119");
   }, 120_000);
+});
+
+describe("changeset version when GitHub does not know a pr: number", () => {
+  it("changelog-github fails the run; this generator goes on with offline lines and one warning", async () => {
+    const { repo } = await compatFixture();
+    const sha = await repo.addChangeset(
+      "bad-pr",
+      { "@fx/core": "patch" },
+      "pr: #404\nA typo in the PR number",
+    );
+    const reference = await versionWith(repo, REFERENCE, online());
+    const ours = await versionWith(repo, OURS, online());
+    expect(reference.result.exitCode).toBe(1);
+    expect(reference.result.stdout).toContain("Could not resolve to a PullRequest with the number of 404");
+    expect(ours.result.exitCode).toBe(0);
+    expect(ours.files[0]).toContain(`- [#404](${GH}/pull/404) ${link(sha)} - A typo in the PR number`);
+    expect(warnings(ours.result)).toHaveLength(1);
+    expect(warnings(ours.result)[0]).toContain("Could not resolve to a PullRequest with the number of 404");
+  });
 });
 
 describe("changeset version offline", () => {
@@ -191,11 +209,6 @@ describe("changeset version offline", () => {
 
   it.each([
     ["HTTP 500", { status: 500 }, "missing data"],
-    [
-      "a 403 rate limit",
-      { status: 403, body: JSON.stringify({ message: "API rate limit exceeded for installation ID 1." }) },
-      "API rate limit exceeded",
-    ],
     ["a dropped connection", { drop: true }, "Failed to fetch data from GitHub"],
   ])("when the API answers %s: the offline output, one warning, exit 0", async (_name, fault, reason) => {
     github.faults.add({ path: "/graphql", ...fault });
@@ -205,6 +218,15 @@ describe("changeset version offline", () => {
     expect(warnings(result)).toHaveLength(1);
     expect(warnings(result)[0]).toContain("the GitHub API lookup failed");
     expect(warnings(result)[0]).toContain(reason);
+  });
+
+  it("when the API answers 403 rate limit: the offline output, one warning, exit 0", async () => {
+    github.rateLimit({ resource: "graphql" });
+    const { result, files } = await versionWith(repo, OURS, online());
+    expect(result.exitCode).toBe(0);
+    expect(files).toEqual(offlineFiles);
+    expect(warnings(result)).toHaveLength(1);
+    expect(warnings(result)[0]).toContain("API rate limit exceeded");
   });
 
   it("with a bare module name (null options): the repo from the origin remote", async () => {
