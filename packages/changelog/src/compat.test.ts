@@ -112,3 +112,37 @@ describe("byte-compatibility with @changesets/changelog-github", () => {
     );
   });
 });
+
+describe("byte-compatibility on GitHub Enterprise (GITHUB_SERVER_URL, GITHUB_GRAPHQL_URL)", () => {
+  let enterprise: GithubApi;
+  const before = { ...process.env };
+
+  beforeAll(async () => {
+    enterprise = await startGithubApi({ serverUrl: "https://ghe.example.com" });
+    enterprise.addCommit({ repo: REPO, sha: sha("5"), author: "erin", pr: 5 });
+    Object.assign(process.env, enterprise.env("ghe-token"));
+  });
+
+  afterAll(async () => {
+    process.env = before;
+    await enterprise.close();
+  });
+
+  it("links to the enterprise server, looked up at its GraphQL endpoint", async () => {
+    const ours = createChangelogFunctions({ cwd, warn: (message) => expect.fail(message) });
+    const inputs = [
+      changeset("Fix #9", sha("5")),
+      changeset("author: dev\ncommit: abcdef0\nDirect", undefined),
+      changeset("pr: 5\ncommit: 1234567\nBoth", undefined),
+    ];
+    const requestsBefore = enterprise.graphqlRequests.length;
+    for (const input of inputs) {
+      const expected = await reference.getReleaseLine(input, "patch", { repo: REPO });
+      expect(await ours.getReleaseLine(input, "patch", { repo: REPO })).toBe(expected);
+    }
+    expect(await ours.getReleaseLine(inputs[0]!, "patch", { repo: REPO })).toBe(
+      `\n\n- [#5](https://ghe.example.com/o/r/pull/5) [\`5555555\`](https://ghe.example.com/o/r/commit/${sha("5")}) Thanks [@erin](https://ghe.example.com/erin)! - Fix [#9](https://ghe.example.com/o/r/issues/9)\n`,
+    );
+    expect(enterprise.graphqlRequests.length).toBeGreaterThan(requestsBefore);
+  });
+});
