@@ -252,6 +252,27 @@ describe("changeset version offline", () => {
   });
 });
 
+describe("changeset version in pre mode", () => {
+  it("renders the pre/<name> changesets of the release after `pre exit`", async () => {
+    const repo = await fixture();
+    await repo.writeConfig(OURS);
+    expect((await repo.changeset(["pre", "enter", "next"])).exitCode).toBe(0);
+    await repo.commit({}, "pre enter");
+    const sha = await repo.addChangeset("first", { "@fx/core": "minor" }, "First in pre");
+    expect((await repo.changesetVersion({})).exitCode).toBe(0);
+    await repo.commit({}, "version next");
+    expect((await repo.changeset(["pre", "exit"])).exitCode).toBe(0);
+    await repo.commit({}, "pre exit");
+    const result = await repo.changesetVersion({});
+    expect(result.exitCode).toBe(0);
+    expect(warnings(result)).toHaveLength(1);
+    const line = `- ${link(sha)} - First in pre`;
+    expect(await repo.read("packages/core/CHANGELOG.md")).toBe(
+      `# @fx/core\n\n## 1.1.0\n\n### Minor Changes\n\n${line}\n\n## 1.1.0-next.0\n\n### Minor Changes\n\n${line}\n`,
+    );
+  });
+});
+
 describe("changeset version with Python bridge packages", () => {
   it("lists an updated bridge dependency by its PyPI name", async () => {
     const repo = await createFixtureRepo({

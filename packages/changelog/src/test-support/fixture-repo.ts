@@ -34,6 +34,8 @@ export interface FixtureRepo {
   /** Commits `.changeset/config.json` naming `changelog` (commits keep it across `restore()`). */
   writeConfig(changelog: unknown): Promise<void>;
   changesetVersion(env?: NodeJS.ProcessEnv): Promise<RunResult>;
+  /** Any `changeset` command, e.g. `["pre", "enter", "next"]`. */
+  changeset(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult>;
   read(path: string): Promise<string>;
   /** Throws away every change since the last commit (a second run on the same changesets). */
   restore(): Promise<void>;
@@ -120,6 +122,7 @@ export async function createFixtureRepo(files: FileTree): Promise<FixtureRepo> {
       await repo.commit({ ".changeset/config.json": config }, "config");
     },
     changesetVersion: (env = {}) => run(CHANGESET_BIN, ["version"], dir, childEnv(env)),
+    changeset: (args, env = {}) => run(CHANGESET_BIN, args, dir, childEnv(env)),
     read: (path) => readFile(join(dir, path), "utf8"),
     async restore() {
       await git("reset", "-q", "--hard");
