@@ -100,26 +100,35 @@ async function parseForm(headers: IncomingHttpHeaders, body: Buffer): Promise<Fo
   }
 }
 
+/** Warehouse's order: fields, permission, extension, digests, duplicates, one sdist per release, file name. */
 async function storeUpload(form: FormData, identity: Identity, context: UploadContext) {
   const fields = readFields(form);
   const content = form.get("content");
   if (!(content instanceof File)) throw new UploadRefused(400, "Upload payload does not have a file.");
   authorize(identity, fields.name);
-  const bytes = Buffer.from(await content.arrayBuffer());
   const filename = content.name;
-  checkFilename(filename, fields);
+  checkExtension(filename, fields.filetype);
+  const bytes = Buffer.from(await content.arrayBuffer());
   const digests = checkDigests(bytes, fields);
   const base = { name: fields.name, version: fields.version, filename, sha256: digests.sha256 };
 
   const existing = context.store.findFile(filename);
+  if (existing?.sha256 === digests.sha256) return { status: 200, duplicate: true, ...base };
   if (existing) {
-    if (existing.sha256 === digests.sha256) return { status: 200, duplicate: true, ...base };
     throw new UploadRefused(
       400,
       `File already exists ('${filename}', with blake2_256 hash '${digests.blake2_256}'). ` +
         "See https://pypi.org/help/#file-name-reuse for more information.",
     );
   }
+  const displayName = context.store.project(fields.name)?.name ?? fields.name;
+  const sdistThere = context.store
+    .release(fields.name, fields.version)
+    ?.files.some((file) => file.packagetype === "sdist");
+  if (fields.filetype === "sdist" && sdistThere) {
+    throw new UploadRefused(400, "Only one sdist may be uploaded per release.");
+  }
+  checkFilename(filename, fields, displayName);
   const project = context.store.ensureProject(fields.name);
   const release = context.store.ensureRelease(project, fields.version);
   release.summary ??= fields.summary;
@@ -220,22 +229,44 @@ function authorize(identity: Identity, name: string): void {
   }
 }
 
-function checkFilename(filename: string, fields: UploadFields): void {
-  const parsed = parseDistFilename(filename);
-  if (!parsed || parsed.kind !== fields.filetype) {
+function checkExtension(filename: string, filetype: UploadFields["filetype"]): void {
+  const extension = filetype === "sdist" ? ".tar.gz" : ".whl";
+  if (!filename.endsWith(extension)) {
     throw new UploadRefused(
       400,
-      `Invalid file extension: Use .tar.gz or .whl extension for ${fields.filetype}. See https://peps.python.org/pep-0527 for more information.`,
+      `Invalid file extension: Use ${extension} for ${filetype}. See https://peps.python.org/pep-0527 and https://peps.python.org/pep-0625 for more information.`,
     );
   }
-  if (normalizeProjectName(parsed.project) !== normalizeProjectName(fields.name)) {
-    const prefix = normalizeProjectName(fields.name).replaceAll("-", "_");
-    throw new UploadRefused(400, `Start filename for '${fields.name}' with '${prefix}'.`);
+}
+
+/** PEP 625 sdist names and PEP 427 wheel names must spell the normalized project and version exactly. */
+function checkFilename(filename: string, fields: UploadFields, projectName: string): void {
+  const parsed = parseDistFilename(filename);
+  const version = normalizeVersion(parsed?.version ?? "");
+  if (!parsed || !version) {
+    const kind = fields.filetype === "sdist" ? "source distribution" : "wheel";
+    throw new UploadRefused(400, `Invalid ${kind} filename: ${filename}`);
   }
-  if (!sameVersion(parsed.version, fields.version)) {
+  const normalized = normalizeProjectName(fields.name).replaceAll("-", "_");
+  if (normalizeProjectName(parsed.project) !== normalizeProjectName(fields.name)) {
+    throw new UploadRefused(400, `Start filename for '${projectName}' with '${normalized}'.`);
+  }
+  if (fields.filetype === "sdist") {
+    const expected = `${normalized}-${normalizeVersion(fields.version)}.tar.gz`;
+    if (filename !== expected)
+      throw new UploadRefused(400, `Filename '${filename}' is invalid, should be '${expected}'.`);
+    return;
+  }
+  if (parsed.project !== normalized) {
     throw new UploadRefused(
       400,
-      `Version in filename should be '${fields.version}' not '${parsed.version}'.`,
+      `Filename '${filename}' should contain the normalized project name '${normalized}', not '${parsed.project}'.`,
+    );
+  }
+  if (!sameVersion(version, fields.version)) {
+    throw new UploadRefused(
+      400,
+      `Version in filename should be '${normalizeVersion(fields.version)}' not '${version}'.`,
     );
   }
 }

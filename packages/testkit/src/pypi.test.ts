@@ -152,7 +152,8 @@ describe("OIDC", () => {
 });
 
 function sdist(name: string, version: string, content: string) {
-  return { name, version, filename: `${name.replaceAll("-", "_")}-${version}.tar.gz`, content };
+  const normalized = name.replace(/[-_.]+/g, "_").toLowerCase();
+  return { name, version, filename: `${normalized}-${version}.tar.gz`, content };
 }
 
 describe("upload", () => {
@@ -237,24 +238,57 @@ describe("upload", () => {
     expect(wrongName.reason).toBe("Start filename for 'other-pkg' with 'other_pkg'.");
     const wrongVersion = await upload(STATIC_TOKEN, {
       ...sdist("other-pkg", "1.0.0", "a"),
-      filename: "other_pkg-1.0.1.tar.gz",
+      filename: "other_pkg-1.0.1-py3-none-any.whl",
+      filetype: "bdist_wheel",
     });
     expect(wrongVersion.status).toBe(400);
-    expect(wrongVersion.reason).toContain("Version in filename should be '1.0.0'");
+    expect(wrongVersion.reason).toBe("Version in filename should be '1.0.0' not '1.0.1'.");
     const badVersion = await upload(STATIC_TOKEN, sdist("other-pkg", "1.0.0-next.0", "a"));
     expect(badVersion.status).toBe(400);
     expect(badVersion.reason).toContain("is an invalid value for Version");
   });
 
-  it("lets a long-lived token upload to any project, with the file name normalized or not", async () => {
-    const result = await upload(STATIC_TOKEN, {
+  it("enforces normalized file names: PEP 625 for sdists, PEP 427 for wheels", async () => {
+    const legacySdist = await upload(STATIC_TOKEN, {
       name: "Other.Pkg",
-      version: "2.0",
-      filename: "Other.Pkg-2.0.tar.gz",
+      version: "2.0.RC1",
+      filename: "Other.Pkg-2.0.RC1.tar.gz",
       content: "legacy name",
     });
-    expect(result.status).toBe(200);
+    expect(legacySdist.status).toBe(400);
+    expect(legacySdist.reason).toBe(
+      "Filename 'Other.Pkg-2.0.RC1.tar.gz' is invalid, should be 'other_pkg-2.0rc1.tar.gz'.",
+    );
+    const legacyWheel = await upload(STATIC_TOKEN, {
+      name: "Other.Pkg",
+      version: "2.0",
+      filename: "Other.Pkg-2.0-py3-none-any.whl",
+      content: "legacy wheel",
+    });
+    expect(legacyWheel.status).toBe(400);
+    expect(legacyWheel.reason).toContain(
+      "should contain the normalized project name 'other_pkg', not 'Other.Pkg'",
+    );
+  });
+
+  it("lets a long-lived token create any project, with one sdist per release", async () => {
+    const first = await upload(STATIC_TOKEN, sdist("Other.Pkg", "2.0.0", "one"));
+    expect(first.status).toBe(200);
     expect(pypi.uploads.at(-1)?.auth).toBe("api-token");
+    expect(pypi.project("other-pkg")?.name).toBe("Other.Pkg");
+    const wheel = await upload(STATIC_TOKEN, {
+      name: "other-pkg",
+      version: "2.0",
+      filename: "other_pkg-2.0-py3-none-any.whl",
+      content: "wheel",
+    });
+    expect(wheel.status).toBe(200);
+    const secondSdist = await upload(STATIC_TOKEN, {
+      ...sdist("other-pkg", "2.0", "two"),
+      filename: "other_pkg-2.0.tar.gz",
+    });
+    expect(secondSdist.status).toBe(400);
+    expect(secondSdist.reason).toBe("Only one sdist may be uploaded per release.");
   });
 });
 
