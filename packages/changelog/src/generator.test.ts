@@ -203,7 +203,18 @@ describe("offline", () => {
     const line = await gen.getReleaseLine(changeset("Fix #4"), "patch", null);
     expect(line).toBe("\n\n- `a1b2c3d` - Fix #4\n");
     expect(gen.warnings).toHaveLength(1);
-    expect(gen.warnings[0]).toContain('set "repo": "owner/name"');
+    expect(gen.warnings[0]).toContain("GITHUB_TOKEN is not set and no GitHub repository is known");
+    expect(gen.warnings[0]).toContain('Set "repo": "owner/name" in .changeset/config.json');
+  });
+
+  it("with a token but no repository: no lookups, lines without links, a warning naming the repo setting", async () => {
+    const gen = generator(ONLINE);
+    const line = await gen.getReleaseLine(changeset("Fix"), "patch", null);
+    expect(line).toBe("\n\n- `a1b2c3d` - Fix\n");
+    expect(gen.calls).toEqual([]);
+    expect(gen.warnings).toEqual([
+      expect.stringMatching(/^@polyglot-changesets\/changelog: no GitHub repository is known/),
+    ]);
   });
 
   it("takes the repository from the origin remote", async () => {

@@ -225,19 +225,20 @@ function thankedUsers(
   return thanked.length > 0 ? thanked.map((user) => user.link).join(", ") : undefined;
 }
 
+const NO_REPO = `no GitHub repository is known (no "repo" option in ${CONFIG_FILE}, no GITHUB_REPOSITORY, no parsable origin remote)`;
+const NO_REPO_FIX = `Set "repo": "owner/name" in ${CONFIG_FILE} for links.`;
+
 function offlineWarning(reason: string | undefined, repo: ResolvedRepo | undefined, offline = false): string {
-  const noRepo = repo
-    ? ""
-    : ` No GitHub repository is known either (no "repo" option in ${CONFIG_FILE}, no GITHUB_REPOSITORY, no parsable origin remote), so lines carry no links: set "repo": "owner/name".`;
-  if (!reason)
-    return `cannot look up PRs and authors without a repository.${noRepo} The version run goes on.`;
+  if (!reason) {
+    return `${NO_REPO}, so changelog lines are written without links or GitHub lookups. ${NO_REPO_FIX} The version run goes on.`;
+  }
   const fix = offline
     ? `Remove "offline" from ${CONFIG_FILE} and set GITHUB_TOKEN for PR links and thanks.`
     : TOKEN_FIX;
-  const what = repo
-    ? "commit links, and PR links and thanks only where the changeset names them (pr:, author:)"
-    : "thanks only where the changeset names them (author:)";
-  return `${reason}, so changelog lines are written without GitHub lookups: ${what}.${noRepo} ${fix}`;
+  if (!repo) {
+    return `${reason} and ${NO_REPO}, so changelog lines are written without links; thanks only where the changeset names them (author:). ${NO_REPO_FIX} ${fix}`;
+  }
+  return `${reason}, so changelog lines are written without GitHub lookups: commit links, and PR links and thanks only where the changeset names them (pr:, author:). ${fix}`;
 }
 
 /**
