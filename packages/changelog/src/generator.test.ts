@@ -143,6 +143,24 @@ describe("online", () => {
     expect(line).toBe("\n\n- Fix\n");
   });
 
+  it("reads GITHUB_TOKEN and GITHUB_REPOSITORY from a .env file, as get-github-info does", async () => {
+    const dotEnvDir = join(cwd, "dot-env");
+    await mkdir(dotEnvDir);
+    await writeFile(join(dotEnvDir, ".env"), "GITHUB_TOKEN=from-file\nGITHUB_REPOSITORY=o/r\n");
+    const lookups = fakeLookups();
+    const warnings: string[] = [];
+    const gen = createChangelogFunctions({
+      env: {},
+      cwd: dotEnvDir,
+      warn: (m) => warnings.push(m),
+      lookups: lookups.lookups,
+    });
+    const line = await gen.getReleaseLine(changeset("Fix"), "patch", null);
+    expect(line).toContain(`[#7](${GH}/pull/7)`);
+    expect(lookups.calls).toEqual([`commit:${SHA}`]);
+    expect(warnings).toEqual([]);
+  });
+
   it("takes the repo from GITHUB_REPOSITORY and honours GITHUB_SERVER_URL", async () => {
     const gen = generator({ ...ONLINE, GITHUB_REPOSITORY: "o/r", GITHUB_SERVER_URL: "https://ghe.corp/" });
     const line = await gen.getReleaseLine(changeset("author: dev\nFix #3", null), "patch", null);
@@ -305,11 +323,12 @@ describe("getDependencyReleaseLine", () => {
         dependency("@ef/python", "1.2.0", python, true),
         dependency("@x0x/crate", "0.3.0", rust, true),
         dependency("@ef/public", "1.0.1", python),
+        dependency("@ef/private-js", "0.1.0", join(cwd, "no-manifest"), true),
       ],
       { repo: "o/r" },
     );
     expect(line).toBe(
-      "- Updated dependencies []:\n  - event-forge-inbox-outbox 1.2.0 (PyPI)\n  - x0x 0.3.0 (crates.io)\n  - @ef/public@1.0.1",
+      "- Updated dependencies []:\n  - event-forge-inbox-outbox 1.2.0 (PyPI)\n  - x0x 0.3.0 (crates.io)\n  - @ef/public@1.0.1\n  - @ef/private-js@0.1.0",
     );
   });
 });
