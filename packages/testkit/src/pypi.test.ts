@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startIdTokenServer } from "./id-token.js";
 import { type PypiServer, startPypi } from "./pypi.js";
 import {
   basicAuth,
@@ -378,5 +379,60 @@ describe("JSON API and simple index", () => {
     pypi.faults.add({ path: "/pypi/seeded-pkg/", status: 503 });
     expect((await fetch(`${pypi.url}pypi/seeded-pkg/json`)).status).toBe(503);
     expect((await fetch(`${pypi.url}pypi/seeded-pkg/json`)).status).toBe(200);
+  });
+});
+
+describe("with testkit's GitHub Actions ID-token endpoint", () => {
+  it("mints and uploads the way pypa/gh-action-pypi-publish does", async () => {
+    const idTokens = await startIdTokenServer();
+    const index = await startPypi({
+      oidc: { issuer: idTokens.issuer, jwks: idTokens.jwks },
+      trustedPublishers: [
+        {
+          project: "event-forge",
+          repository: "acme/forge",
+          workflow: "publish-pypi.yml",
+          environment: "pypi",
+        },
+      ],
+    });
+    try {
+      const env = idTokens.githubEnv({
+        repository: "acme/forge",
+        workflowFile: "publish-pypi.yml",
+        environment: "pypi",
+      });
+      const audience = ((await (await fetch(`${index.url}_/oidc/audience`)).json()) as { audience: string })
+        .audience;
+      const idToken = await fetch(`${env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${audience}`, {
+        headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+      });
+      const { value } = (await idToken.json()) as { value: string };
+      const minted = await fetch(`${index.url}_/oidc/mint-token`, {
+        method: "POST",
+        body: JSON.stringify({ token: value }),
+      });
+      const { token } = (await minted.json()) as { token: string };
+      const response = await fetch(index.legacyUrl, {
+        method: "POST",
+        headers: { authorization: basicAuth(token) },
+        body: uploadForm(sdist("event-forge", "2.0.0", "from actions")),
+      });
+      expect(response.status).toBe(200);
+      expect(index.hasRelease("event_forge", "2")).toBe(true);
+      // GitHub's default audience is not PyPI's: a token requested without `audience=pypi` is refused.
+      const wrongAudience = await idTokens.sign({
+        repository: "acme/forge",
+        workflowFile: "publish-pypi.yml",
+        environment: "pypi",
+      });
+      const refused = await fetch(`${index.url}_/oidc/mint-token`, {
+        method: "POST",
+        body: JSON.stringify({ token: wrongAudience }),
+      });
+      expect(refused.status).toBe(422);
+    } finally {
+      await Promise.all([idTokens.close(), index.close()]);
+    }
   });
 });
