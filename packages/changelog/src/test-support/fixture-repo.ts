@@ -1,11 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, symlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-
-/** File path (relative to the repo root) -> content. */
-export type FileTree = Record<string, string>;
+import { createTempRepo, type FileTree } from "@polyglot-changesets/testkit";
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const REPO_ROOT = resolve(PACKAGE_DIR, "../..");
@@ -80,55 +77,36 @@ export const BASE_CONFIG = {
   privatePackages: { version: true, tag: true },
 };
 
-/** A git repo (branch main, one commit) holding `files`, with both generators linked into node_modules. */
+/** testkit's temp git repo (branch main, one commit) holding `files`, with both generators linked into node_modules. */
 export async function createFixtureRepo(files: FileTree): Promise<FixtureRepo> {
-  const dir = await mkdtemp(join(tmpdir(), "changelog-fixture-"));
-  const git = async (...args: string[]) => {
-    const result = await run("git", args, dir);
-    if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr}`);
-    return result.stdout.trim();
-  };
-  const writeFiles = async (tree: FileTree) => {
-    for (const [path, content] of Object.entries(tree)) {
-      await mkdir(dirname(join(dir, path)), { recursive: true });
-      await writeFile(join(dir, path), content);
-    }
-  };
+  const temp = await createTempRepo(
+    { ".gitignore": "node_modules/\n", ...files },
+    { prefix: "changelog-fixture-" },
+  );
   for (const [name, target] of Object.entries(LINKED_PACKAGES)) {
-    await mkdir(dirname(join(dir, "node_modules", name)), { recursive: true });
-    await symlink(target, join(dir, "node_modules", name), "dir");
+    await mkdir(dirname(join(temp.dir, "node_modules", name)), { recursive: true });
+    await symlink(target, join(temp.dir, "node_modules", name), "dir");
   }
-  await writeFiles({ ".gitignore": "node_modules/\n", ...files });
-  await git("init", "-q", "-b", "main");
-  await git("config", "user.name", "Fixture");
-  await git("config", "user.email", "fixture@example.com");
-  await git("config", "commit.gpgsign", "false");
-  await git("add", "-A");
-  await git("commit", "-q", "-m", "initial");
-
   const repo: FixtureRepo = {
-    dir,
-    git,
+    dir: temp.dir,
+    git: temp.git,
+    read: temp.read,
     async commit(tree, message = "change") {
-      await writeFiles(tree);
-      await git("add", "-A");
-      await git("commit", "-q", "--allow-empty", "-m", message);
-      return git("rev-parse", "HEAD");
+      await temp.write(tree);
+      return temp.commit(message);
     },
     addChangeset: (id, releases, summary) =>
       repo.commit({ [`.changeset/${id}.md`]: changesetFile(releases, summary) }, `changeset ${id}`),
     async writeConfig(changelog) {
-      const config = `${JSON.stringify({ ...BASE_CONFIG, changelog }, null, 2)}\n`;
-      await repo.commit({ ".changeset/config.json": config }, "config");
+      await repo.commit({ ".changeset/config.json": { ...BASE_CONFIG, changelog } }, "config");
     },
-    changesetVersion: (env = {}) => run(CHANGESET_BIN, ["version"], dir, childEnv(env)),
-    changeset: (args, env = {}) => run(CHANGESET_BIN, args, dir, childEnv(env)),
-    read: (path) => readFile(join(dir, path), "utf8"),
+    changesetVersion: (env = {}) => run(CHANGESET_BIN, ["version"], temp.dir, childEnv(env)),
+    changeset: (args, env = {}) => run(CHANGESET_BIN, args, temp.dir, childEnv(env)),
     async restore() {
-      await git("reset", "-q", "--hard");
-      await git("clean", "-qfd", "-e", "node_modules");
+      await temp.git("reset", "-q", "--hard");
+      await temp.git("clean", "-qfd");
     },
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove: temp.cleanup,
   };
   return repo;
 }
