@@ -78,7 +78,7 @@ describe("publish", () => {
 
 describe("changelog", () => {
   test("both generators render every line against the testkit GitHub API", async () => {
-    const api = await startBenchGithub();
+    const api = await startBenchGithub({ count: 12 });
     try {
       const bare = await changelogOnce(api, "bare", 12);
       const poly = await changelogOnce(api, "poly", 12);

@@ -2,11 +2,12 @@
 // `@polyglot-changesets/changelog` vs `@changesets/changelog-github`.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchEnv, fmt, importBuilt, median, modulePath, NODE, ratio, run } from "./lib.mjs";
+import { changelogChangesets } from "./generate.mjs";
+import { benchEnv, fmt, importBuilt, median, modulePath, NODE, prng, ratio, run } from "./lib.mjs";
 
 export const FULL = { count: 500, reps: 5 };
-const WORKER = fileURLToPath(new URL("./changelog-worker.mjs", import.meta.url));
 export const REPO = "bench-owner/bench-repo";
+const WORKER = fileURLToPath(new URL("./changelog-worker.mjs", import.meta.url));
 
 export const GENERATORS = {
   bare: {
@@ -19,11 +20,25 @@ export const GENERATORS = {
   },
 };
 
-export async function startBenchGithub() {
+/** Starts the testkit GitHub API and seeds it with the commits and PRs of the generated changesets. */
+export async function startBenchGithub({ count = FULL.count } = {}) {
   const testkit = await importBuilt("testkit");
   if (!testkit?.startGithubApi)
     throw new Error("packages/testkit is not built or has no startGithubApi: run `pnpm build`");
-  return testkit.startGithubApi();
+  const api = await testkit.startGithubApi();
+  seedGithub(api, count);
+  return api;
+}
+
+/** Every changeset's commit belongs to a merged PR by one of 50 users (as in a busy repo). */
+export function seedGithub(api, count) {
+  const rand = prng(11);
+  for (const [i, cs] of changelogChangesets({ count }).entries()) {
+    const author = `user${rand.int(50)}`;
+    const pr = 1000 + i;
+    api.addPullRequest?.({ repo: REPO, number: pr, author, mergeCommitSha: cs.commit });
+    api.addCommit?.({ repo: REPO, sha: cs.commit, author, pr });
+  }
 }
 
 /** The environment of a changesets run in GitHub Actions talking to the stand-in. */
@@ -57,7 +72,7 @@ export async function changelogOnce(api, which, count) {
 
 export async function main({ full = false, say = console.log } = {}) {
   const size = full ? FULL : { count: 60, reps: 2 };
-  const api = await startBenchGithub();
+  const api = await startBenchGithub({ count: size.count });
   const res = { bare: [], poly: [] };
   let sameLines = 0;
   let total = 0;
@@ -81,9 +96,7 @@ export async function main({ full = false, say = console.log } = {}) {
   const p = (which) => median(res[which].map((x) => x.processMs));
   const q = (which) => Math.max(...res[which].map((x) => x.requests));
   say(`changelog: ${size.count} changesets, testkit GitHub API, ${size.reps} runs each (median)`);
-  say(
-    `  ${"generator".padEnd(32)} ${"requests".padStart(8)} ${"lines".padStart(9)} ${"process".padStart(9)}`,
-  );
+  say(`  ${"generator".padEnd(32)} ${"requests".padStart(8)} ${"time".padStart(9)} ${"process".padStart(9)}`);
   for (const which of ["bare", "poly"]) {
     say(
       `  ${GENERATORS[which].label.padEnd(32)} ${String(q(which)).padStart(8)} ${fmt(t(which)).padStart(9)} ${fmt(p(which)).padStart(9)}`,

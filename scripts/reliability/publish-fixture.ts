@@ -35,6 +35,7 @@ export async function startServers(): Promise<Servers> {
     trustedPublishers: [{ project: "*", repository: REPOSITORY, workflow: WORKFLOW }],
   });
   const github = await testkit.startGithubApi();
+  github.addWorkflow({ repo: REPOSITORY, file: "publish-pypi.yml" });
   const token = await registry.createUser("ci");
   return {
     idToken,
@@ -205,13 +206,7 @@ export function actionsEnv(
   { oidc = false, extra = {} }: { oidc?: boolean; extra?: Record<string, string | undefined> } = {},
 ): NodeJS.ProcessEnv {
   const base = servers.github.url.replace(/\/$/, "");
-  const idEnv = oidc
-    ? servers.idToken.githubEnv({
-        repository: REPOSITORY,
-        workflow: WORKFLOW,
-        job_workflow_ref: `${REPOSITORY}/.github/workflows/${WORKFLOW}@refs/heads/main`,
-      })
-    : {};
+  const idEnv = oidc ? servers.idToken.githubEnv({ repository: REPOSITORY, workflowFile: WORKFLOW }) : {};
   return cleanEnv({
     CI: "true",
     GITHUB_ACTIONS: "true",

@@ -87,7 +87,7 @@ describe("success paths", () => {
       env,
       0,
     );
-    expect(servers.github.requests.some((r: { path: string }) => /dispatches/.test(r.path))).toBe(true);
+    expect(servers.github.dispatches.length).toBeGreaterThan(0);
   });
 
   test("doctor reports on every credential without printing one", async () => {

@@ -28,6 +28,7 @@ export function mintedTokens(servers: Servers): string[] {
   const out: string[] = [];
   const collect = (value: unknown) => {
     if (typeof value === "string" && value.length >= 16) out.push(value);
+    else if (Array.isArray(value)) for (const item of value) collect(item);
     else if (value && typeof value === "object") {
       for (const [k, v] of Object.entries(value as Record<string, unknown>))
         if (/token|jwt/i.test(k) || typeof v === "object") collect(v);
