@@ -248,6 +248,24 @@ describe("offline", () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it("looks up online with the repository of the origin remote when a token is set", async () => {
+    const repoDir = join(cwd, "online-remote");
+    await mkdir(repoDir);
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("git", ["init", "-q"], { cwd: repoDir });
+    execFileSync("git", ["remote", "add", "origin", "https://github.com/o/r.git"], { cwd: repoDir });
+    const lookups = fakeLookups();
+    const gen = createChangelogFunctions({
+      env: ONLINE,
+      cwd: repoDir,
+      warn: expect.fail,
+      lookups: lookups.lookups,
+    });
+    const line = await gen.getReleaseLine(changeset("Fix"), "patch", null);
+    expect(line).toContain(`[#7](${GH}/pull/7) [\`a1b2c3d\`](${GH}/commit/${SHA}) Thanks [@octocat]`);
+    expect(lookups.calls).toEqual([`commit:${SHA}`]);
+  });
+
   it("accepts pre/ changeset ids and a changeset without a commit", async () => {
     const gen = generator({});
     const line = await gen.getReleaseLine(changeset("Fix", null, "pre/brave-cats"), "patch", { repo: "o/r" });

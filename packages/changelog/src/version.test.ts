@@ -143,6 +143,17 @@ describe("changeset version online", () => {
     expect(ours.result.exitCode).toBe(0);
     expect(ours.files).toEqual(reference.files);
     expect(ours.files[0]).toContain("Thanks [@dev119](https://github.com/dev119)! - Change number 119");
+
+    // One of the three batches fails: its lines are written offline, the others keep their lookups.
+    github.faults.add({ path: "/graphql", nth: 2, status: 502 });
+    const partial = await versionWith(repo, OURS, online());
+    const lines = (partial.files[0] ?? "").split("\n").filter((line) => line.startsWith("- "));
+    const thanked = lines.filter((line) => line.includes("Thanks [@dev"));
+    expect(partial.result.exitCode).toBe(0);
+    expect(warnings(partial.result)).toHaveLength(1);
+    expect(lines).toHaveLength(120);
+    expect(lines.every((line) => line.includes(`](${GH}/commit/`))).toBe(true);
+    expect([70, 100]).toContain(thanked.length);
   }, 120_000);
 });
 
