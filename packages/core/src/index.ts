@@ -2,3 +2,4 @@ export * from "./errors.js";
 export * from "./config.js";
 export * from "./workspace.js";
 export * from "./workspace-files.js";
+export * from "./ci.js";
