@@ -3,6 +3,7 @@ import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import jsonc from "jsonc-parser";
 import { PolyglotError } from "./errors.js";
+import type { Pep440Map } from "./pep440.js";
 import { closestNames } from "./workspace-names.js";
 
 /** One follow target of `.changeset/polyglot.json`. */
@@ -33,9 +34,6 @@ export const POLYGLOT_SCHEMA_PATH = new URL("../src/polyglot.schema.json", impor
 const DEFAULT_INDEX = "https://pypi.org";
 
 type JsonObject = Record<string, unknown>;
-
-// TODO(pep440.ts): switch to its Pep440Map once it lands; the same shape.
-type Pep440Map = Record<string, "a" | "b" | "rc" | "dev">;
 
 /** Reads and validates `.changeset/polyglot.json` under `root`; defaults when the file is absent. */
 export async function readPolyglotConfig(root: string): Promise<PolyglotConfig> {

@@ -1,11 +1,11 @@
-// Test helper: temp git repos with the real changesets CLI linked in (until testkit's createTempRepo lands).
+// Test helper: testkit's temp git repos, with the real changesets CLI linked in and byte-exact snapshots.
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { createTempRepo } from "@polyglot-changesets/testkit";
 import { execa } from "execa";
 
 export type FileTree = Record<string, string>;
@@ -37,21 +37,15 @@ export async function writeTree(dir: string, files: FileTree): Promise<void> {
 
 /** git init + first commit of `files`, with node_modules/@changesets/cli linked to the real CLI. */
 export async function createRepo(files: FileTree): Promise<TempRepo> {
-  const dir = realpathSync(await mkdtemp(path.join(tmpdir(), "polyglot-version-")));
-  await writeTree(dir, { ".gitignore": "node_modules\n", ...files });
+  const repo = await createTempRepo({ ".gitignore": "node_modules\n", ...files }, { prefix: "polyglot-version-" });
+  const dir = repo.dir;
   await mkdir(path.join(dir, "node_modules/@changesets"), { recursive: true });
   await symlink(CHANGESETS_CLI, path.join(dir, "node_modules/@changesets/cli"));
-  const git = async (...args: string[]) => (await execa("git", args, { cwd: dir })).stdout;
-  await git("init", "-q", "-b", "main");
-  await git("config", "user.email", "test@example.com");
-  await git("config", "user.name", "Test");
-  await git("add", "-A");
-  await git("commit", "-qm", "init");
   return {
     dir,
-    read: (file) => readFile(path.join(dir, file), "utf8"),
+    read: repo.read,
     write: (more) => writeTree(dir, more),
-    git,
+    git: repo.git,
     changeset: async (...args) => {
       const result = await execa(process.execPath, [path.join(CHANGESETS_CLI, "bin.js"), ...args], {
         cwd: dir,
@@ -62,12 +56,13 @@ export async function createRepo(files: FileTree): Promise<TempRepo> {
     },
     hashes: () => hashTree(dir),
     changedFiles: async () =>
-      (await git("status", "--porcelain", "--untracked-files=all"))
+      // Not repo.git: it trims stdout, and with it the leading space of the first status line.
+      (await execa("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: dir })).stdout
         .split("\n")
         .filter(Boolean)
         .map((line) => line.slice(3))
         .sort(),
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove: repo.cleanup,
   };
 }
 
