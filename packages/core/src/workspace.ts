@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { getPackages } from "@manypkg/get-packages";
+import { getPackages, type Packages } from "@manypkg/get-packages";
 import {
   POLYGLOT_CONFIG_FILE,
   type PolyglotConfig,
@@ -67,12 +67,14 @@ export interface Workspace {
 export interface LoadWorkspaceOptions {
   /** Shares file reads with a later planning step. */
   files?: FileCache;
+  /** `getPackages(cwd)` already done by the caller (it is the slowest part of loading a large workspace). */
+  packages?: Packages;
 }
 
 /** Finds the monorepo around `cwd`: its npm packages, its config and every bridge and follow target. */
 export async function loadWorkspace(cwd: string, options: LoadWorkspaceOptions = {}): Promise<Workspace> {
   const files = options.files ?? new FileCache();
-  const found = await findPackages(cwd);
+  const found = options.packages ?? (await findPackages(cwd));
   const root = found.rootDir;
   const tool = toolName(found.tool.type);
   files.setRoot(root);
@@ -99,7 +101,8 @@ export async function loadWorkspace(cwd: string, options: LoadWorkspaceOptions =
   return { root, tool, packages, targets: sortTargets(discovered.flat()), config };
 }
 
-async function findPackages(cwd: string): ReturnType<typeof getPackages> {
+/** `getPackages` of @manypkg/get-packages, with a failure explained. */
+export async function findPackages(cwd: string): Promise<Packages> {
   try {
     return await getPackages(path.resolve(cwd));
   } catch (error) {

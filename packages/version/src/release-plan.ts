@@ -3,7 +3,7 @@ import { readConfig } from "@changesets/config";
 import { readPreState } from "@changesets/pre";
 import { readChangesets } from "@changesets/read";
 import type { Packages, PreState } from "@changesets/types";
-import { getPackages } from "@manypkg/get-packages";
+import { getPackages, type Packages as ManypkgPackages } from "@manypkg/get-packages";
 import { PolyglotError } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { ChangesetVersionOptions } from "./args.js";
