@@ -1,0 +1,17 @@
+/** One changed value: `field` names it (e.g. `project.version`, `package[3].version`), `from` / `to` its text. */
+export interface FieldEdit {
+  field: string;
+  from: string;
+  to: string;
+}
+
+/** What every updater returns: the new text (the same string when nothing changed) and what changed. */
+export interface EditResult {
+  text: string;
+  edits: FieldEdit[];
+}
+
+/** Optional context for errors: the repo-relative file the text came from. */
+export interface EditOptions {
+  file?: string;
+}
