@@ -50,6 +50,11 @@ export function moveRequirement(requirement: string, name: string, version: stri
   return moveSpecifiers(requirement, parsed.end, version);
 }
 
+/** A bare specifier set (`>=1.2.0,<2`, as uv.lock's `specifier` holds it) moved for `version`. */
+export function moveSpecifierSet(specifiers: string, version: string): string {
+  return moveSpecifiers(specifiers, 0, version);
+}
+
 function moveDependency(doc: TomlDocument, span: TomlValueSpan, targets: Map<string, string>): string | undefined {
   const where = dependencyKind(span.path);
   if (where === undefined) return undefined;
