@@ -8,12 +8,8 @@ import {
   type TargetConfig,
 } from "./config.js";
 import { CARGO_TOML, inspectCargoToml } from "./ecosystems/cargo.js";
-import {
-  inspectPyproject,
-  PYPROJECT,
-  type PyprojectFacts,
-  resolveDynamicVersionSource,
-} from "./ecosystems/pypi.js";
+import { inspectPyproject, PYPROJECT, resolveDynamicVersionSource } from "./ecosystems/pypi.js";
+import type { PyprojectInfo } from "./edit/pyproject.js";
 import { PolyglotError } from "./errors.js";
 import { FileCache } from "./workspace-files.js";
 import { closestNames } from "./workspace-names.js";
@@ -208,7 +204,7 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
   const targets: Target[] = [];
   if (cargoText !== undefined) targets.push(cargoTarget(root, folder, cargoFile, cargoText));
   if (pyprojectText !== undefined) {
-    const pypi = await pypiTarget(root, folder, pyprojectFile, pyprojectText);
+    const pypi = pypiTarget(root, folder, pyprojectFile, pyprojectText, files);
     targets.push(pypi);
     const companion = await companionCargoTarget(root, folder, pypi, targets, files);
     if (companion) targets.push(companion);
@@ -243,11 +239,11 @@ function cargoTarget(root: string, folder: Folder, manifest: string, text: strin
   return { ...baseTarget(root, folder, manifest), ecosystem: "cargo", name };
 }
 
-async function pypiTarget(root: string, folder: Folder, manifest: string, text: string): Promise<Target> {
+function pypiTarget(root: string, folder: Folder, manifest: string, text: string, files: FileCache): Target {
   const relativeFile = toRelative(root, manifest);
-  const facts = inspectPyproject(text, relativeFile);
-  const name = requirePythonName(facts, relativeFile);
-  const dynamic = await resolveDynamicVersionSource(folder.dir, facts, relativeFile);
+  const info = files.derive(manifest, "pyproject", () => inspectPyproject(text, relativeFile));
+  const name = requirePythonName(info, relativeFile);
+  const dynamic = resolveDynamicVersionSource(folder.dir, info, relativeFile, folder.versionFiles.length > 0);
   const versionFiles = [...new Set([...folder.versionFiles, ...dynamic.versionFiles])];
   return {
     ...baseTarget(root, folder, manifest),
@@ -258,8 +254,8 @@ async function pypiTarget(root: string, folder: Folder, manifest: string, text: 
   };
 }
 
-function requirePythonName(facts: PyprojectFacts, relativeFile: string): string {
-  if (facts.name) return facts.name;
+function requirePythonName(info: PyprojectInfo, relativeFile: string): string {
+  if (info.name) return info.name;
   throw new PolyglotError("pyproject.toml has no [project].name or [tool.poetry].name", {
     file: relativeFile,
     setting: "project.name",

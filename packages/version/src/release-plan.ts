@@ -25,8 +25,10 @@ export interface PredictedRelease {
 export async function predictRelease(
   root: string,
   options: ChangesetVersionOptions,
+  found?: ManypkgPackages,
 ): Promise<PredictedRelease> {
-  const packages = (await getPackages(root)) as unknown as Packages;
+  // @changesets/types declares its own copy of manypkg's Packages shape.
+  const packages = (found ?? (await getPackages(root))) as unknown as Packages;
   const configResult = await readConfig(root, packages);
   if (configResult.config === undefined) {
     throw new PolyglotError(`invalid configuration: ${configResult.errors.join("; ")}`, {

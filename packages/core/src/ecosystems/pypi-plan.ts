@@ -1,0 +1,167 @@
+import path from "node:path";
+import { POLYGLOT_CONFIG_FILE } from "../config.js";
+import type { PyprojectInfo } from "../edit/pyproject.js";
+import { updatePyprojectVersion } from "../edit/pyproject.js";
+import { updatePythonDependencies } from "../edit/python-deps.js";
+import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
+import { PolyglotError } from "../errors.js";
+import { normalizePythonName, toPep440 } from "../pep440.js";
+import type { Target, Workspace } from "../workspace.js";
+import { foldersUpTo, type PlanDraft } from "../workspace-plan.js";
+import { inspectPyproject, versionFileFormat } from "./pypi.js";
+
+const UV_LOCK = "uv.lock";
+
+/** Plans the uv.lock edits once the uv.lock updater is available (see ../edit). */
+export type UvLockPlanner = (
+  lock: string,
+  owner: Target,
+  versions: ReadonlyMap<string, string>,
+  draft: PlanDraft,
+) => Promise<void>;
+
+/**
+ * Plans the edits of every pypi target: its pyproject version(s), its version files, the dependency
+ * specifiers naming a synced package in other pyprojects, and uv.lock members. Returns the PEP 440 version
+ * of each pypi target.
+ */
+export async function planPypiEdits(
+  workspace: Workspace,
+  draft: PlanDraft,
+  semverOf: (target: Target) => string,
+  planUvLock?: UvLockPlanner,
+): Promise<Map<Target, string>> {
+  const targets = workspace.targets.filter((target) => target.ecosystem === "pypi");
+  const versions = new Map(targets.map((target) => [target, pep440For(target, semverOf(target), workspace)]));
+  const uvLocks = planUvLock ? uvLockCandidates(workspace, targets) : [];
+  await prefetch(draft, [
+    ...targets.flatMap((target) => [target.manifest, ...target.versionFiles]),
+    ...uvLocks,
+  ]);
+  for (const target of targets) await planOwnVersion(target, versions.get(target)!, draft);
+  await planDependencies(targets, versions, draft);
+  if (planUvLock) await planUvLocks(uvLocks, targets, versions, draft, planUvLock);
+  return versions;
+}
+
+async function prefetch(draft: PlanDraft, files: string[]): Promise<void> {
+  await Promise.all([...new Set(files)].map((file) => draft.files.read(file)));
+}
+
+function pep440For(target: Target, semver: string, workspace: Workspace): string {
+  try {
+    return toPep440(semver, workspace.config.pep440);
+  } catch (error) {
+    if (!(error instanceof PolyglotError)) throw error;
+    throw new PolyglotError(
+      `${target.name} (${target.relativeDir}) follows ${target.source} ${semver}: ${error.message}`,
+      {
+        file: error.file ?? POLYGLOT_CONFIG_FILE,
+        ...(error.setting ? { setting: error.setting } : {}),
+        fix:
+          error.fix ??
+          'map the prerelease tag in "pep440" of .changeset/polyglot.json, e.g. { "next": "rc" }',
+      },
+    );
+  }
+}
+
+/** The pyproject facts of a target, parsed once per run (discovery already did). */
+async function infoOf(target: Target, draft: PlanDraft): Promise<PyprojectInfo> {
+  const text = (await draft.files.read(target.manifest)) ?? "";
+  return draft.files.derive(target.manifest, "pyproject", () =>
+    inspectPyproject(text, draft.relative(target.manifest)),
+  );
+}
+
+async function planOwnVersion(target: Target, version: string, draft: PlanDraft): Promise<void> {
+  const info = await infoOf(target, draft);
+  validateVersionFields(target, info, draft);
+  const file = draft.relative(target.manifest);
+  await draft.update(target.manifest, target, (text) => updatePyprojectVersion(text, version, { file }));
+  for (const versionFile of target.versionFiles) {
+    if ((await draft.current(versionFile)) === undefined)
+      throw missingVersionFile(target, versionFile, draft);
+    const { format, variable } = versionFileFormat(versionFile, target.dir, info);
+    const options = { file: draft.relative(versionFile), variable };
+    await draft.update(versionFile, target, (text) =>
+      format === "plain"
+        ? updatePlainVersionFile(text, version, options)
+        : updateVersionFile(text, version, options),
+    );
+  }
+}
+
+function validateVersionFields(target: Target, info: PyprojectInfo, draft: PlanDraft): void {
+  const file = draft.relative(target.manifest);
+  if (info.dynamic && info.version === undefined) {
+    const source = info.dynamicSource;
+    if (target.versionFromCargo || target.versionFiles.length > 0 || source?.kind === "poetry") return;
+    const why = source && !source.writable ? ` (${source.kind} computes it; ${source.setting})` : "";
+    throw new PolyglotError(`[project].dynamic lists "version" but no file to write it to is known${why}`, {
+      file,
+      setting: "project.dynamic",
+      fix: `add { "path": "${target.relativeDir}", "versionFrom": "${target.source}", "versionFiles": ["<package>/__init__.py"] } to "targets" in ${POLYGLOT_CONFIG_FILE}, or set [tool.hatch.version] path`,
+    });
+  }
+  if (info.version === undefined && info.poetryVersion === undefined) {
+    throw new PolyglotError("pyproject.toml has no version to sync", {
+      file,
+      setting: "project.version",
+      fix: 'add version = "0.0.0" under [project] (or list "version" in [project].dynamic with a version file)',
+    });
+  }
+  if (info.versionConflict) {
+    const { project, poetry } = info.versionConflict;
+    throw new PolyglotError(`[project].version "${project}" and [tool.poetry].version "${poetry}" disagree`, {
+      file,
+      setting: "tool.poetry.version",
+      fix: "make them equal, or remove [tool.poetry].version (Poetry 2 reads [project].version)",
+    });
+  }
+}
+
+function missingVersionFile(target: Target, file: string, draft: PlanDraft): PolyglotError {
+  const relative = path.relative(target.dir, file).split(path.sep).join("/");
+  return new PolyglotError(`version file ${relative} of ${target.name} does not exist`, {
+    file: draft.relative(file),
+    ...(target.setting ? { setting: `${target.setting}.versionFiles` } : {}),
+    fix: `create it with a __version__ = "..." line, or correct "versionFiles" in ${POLYGLOT_CONFIG_FILE}`,
+  });
+}
+
+async function planDependencies(
+  targets: Target[],
+  versions: Map<Target, string>,
+  draft: PlanDraft,
+): Promise<void> {
+  if (targets.length < 2) return;
+  const byName = new Map(targets.map((target) => [normalizePythonName(target.name), versions.get(target)!]));
+  for (const target of targets) {
+    const others = new Map(byName);
+    others.delete(normalizePythonName(target.name));
+    const file = draft.relative(target.manifest);
+    await draft.update(target.manifest, target, (text) => updatePythonDependencies(text, others, { file }));
+  }
+}
+
+/** uv.lock files beside a pypi target or in a folder above it, up to the repo root. */
+function uvLockCandidates(workspace: Workspace, targets: Target[]): string[] {
+  const folders = new Set(targets.flatMap((target) => foldersUpTo(target.dir, workspace.root)));
+  return [...folders].map((folder) => path.join(folder, UV_LOCK));
+}
+
+async function planUvLocks(
+  candidates: string[],
+  targets: Target[],
+  versions: Map<Target, string>,
+  draft: PlanDraft,
+  planUvLock: UvLockPlanner,
+): Promise<void> {
+  const byName = new Map(targets.map((target) => [normalizePythonName(target.name), versions.get(target)!]));
+  for (const lock of candidates) {
+    if ((await draft.current(lock)) === undefined) continue;
+    const owner = targets.find((target) => lock.startsWith(`${target.dir}${path.sep}`)) ?? targets[0]!;
+    await planUvLock(lock, owner, byName, draft);
+  }
+}

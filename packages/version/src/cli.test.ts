@@ -1,0 +1,120 @@
+import { execa } from "execa";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  CHANGESET_CONFIG,
+  changesetFile,
+  createRepo,
+  json,
+  type TempRepo,
+  VERSION_CLI,
+} from "./__fixtures__/temp-repo.js";
+
+const repos: TempRepo[] = [];
+
+afterEach(async () => {
+  await Promise.all(repos.splice(0).map((r) => r.remove()));
+});
+
+/** The release repo of seed 001 (event-forge): five npm packages, linked, and the Python package following core. */
+async function eventForge(): Promise<TempRepo> {
+  const names = ["core", "typeorm", "mongoose", "rabbitmq", "nestjs"];
+  const packages = Object.fromEntries(
+    names.map((name) => [
+      `packages/${name}/package.json`,
+      json({
+        name: `@event-forge/inbox-outbox-${name}`,
+        version: "1.2.0",
+        ...(name === "core" ? {} : { dependencies: { "@event-forge/inbox-outbox-core": "workspace:*" } }),
+      }),
+    ]),
+  );
+  const r = await createRepo({
+    "package.json": json({ name: "event-forge", private: true }),
+    "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+    ".changeset/config.json": json({
+      ...JSON.parse(CHANGESET_CONFIG),
+      linked: [["@event-forge/inbox-outbox-*"]],
+    }),
+    ".changeset/polyglot.json": json({
+      targets: [
+        {
+          path: "packages/python",
+          versionFrom: "@event-forge/inbox-outbox-core",
+          versionFiles: ["src/event_forge_inbox_outbox/__init__.py"],
+        },
+      ],
+    }),
+    ".changeset/relay.md": changesetFile({ "@event-forge/inbox-outbox-core": "minor" }, "Outbox relay."),
+    "packages/python/pyproject.toml": '[project]\nname = "event-forge-inbox-outbox"\nversion = "1.2.0"\n',
+    "packages/python/src/event_forge_inbox_outbox/__init__.py": '__version__ = "1.2.0"\n',
+    ...packages,
+  });
+  repos.push(r);
+  return r;
+}
+
+/** The environment changesets/action gives its version script. */
+function actionEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CI: "true",
+    GITHUB_ACTIONS: "true",
+    GITHUB_REPOSITORY: "event-forge/event-forge",
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567",
+    GITHUB_WORKFLOW: "Release",
+  };
+}
+
+describe("polyglot-version as a child process", () => {
+  it("as changesets/action's version script: exactly the expected files change", async () => {
+    const r = await eventForge();
+    const result = await execa(process.execPath, [VERSION_CLI], {
+      cwd: r.dir,
+      env: actionEnv(),
+      reject: false,
+      all: true,
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    // workspace:* dependents get a patch bump from changesets; the sync adds exactly the two Python files.
+    const npmFiles = ["core", "mongoose", "nestjs", "rabbitmq", "typeorm"].flatMap((name) => [
+      `packages/${name}/CHANGELOG.md`,
+      `packages/${name}/package.json`,
+    ]);
+    expect(await r.changedFiles()).toEqual(
+      [
+        ".changeset/relay.md",
+        ...npmFiles,
+        "packages/python/pyproject.toml",
+        "packages/python/src/event_forge_inbox_outbox/__init__.py",
+      ].sort(),
+    );
+    expect(await r.read("packages/python/pyproject.toml")).toMatch(/^version = "1\.3\.0"$/m);
+    expect(await r.read("packages/python/src/event_forge_inbox_outbox/__init__.py")).toBe(
+      '__version__ = "1.3.0"\n',
+    );
+  });
+
+  it("prints an error with its fix and no stack trace, exit 2", async () => {
+    const r = await eventForge();
+    await r.write({
+      "packages/python/pyproject.toml": '[project]\nname = "event-forge-inbox-outbox"\nversion = 1.2.0\n',
+    });
+    const result = await execa(process.execPath, [VERSION_CLI], { cwd: r.dir, reject: false, all: true });
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toMatch(/^polyglot-version: error: packages\/python\/pyproject.toml:3: invalid TOML/m);
+    expect(result.all).toMatch(/^ {2}fix: /m);
+    expect(result.all).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it("--help exits 0 and unknown options exit 2 with the usage hint", async () => {
+    const r = await eventForge();
+    const help = await execa(process.execPath, [VERSION_CLI, "--help"], { cwd: r.dir, reject: false });
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: polyglot-version/);
+    const bad = await execa(process.execPath, [VERSION_CLI, "--nope"], { cwd: r.dir, reject: false });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option --nope/);
+    expect(bad.stderr).toMatch(/polyglot-version --help/);
+  });
+});

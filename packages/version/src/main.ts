@@ -1,0 +1,134 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { Packages } from "@manypkg/get-packages";
+import {
+  FileCache,
+  findPackages,
+  loadWorkspace,
+  type PlannedFile,
+  PolyglotError,
+  planChangelogs,
+  planSync,
+  type Workspace,
+} from "@polyglot-changesets/core";
+import { applyWrites } from "./apply.js";
+import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
+import { runChangesetVersion } from "./changeset-cli.js";
+import type { Io } from "./io.js";
+import { predictRelease } from "./release-plan.js";
+import { formatCheck, formatDiff, formatJson, formatPendingVersions, formatSummary } from "./report.js";
+
+export interface MainOptions extends Partial<Io> {
+  /** Directory to run in (overridden by --cwd); default process.cwd(). */
+  cwd?: string;
+  /** Environment of the `changeset version` child; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Everything a run needs, resolved once. */
+interface Run {
+  args: VersionArgs;
+  io: Io;
+  env: NodeJS.ProcessEnv | undefined;
+}
+
+const NO_CHANGESETS_HINT =
+  "polyglot-version: no changesets to version: add one with `changeset add`, or run `polyglot-version --sync-only` to only sync targets.\n";
+
+/**
+ * Runs polyglot-version with `argv` (without node and the script) and returns the exit code: 0 done,
+ * 1 `--check` found targets out of step or a write failed, 2 usage or configuration, or the exit code of a
+ * failing `changeset version`. User-facing errors are printed to stderr with their fix.
+ */
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const io: Io = { stdout: options.stdout ?? process.stdout, stderr: options.stderr ?? process.stderr };
+  try {
+    const args = parseVersionArgs(argv, options.cwd ?? process.cwd());
+    if (args.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    return await dispatch({ args, io, env: options.env });
+  } catch (error) {
+    if (!(error instanceof PolyglotError)) throw error;
+    io.stderr.write(`polyglot-version: error: ${error.format()}\n`);
+    return error.exitCode;
+  }
+}
+
+async function dispatch(run: Run): Promise<number> {
+  const files = new FileCache();
+  const packages = await findPackages(path.resolve(run.args.cwd));
+  const workspace = await loadWorkspace(packages.rootDir, { files, packages });
+  if (run.args.check) return check(workspace, files, run);
+  if (run.args.syncOnly) return sync(workspace, files, run);
+  return versionAndSync(workspace, files, packages, run);
+}
+
+function currentVersions(workspace: Workspace): Map<string, string> {
+  return new Map(workspace.packages.map((pkg) => [pkg.name, pkg.version]));
+}
+
+async function check(workspace: Workspace, files: FileCache, { args, io }: Run): Promise<number> {
+  const plan = await planSync(workspace, currentVersions(workspace), { files });
+  io.stdout.write(args.json ? formatJson(plan.files) : formatCheck(workspace, plan));
+  return plan.files.length > 0 ? 1 : 0;
+}
+
+/** Plans and validates, runs `changeset version`, then syncs to the versions it wrote (the source of truth). */
+async function versionAndSync(
+  workspace: Workspace,
+  files: FileCache,
+  packages: Packages,
+  run: Run,
+): Promise<number> {
+  const { args, io } = run;
+  const predicted = await predictRelease(workspace.root, args.changeset, packages);
+  if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
+  const versions = new Map([...currentVersions(workspace), ...predicted.versions]);
+  const plan = await planSync(workspace, versions, { files });
+  if (args.dryRun) {
+    io.stderr.write(formatPendingVersions(workspace, predicted.versions));
+    return report(plan.files, run);
+  }
+  const exitCode = await runChangesetVersion(workspace.root, args.changeset.args, io, {
+    stdoutToStderr: args.json,
+    env: run.env,
+  });
+  if (exitCode !== 0) {
+    if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);
+    return exitCode;
+  }
+  return sync(withWrittenVersions(workspace), new FileCache(), run);
+}
+
+/**
+ * The workspace with the versions `changeset version` wrote, re-read from each package.json (the source of
+ * truth). It writes only package.json and CHANGELOG.md files, so the targets found before still stand.
+ */
+function withWrittenVersions(workspace: Workspace): Workspace {
+  const packages = workspace.packages.map((pkg) => {
+    const packageJson = JSON.parse(readFileSync(path.join(pkg.dir, "package.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    return { ...pkg, version: String(packageJson.version), packageJson };
+  });
+  return { ...workspace, packages };
+}
+
+/** Syncs every target to the current package.json version of its source. */
+async function sync(workspace: Workspace, files: FileCache, run: Run): Promise<number> {
+  const plan = await planSync(workspace, currentVersions(workspace), { files });
+  const changelogs = await planChangelogs(workspace, plan, { files });
+  const planned = [...plan.files, ...changelogs];
+  if (!run.args.dryRun) await applyWrites(planned);
+  return report(planned, run);
+}
+
+function report(planned: PlannedFile[], { args, io }: Run): number {
+  if (args.json) io.stdout.write(formatJson(planned));
+  else if (args.dryRun) io.stdout.write(formatDiff(planned));
+  io.stderr.write(formatSummary(planned, args.dryRun ? "would change" : "synced"));
+  return 0;
+}
