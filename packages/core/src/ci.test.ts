@@ -74,7 +74,11 @@ describe("formatAnnotation", () => {
 describe("detectCi", () => {
   it("tells GitHub Actions with and without id-token: write", () => {
     const base = { GITHUB_ACTIONS: "true", GITHUB_REPOSITORY: "o/r" };
-    expect(detectCi(base)).toEqual({ provider: "github-actions", repository: "o/r", idTokenAvailable: false });
+    expect(detectCi(base)).toEqual({
+      provider: "github-actions",
+      repository: "o/r",
+      idTokenAvailable: false,
+    });
     expect(
       detectCi({ ...base, ACTIONS_ID_TOKEN_REQUEST_URL: "http://x", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t" })
         .idTokenAvailable,

@@ -1,0 +1,126 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PolyglotError } from "@polyglot-changesets/core";
+import { execa } from "execa";
+import type { PublishPlan } from "./plan.js";
+
+/** An entry of Changesets' publish plan file (`{version: 1, plan: Entry[][]}`). */
+export type ChangesetsPlanEntry =
+  | { kind: "publish"; name: string; version: string; access: string; tag: string }
+  | { kind: "tag-only"; name: string; version: string };
+
+/** A `CHANGESETS_OUTPUT` NDJSON event. */
+export interface GitTagEvent {
+  type: "git-tag";
+  tag: string;
+  packageName: string;
+}
+
+export interface ChangesetRun {
+  exitCode: number;
+  events: GitTagEvent[];
+}
+
+/** Our plan in Changesets' format: dependency-ordered chunks of publish and tag-only entries. */
+export function toChangesetsPlan(plan: PublishPlan): ChangesetsPlanEntry[][] {
+  const npm = new Map(plan.npm.map((release) => [release.name, release]));
+  const tagOnly = new Map(plan.tagOnly.map((release) => [release.name, release]));
+  return plan.order
+    .map((chunk) =>
+      chunk.flatMap((name): ChangesetsPlanEntry[] => {
+        const release = npm.get(name);
+        if (release) {
+          return [
+            { kind: "publish", name, version: release.version, access: release.access, tag: release.distTag },
+          ];
+        }
+        const tag = tagOnly.get(name);
+        return tag ? [{ kind: "tag-only", name, version: tag.version }] : [];
+      }),
+    )
+    .filter((chunk) => chunk.length > 0);
+}
+
+/** How to start the repo's own Changesets CLI: its `bin.js` on this Node. */
+export function resolveChangesetCli(root: string): string {
+  try {
+    return createRequire(path.join(root, "package.json")).resolve("@changesets/cli/bin.js");
+  } catch {
+    throw new PolyglotError("the repo has no @changesets/cli installed", {
+      file: "package.json",
+      fix: "add @changesets/cli (v3) to the root devDependencies and install",
+    });
+  }
+}
+
+export interface RunOptions {
+  root: string;
+  env: Record<string, string | undefined>;
+  /** Where Changesets appends its NDJSON events: the caller's `CHANGESETS_OUTPUT`, else a temp file. */
+  outputFile: string;
+  /** Child output goes here (stderr under --json keeps stdout parseable). */
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/**
+ * Hands Changesets exactly our plan: `changeset pack --from-publish-plan` (only when something is to be
+ * published), then `changeset publish --from-pack-dir`, which publishes and tags without asking the registry again.
+ */
+export async function runChangesetPublish(plan: PublishPlan, options: RunOptions): Promise<ChangesetRun> {
+  const cli = resolveChangesetCli(options.root);
+  const work = mkdtempSync(path.join(tmpdir(), "polyglot-publish-"));
+  const packDir = path.join(work, "pack");
+  const planFile = path.join(work, "plan.json");
+  const changesetsPlan = { version: 1, plan: toChangesetsPlan(plan) };
+  writeFileSync(planFile, `${JSON.stringify(changesetsPlan, null, 2)}\n`);
+  const run = (args: string[]) => runCli(cli, args, options);
+
+  if (plan.npm.length > 0) {
+    const packed = await run(["pack", "--from-publish-plan", planFile, "--out-dir", packDir]);
+    if (packed !== 0) return { exitCode: packed, events: [] };
+  } else {
+    mkdirSync(packDir, { recursive: true });
+    writeFileSync(path.join(packDir, "publish-plan.json"), JSON.stringify(changesetsPlan));
+  }
+  const offset = existsSync(options.outputFile) ? statSync(options.outputFile).size : 0;
+  const exitCode = await run(["publish", "--from-pack-dir", packDir]);
+  return { exitCode, events: readEvents(options.outputFile, offset) };
+}
+
+async function runCli(cli: string, args: string[], options: RunOptions): Promise<number> {
+  const child = execa(process.execPath, [cli, ...args], {
+    cwd: options.root,
+    env: { ...options.env, CHANGESETS_OUTPUT: options.outputFile },
+    extendEnv: false,
+    reject: false,
+    stdin: "ignore",
+  });
+  child.stdout?.pipe(options.stdout, { end: false });
+  child.stderr?.pipe(options.stderr, { end: false });
+  const result = await child;
+  if (result.exitCode === undefined) {
+    options.stderr.write(`polyglot-publish: could not start changeset ${args[0]}: ${result.shortMessage}\n`);
+    return 1;
+  }
+  return result.exitCode;
+}
+
+/** The `git-tag` events appended to `file` after byte `offset`. */
+export function readEvents(file: string, offset: number): GitTagEvent[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file).subarray(offset).toString("utf8");
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .flatMap((line) => {
+      try {
+        const event = JSON.parse(line) as Partial<GitTagEvent>;
+        return event.type === "git-tag" && event.tag && event.packageName ? [event as GitTagEvent] : [];
+      } catch {
+        return [];
+      }
+    });
+}

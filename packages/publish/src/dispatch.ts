@@ -1,0 +1,93 @@
+import { PolyglotError } from "@polyglot-changesets/core";
+import { fetchWithRetry } from "./lookup.js";
+import type { PypiPackage } from "./report.js";
+
+export interface DispatchOptions {
+  workflow: string;
+  packages: PypiPackage[];
+  env: NodeJS.ProcessEnv;
+}
+
+export interface DispatchRequest {
+  url: string;
+  ref: string;
+  inputs: { packages: string; tag: string };
+}
+
+/**
+ * The `workflow_dispatch` of the PyPI workflow: inputs `packages` (the `pypi-packages` JSON) and `tag` (the first
+ * package's git tag; every tag of one run points at the same commit), on the ref this job runs for.
+ */
+export function dispatchRequest(options: DispatchOptions): DispatchRequest {
+  const { env } = options;
+  const repository = env.GITHUB_REPOSITORY;
+  if (!repository) {
+    throw new PolyglotError("--pypi-trigger dispatch needs GITHUB_REPOSITORY (owner/name)", {
+      setting: "--pypi-trigger",
+      fix: "run in GitHub Actions, or set GITHUB_REPOSITORY",
+    });
+  }
+  const api = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
+  const ref = env.GITHUB_REF || env.GITHUB_REF_NAME || "main";
+  return {
+    url: `${api}/repos/${repository}/actions/workflows/${encodeURIComponent(options.workflow)}/dispatches`,
+    ref,
+    inputs: { packages: JSON.stringify(options.packages), tag: options.packages[0]?.tag ?? "" },
+  };
+}
+
+/** Sends the dispatch; a refusal becomes an error that says which setting to fix. */
+export async function dispatchPypiWorkflow(options: DispatchOptions): Promise<DispatchRequest> {
+  const token = options.env.GITHUB_TOKEN;
+  if (!token) {
+    throw new PolyglotError("--pypi-trigger dispatch needs GITHUB_TOKEN", {
+      setting: "GITHUB_TOKEN",
+      fix: "add `env: { GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} }` to the publish step and `actions: write` to the job permissions",
+    });
+  }
+  const request = dispatchRequest(options);
+  const response = await fetchWithRetry(request.url, {
+    method: "POST",
+    headers: {
+      accept: "application/vnd.github+json",
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "x-github-api-version": "2022-11-28",
+    },
+    body: JSON.stringify({ ref: request.ref, inputs: request.inputs }),
+  });
+  if (response.status === 204 || response.ok) {
+    await response.body?.cancel();
+    return request;
+  }
+  const message = ((await response.json().catch(() => ({}))) as { message?: string }).message ?? "";
+  throw dispatchError(response.status, message, options.workflow, request.ref);
+}
+
+function dispatchError(status: number, message: string, workflow: string, ref: string): PolyglotError {
+  const details = { setting: "--pypi-workflow", exitCode: 1 };
+  const said = message ? ` (GitHub: ${message})` : "";
+  if (status === 404) {
+    return new PolyglotError(`workflow ${workflow} not found${said}`, {
+      ...details,
+      fix: `commit .github/workflows/${workflow} with an \`on: workflow_dispatch\` trigger to the default branch (and to ${ref}), or fix --pypi-workflow / pypi.workflow`,
+    });
+  }
+  if (status === 403 || status === 401) {
+    return new PolyglotError(`GitHub refused the dispatch of ${workflow}${said}`, {
+      ...details,
+      setting: "GITHUB_TOKEN",
+      fix: "give the job `permissions: { actions: write }` (the GITHUB_TOKEN needs actions: write to dispatch workflows)",
+    });
+  }
+  if (status === 422) {
+    return new PolyglotError(`GitHub rejected the dispatch of ${workflow}${said}`, {
+      ...details,
+      fix: `declare the inputs \`packages\` and \`tag\` under \`on: workflow_dispatch: inputs:\` in ${workflow} (no other required inputs), and make sure ${ref} exists on GitHub`,
+    });
+  }
+  return new PolyglotError(`GitHub answered ${status} to the dispatch of ${workflow}${said}`, {
+    ...details,
+    fix: "check GITHUB_API_URL and GitHub's status, then re-run (the publish itself is done; a re-run only dispatches)",
+  });
+}

@@ -1,0 +1,64 @@
+import { accessSync, chmodSync, constants, mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import semver from "semver";
+
+/** The first npm release with trusted publishing (OIDC). */
+export const MIN_OIDC_NPM = "11.5.1";
+
+export interface NpmOnPath {
+  /** Version of the `npm` the child would find on PATH; undefined when there is none. */
+  version?: string;
+}
+
+/** `npm --version` of the npm first on `env.PATH`. */
+export async function npmVersionOnPath(env: NodeJS.ProcessEnv): Promise<NpmOnPath> {
+  const result = await execa("npm", ["--version"], { env, extendEnv: false, reject: false, timeout: 30_000 });
+  const version = result.exitCode === 0 ? semver.valid(result.stdout.trim()) : null;
+  return version ? { version } : {};
+}
+
+/** The npm this package ships (a dependency), as `node <cli>`. */
+export function bundledNpm(): { cli: string; version: string } {
+  const require = createRequire(import.meta.url);
+  const cli = require.resolve("npm/bin/npm-cli.js");
+  const { version } = require("npm/package.json") as { version: string };
+  return { cli, version };
+}
+
+export function supportsOidc(version: string | undefined): boolean {
+  return version !== undefined && semver.gte(version, MIN_OIDC_NPM);
+}
+
+/** The `npm` executable first on `env.PATH`, searched in-process. */
+export function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
+/**
+ * A folder holding an `npm` shim that runs `command` with `extraArgs` appended, to be put first on the child's
+ * PATH. Extra args go on npm's command line, its highest-priority config layer.
+ */
+export function writeNpmShim(command: readonly string[], extraArgs: readonly string[] = []): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "polyglot-npm-"));
+  const quoted = command.map(shellQuote).join(" ");
+  const extra = extraArgs.map(shellQuote).join(" ");
+  const file = path.join(dir, "npm");
+  writeFileSync(file, `#!/bin/sh\nexec ${quoted} "$@"${extra ? ` ${extra}` : ""}\n`);
+  chmodSync(file, 0o755);
+  return dir;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}

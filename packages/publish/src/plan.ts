@@ -1,0 +1,327 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  loadWorkspace,
+  type NpmPackage,
+  normalizePythonName,
+  PolyglotError,
+  type Target,
+  toPep440,
+  type Workspace,
+} from "@polyglot-changesets/core";
+import { execa } from "execa";
+import {
+  fetchPackageVersions,
+  fetchPypiVersion,
+  LOOKUP_CONCURRENCY,
+  mapConcurrent,
+  type PackageVersions,
+  type PypiVersionState,
+} from "./lookup.js";
+import { NpmConfig, readNpmrcFiles } from "./npmrc.js";
+
+/** An npm package whose version is not on its registry yet. */
+export interface NpmRelease {
+  name: string;
+  version: string;
+  registry: string;
+  access: "public" | "restricted";
+  /** npm dist-tag. */
+  distTag: string;
+  gitTag: string;
+  /** The package has no version at all on the registry: its first publish cannot use OIDC. */
+  firstPublish: boolean;
+  relativeDir: string;
+  packageJson: Record<string, unknown>;
+}
+
+/** A private package (`privatePackages.tag`) whose git tag does not exist yet: Changesets only tags it. */
+export interface TagRelease {
+  name: string;
+  version: string;
+  gitTag: string;
+  relativeDir: string;
+}
+
+/** A PyPI target whose canonical version is not on the index yet. */
+export interface PypiRelease {
+  /** PEP 503 name. */
+  name: string;
+  /** Canonical PEP 440. */
+  version: string;
+  /** Repo-relative folder of the pyproject.toml. */
+  path: string;
+  /** The source's git tag. */
+  tag: string;
+  mode: Target["mode"];
+  source: string;
+  sourceVersion: string;
+  /** The source's release is complete before this run (on the registry, or tagged when private). */
+  sourceReleased: boolean;
+}
+
+export interface PublishPlan {
+  root: string;
+  tool: Workspace["tool"];
+  npm: NpmRelease[];
+  tagOnly: TagRelease[];
+  pypi: PypiRelease[];
+  /** `name@version` of npm packages already on their registry. */
+  alreadyPublished: string[];
+  /** Dependency-ordered chunks of `npm` and `tagOnly` names, for Changesets' publish plan. */
+  order: string[][];
+  pypiIndex: string;
+}
+
+export interface ChangesetsConfig {
+  access: "public" | "restricted";
+  ignore: string[];
+  tagPrivatePackages: boolean;
+}
+
+export interface PlanOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** `--tag`: npm dist-tag for every package. */
+  distTag?: string;
+  /** Overrides `pypi.index`. */
+  pypiIndex?: string;
+  /** Reads npm versions (tests may count calls); default: the registry over HTTP. */
+  lookup?: (name: string, registry: string, authorization?: string) => Promise<PackageVersions>;
+}
+
+/** Everything this run would publish or tag, looked up concurrently over HTTP; changes nothing. */
+export async function createPublishPlan(options: PlanOptions): Promise<PublishPlan> {
+  const workspace = await loadWorkspace(options.cwd);
+  return planWorkspace(workspace, options);
+}
+
+export async function planWorkspace(workspace: Workspace, options: PlanOptions): Promise<PublishPlan> {
+  const { root } = workspace;
+  const config = readChangesetsConfig(root);
+  const preTag = readPreTag(root);
+  const npmConfig = new NpmConfig(readNpmrcFiles(root, options.env), options.env);
+  const lookup = options.lookup ?? fetchPackageVersions;
+  const gitTagOf = (pkg: { name: string; version: string }) => gitTagName(workspace.tool, pkg);
+
+  const publishable = workspace.packages.filter((pkg) => !pkg.private && !isIgnored(pkg.name, config.ignore));
+  const lookups = await mapConcurrent(publishable, LOOKUP_CONCURRENCY, async (pkg) => {
+    const registry = npmConfig.registryFor(pkg.name, publishConfigOf(pkg));
+    return { pkg, registry, found: await lookup(pkg.name, registry, npmConfig.authorizationFor(registry)) };
+  });
+  const npm: NpmRelease[] = [];
+  const alreadyPublished: string[] = [];
+  for (const { pkg, registry, found } of lookups) {
+    if (found.versions.has(pkg.version)) {
+      alreadyPublished.push(`${pkg.name}@${pkg.version}`);
+      continue;
+    }
+    npm.push({
+      name: pkg.name,
+      version: pkg.version,
+      registry,
+      access: accessOf(pkg, config),
+      distTag: options.distTag ?? releaseTag(found, preTag),
+      gitTag: gitTagOf(pkg),
+      firstPublish: !found.exists,
+      relativeDir: pkg.relativeDir,
+      packageJson: pkg.packageJson,
+    });
+  }
+
+  const existingTags = await readGitTags(root);
+  const privateTaggable = config.tagPrivatePackages
+    ? workspace.packages.filter((pkg) => pkg.private && !isIgnored(pkg.name, config.ignore))
+    : [];
+  const tagOnly = privateTaggable
+    .filter((pkg) => !existingTags.has(gitTagOf(pkg)))
+    .map((pkg) => ({
+      name: pkg.name,
+      version: pkg.version,
+      gitTag: gitTagOf(pkg),
+      relativeDir: pkg.relativeDir,
+    }));
+
+  const pypiIndex = options.pypiIndex ?? workspace.config.pypi.index;
+  const pypi = await planPypi(workspace, pypiIndex, (source) => {
+    if (source.private) return existingTags.has(gitTagOf(source));
+    return alreadyPublished.includes(`${source.name}@${source.version}`);
+  });
+  const releaseNames = new Set([...npm, ...tagOnly].map((release) => release.name));
+  return {
+    root,
+    tool: workspace.tool,
+    npm,
+    tagOnly,
+    pypi,
+    alreadyPublished,
+    order: dependencyChunks(workspace.packages, releaseNames),
+    pypiIndex,
+  };
+}
+
+/** The PyPI targets whose canonical version is not on `index`. */
+export async function planPypi(
+  workspace: Workspace,
+  index: string,
+  isSourceReleased: (source: NpmPackage) => boolean,
+): Promise<PypiRelease[]> {
+  const states = await pypiTargetStates(workspace, index, isSourceReleased);
+  return states.filter((entry) => entry.state === "missing").map((entry) => entry.release);
+}
+
+/** Every PyPI target with its PEP 503 name, canonical version and whether the index has it, looked up concurrently. */
+export async function pypiTargetStates(
+  workspace: Workspace,
+  index: string,
+  isSourceReleased: (source: NpmPackage) => boolean = () => false,
+): Promise<Array<{ release: PypiRelease; state: PypiVersionState }>> {
+  const candidates = workspace.targets
+    .filter((target) => target.ecosystem === "pypi")
+    .map((target) => {
+      const source = workspace.packages.find((pkg) => pkg.name === target.source);
+      if (!source) {
+        throw new PolyglotError(
+          `PyPI target ${target.relativeDir} follows ${target.source}, which is not in the workspace`,
+          {
+            file: ".changeset/polyglot.json",
+            fix: "point versionFrom at a workspace package",
+          },
+        );
+      }
+      return {
+        name: normalizePythonName(target.name),
+        version: toPep440(source.version, workspace.config.pep440),
+        path: target.relativeDir,
+        tag: gitTagName(workspace.tool, source),
+        mode: target.mode,
+        source: source.name,
+        sourceVersion: source.version,
+        sourceReleased: isSourceReleased(source),
+      } satisfies PypiRelease;
+    });
+  const states = await mapConcurrent(candidates, LOOKUP_CONCURRENCY, (candidate) =>
+    fetchPypiVersion(index, candidate.name, candidate.version),
+  );
+  return candidates.map((release, at) => ({ release, state: states[at] ?? "missing" }));
+}
+
+/** Changesets' git tag: `name@version`, or `v<version>` in a single-package repo. */
+export function gitTagName(tool: Workspace["tool"], pkg: { name: string; version: string }): string {
+  return tool === "root" ? `v${pkg.version}` : `${pkg.name}@${pkg.version}`;
+}
+
+/** The settings of `.changeset/config.json` the plan needs, with Changesets' defaults. */
+export function readChangesetsConfig(root: string): ChangesetsConfig {
+  const file = path.join(root, ".changeset", "config.json");
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new PolyglotError(
+      missing
+        ? "no .changeset/config.json"
+        : `cannot parse .changeset/config.json: ${(error as Error).message}`,
+      {
+        file: ".changeset/config.json",
+        fix: missing ? "run `changeset init` first" : "fix the JSON syntax",
+      },
+    );
+  }
+  const privatePackages = raw.privatePackages;
+  const tagPrivatePackages =
+    typeof privatePackages === "object" && privatePackages !== null
+      ? (privatePackages as { tag?: unknown }).tag === true
+      : privatePackages === true;
+  return {
+    access: raw.access === "public" ? "public" : "restricted",
+    ignore: Array.isArray(raw.ignore) ? raw.ignore.map(String) : [],
+    tagPrivatePackages,
+  };
+}
+
+/** The pre-release tag while `.changeset/pre.json` is in `pre` mode. */
+function readPreTag(root: string): string | undefined {
+  try {
+    const pre = JSON.parse(readFileSync(path.join(root, ".changeset", "pre.json"), "utf8")) as {
+      mode?: string;
+      tag?: string;
+    };
+    return pre.mode === "pre" ? pre.tag : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Changesets' dist-tag rule: the pre tag in pre mode, except `latest` when only that pre tag was ever published. */
+function releaseTag(found: PackageVersions, preTag: string | undefined): string {
+  if (!preTag) return "latest";
+  const onlyPre =
+    found.exists &&
+    Boolean(found.distTags.latest) &&
+    [...found.versions].every((version) => version.split("-")[1]?.split(".")[0] === preTag);
+  return onlyPre ? "latest" : preTag;
+}
+
+function publishConfigOf(pkg: NpmPackage): Record<string, unknown> {
+  const value = pkg.packageJson.publishConfig;
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function accessOf(pkg: NpmPackage, config: ChangesetsConfig): "public" | "restricted" {
+  const access = publishConfigOf(pkg).access;
+  if (access === "public" || access === "restricted") return access;
+  return config.access;
+}
+
+/** Changesets' `ignore` entries: package names or globs such as `@scope/*`. */
+export function isIgnored(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => {
+    if (!pattern.includes("*")) return pattern === name;
+    const source = pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+      .join(".*");
+    return new RegExp(`^${source}$`).test(name);
+  });
+}
+
+async function readGitTags(root: string): Promise<Set<string>> {
+  const local = await execa("git", ["tag", "--list"], { cwd: root, reject: false });
+  if (local.exitCode !== 0) {
+    throw new PolyglotError(`cannot list git tags in ${root}: ${local.stderr.trim()}`, {
+      fix: "run polyglot-publish inside the repository's git checkout",
+    });
+  }
+  return new Set(local.stdout.split("\n").filter(Boolean));
+}
+
+/**
+ * Layers of `names` such that every package comes after its workspace dependencies (dev dependencies left out,
+ * as Changesets does); a cycle is broken by releasing its remaining members together.
+ */
+export function dependencyChunks(packages: readonly NpmPackage[], names: ReadonlySet<string>): string[][] {
+  const dependsOn = new Map<string, Set<string>>();
+  for (const pkg of packages) {
+    if (!names.has(pkg.name)) continue;
+    const deps = new Set<string>();
+    for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
+      const map = pkg.packageJson[field];
+      if (typeof map !== "object" || map === null) continue;
+      for (const dep of Object.keys(map)) if (names.has(dep) && dep !== pkg.name) deps.add(dep);
+    }
+    dependsOn.set(pkg.name, deps);
+  }
+  const chunks: string[][] = [];
+  const done = new Set<string>();
+  while (done.size < dependsOn.size) {
+    const remaining = [...dependsOn.keys()].filter((name) => !done.has(name));
+    let ready = remaining.filter((name) => [...(dependsOn.get(name) ?? [])].every((dep) => done.has(dep)));
+    if (ready.length === 0) ready = remaining;
+    ready.sort();
+    for (const name of ready) done.add(name);
+    chunks.push(ready);
+  }
+  return chunks;
+}

@@ -1,0 +1,309 @@
+import path from "node:path";
+import { type CiInfo, detectCi } from "@polyglot-changesets/core";
+import { execa } from "execa";
+import semver from "semver";
+import { MIN_OIDC_NPM, supportsOidc } from "./npm-cli.js";
+import type { NpmrcFile } from "./npmrc.js";
+import { checkExchange, fetchIdToken, npmAudience } from "./oidc.js";
+import type { NpmRelease, PublishPlan } from "./plan.js";
+import { findTokenSources, type TokenSource } from "./tokens.js";
+
+export type OidcMode = "require" | "auto" | "off";
+export type FindingLevel = "error" | "warning" | "info";
+
+/** One preflight result: `id` is stable (README anchors link to it), `fix` says what to do. */
+export interface Finding {
+  id: string;
+  level: FindingLevel;
+  message: string;
+  fix?: string;
+  file?: string;
+  line?: number;
+  package?: string;
+}
+
+export interface PreflightInput {
+  plan: PublishPlan;
+  env: NodeJS.ProcessEnv;
+  oidc: OidcMode;
+  provenance: boolean;
+  npmrcFiles: NpmrcFile[];
+  /** Version of the npm first on PATH (undefined: none). */
+  runnerNpm: string | undefined;
+  bundledNpm: string;
+  /** Skip the token exchange against the registry (tests of other findings; `doctor --offline`). */
+  skipExchange?: boolean;
+}
+
+export interface Preflight {
+  ci: CiInfo;
+  /** The publish goes through OIDC and long-lived tokens are kept out of it. */
+  useOidc: boolean;
+  /** npm for the publish: the runner's, or the bundled one when the runner's is older than 11.5.1. */
+  npm: "runner" | "bundled";
+  tokens: TokenSource[];
+  findings: Finding[];
+}
+
+const PROVIDER_NAMES = { "github-actions": "GitHub Actions", gitlab: "GitLab CI", none: "no CI" } as const;
+
+/** Every check of the contract, as findings; performs only reads and (under OIDC) a token exchange per package. */
+export async function runPreflight(input: PreflightInput): Promise<Preflight> {
+  const ci = detectCi(input.env);
+  const useOidc = input.oidc === "require" || (input.oidc === "auto" && ci.idTokenAvailable);
+  const tokens = findTokenSources(input.env, input.npmrcFiles);
+  const npm = supportsOidc(input.runnerNpm) ? "runner" : "bundled";
+  const findings: Finding[] = [
+    ciFinding(ci),
+    ...oidcFindings(ci, input.oidc),
+    npmFinding(input.runnerNpm, input.bundledNpm, useOidc),
+    ...tokenFindings(tokens, input.oidc, useOidc),
+    ...input.plan.npm.flatMap((release) => packageFindings(release, ci, useOidc, input.provenance)),
+    ...(await packageManagerFindings(input.plan, tokens, useOidc, input.env)),
+  ];
+  if (useOidc && ci.idTokenAvailable && !input.skipExchange) {
+    findings.push(...(await exchangeFindings(input.plan.npm, input.env)));
+  }
+  return { ci, useOidc, npm, tokens, findings: findings.filter((finding) => finding.message !== "") };
+}
+
+export function hasErrors(findings: readonly Finding[]): boolean {
+  return findings.some((finding) => finding.level === "error");
+}
+
+function ciFinding(ci: CiInfo): Finding {
+  const oidc = ci.idTokenAvailable ? "an OIDC ID token is available" : "no OIDC ID token";
+  return { id: "ci-provider", level: "info", message: `CI: ${PROVIDER_NAMES[ci.provider]}; ${oidc}` };
+}
+
+function oidcFindings(ci: CiInfo, mode: OidcMode): Finding[] {
+  if (mode === "off" || ci.idTokenAvailable) return [];
+  const level: FindingLevel = mode === "require" ? "error" : "warning";
+  const fallback = mode === "require" ? "" : " (--oidc auto: publishing with the configured token instead)";
+  if (ci.provider === "github-actions") {
+    return [
+      {
+        id: "oidc-permission-missing",
+        level,
+        message: `the job has no \`id-token: write\` permission: GitHub gives it no OIDC ID token${fallback}`,
+        fix: "add `permissions: { id-token: write, contents: write }` to the publish job in the workflow file",
+      },
+    ];
+  }
+  if (ci.provider === "gitlab") {
+    return [
+      {
+        id: "oidc-unavailable",
+        level,
+        message: `GitLab CI job without an NPM_ID_TOKEN ID token${fallback}`,
+        fix: 'add `id_tokens: { NPM_ID_TOKEN: { aud: "npm:registry.npmjs.org" } }` to the publish job',
+      },
+    ];
+  }
+  return [
+    {
+      id: "oidc-unavailable",
+      level: mode === "require" ? "error" : "info",
+      message: `not running in a CI with OIDC (GitHub Actions or GitLab)${fallback}`,
+      fix: "publish from the CI workflow that npm trusts, or pass --oidc off to publish with a token",
+    },
+  ];
+}
+
+function npmFinding(runner: string | undefined, bundled: string, useOidc: boolean): Finding {
+  if (supportsOidc(runner)) return { id: "npm-version", level: "info", message: `npm ${runner} publishes` };
+  const found = runner ? `npm ${runner} on PATH is older than ${MIN_OIDC_NPM}` : "no npm on PATH";
+  return {
+    id: "npm-version",
+    level: useOidc ? "warning" : "info",
+    message: `${found}: the publish uses the bundled npm ${bundled}`,
+    fix: `install npm >= ${MIN_OIDC_NPM} on the runner (e.g. \`npm install -g npm@11\`) to use your own`,
+  };
+}
+
+function tokenFindings(tokens: readonly TokenSource[], mode: OidcMode, useOidc: boolean): Finding[] {
+  return tokens.map((token) => {
+    const where = token.kind === "env" ? `env ${token.name}` : `${token.name} in ${token.file}:${token.line}`;
+    const what = token.placeholderFor
+      ? `${where} is a placeholder for ${token.placeholderFor.join(", ")}${token.unresolved ? " (unset: npm would send the literal text)" : ""}`
+      : `long-lived npm token in ${where}`;
+    const outcome = useOidc
+      ? "kept out of the publish (OIDC)"
+      : mode === "off"
+        ? "used for the publish (--oidc off)"
+        : "used for the publish (no OIDC ID token)";
+    return {
+      id: token.placeholderFor ? "npmrc-token-placeholder" : "long-lived-token",
+      level: useOidc ? "warning" : "info",
+      message: `${what}: ${outcome}`,
+      fix: token.placeholderFor
+        ? "drop `registry-url` from actions/setup-node (it writes this line) or the line itself; OIDC needs no token"
+        : token.kind === "env"
+          ? `remove ${token.name} from the publish step and delete the secret once trusted publishing works`
+          : `delete the line from ${token.file} and revoke the token on npmjs.com`,
+      ...(token.file ? { file: token.file } : {}),
+      ...(token.line ? { line: token.line } : {}),
+    };
+  });
+}
+
+function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, provenance: boolean): Finding[] {
+  const findings: Finding[] = [];
+  const file = path.posix.join(release.relativeDir, "package.json");
+  if (release.firstPublish) {
+    findings.push({
+      id: "first-publish",
+      level: useOidc ? "error" : "info",
+      package: release.name,
+      message: `${release.name} is not on ${release.registry} yet${useOidc ? ": a first publish cannot use OIDC" : ""}`,
+      fix: `publish ${release.name}@${release.version} once with a token (\`npm publish --access ${release.access}\`), add the trusted publisher on npmjs.com, then re-run`,
+      file,
+    });
+  }
+  const repository = repositoryOf(release.packageJson);
+  if (ci.repository && ci.provider === "github-actions") {
+    if (!repository && provenance) {
+      findings.push({
+        id: "repository-missing",
+        level: useOidc ? "error" : "warning",
+        package: release.name,
+        message: `${release.name} has no repository.url: npm rejects provenance without one (E422)`,
+        fix: `set "repository": {"type": "git", "url": "git+https://github.com/${ci.repository}.git"} in ${file}`,
+        file,
+      });
+    } else if (repository && repository.toLowerCase() !== ci.repository.toLowerCase()) {
+      findings.push({
+        id: "repository-mismatch",
+        level: useOidc ? "error" : "warning",
+        package: release.name,
+        message: `${release.name} repository.url points at ${repository}, but this build runs in ${ci.repository}: provenance and the trusted publisher are rejected`,
+        fix: `set repository.url in ${file} to git+https://github.com/${ci.repository}.git`,
+        file,
+      });
+    }
+  }
+  if (release.name.startsWith("@") && release.access !== "public") {
+    findings.push({
+      id: "scoped-access",
+      level: provenance && useOidc ? "error" : "warning",
+      package: release.name,
+      message: `${release.name} is scoped without public access: npm publishes it restricted${provenance ? ", and provenance requires a public package" : ""}`,
+      fix: `set "publishConfig": {"access": "public"} in ${file} (or "access": "public" in .changeset/config.json)`,
+      file,
+    });
+  }
+  return findings;
+}
+
+/** `owner/name` of a GitHub repository.url (any of npm's spellings), else the URL as written. */
+export function repositoryOf(packageJson: Record<string, unknown>): string | undefined {
+  const field = packageJson.repository;
+  const url = typeof field === "string" ? field : (field as { url?: unknown } | undefined)?.url;
+  if (typeof url !== "string" || url === "") return undefined;
+  const github =
+    /^(?:git\+)?(?:https?:\/\/|ssh:\/\/git@|git:\/\/|git@)?(?:www\.)?github\.com[/:]([^/]+\/[^/#]+?)(?:\.git)?(?:[/#].*)?$/i.exec(
+      url,
+    );
+  if (github) return github[1];
+  const shorthand = /^(?:github:)?([\w.-]+\/[\w.-]+)$/.exec(url);
+  return shorthand ? shorthand[1] : url;
+}
+
+async function packageManagerFindings(
+  plan: PublishPlan,
+  tokens: readonly TokenSource[],
+  useOidc: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<Finding[]> {
+  if (plan.npm.length === 0) return [];
+  if (plan.tool === "pnpm") {
+    const version = await toolVersion("pnpm", plan.root, env);
+    if (version && semver.major(version) >= 11 && useOidc) {
+      return [
+        {
+          id: "pnpm-oidc",
+          level: "warning",
+          message: `pnpm ${version} does its own OIDC exchange (not npm's); versions of pnpm 11 and 12 report E404 for a working trusted publisher`,
+          fix: "pin pnpm 10 for the publish step (`packageManager: pnpm@10`), which hands the publish to npm",
+        },
+      ];
+    }
+  }
+  if (plan.tool === "yarn" && useOidc && tokens.length > 0) {
+    return [
+      {
+        id: "yarn-token",
+        level: "warning",
+        message:
+          "Yarn tries OIDC only when no token is configured (npmAuthToken in .yarnrc.yml or YARN_NPM_AUTH_TOKEN)",
+        fix: "remove npmAuthToken from .yarnrc.yml and YARN_NPM_AUTH_TOKEN from the publish step",
+      },
+    ];
+  }
+  if (plan.tool === "bun") {
+    return [
+      {
+        id: "bun-no-oidc",
+        level: useOidc ? "warning" : "info",
+        message: "bun has no trusted publishing; Changesets publishes this workspace with npm",
+        fix: "nothing to do if the publish goes through npm; do not replace it with `bun publish`",
+      },
+    ];
+  }
+  return [];
+}
+
+async function toolVersion(tool: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const result = await execa(tool, ["--version"], {
+    cwd,
+    env,
+    extendEnv: false,
+    reject: false,
+    timeout: 30_000,
+  });
+  return result.exitCode === 0 ? (semver.valid(result.stdout.trim()) ?? undefined) : undefined;
+}
+
+async function exchangeFindings(releases: readonly NpmRelease[], env: NodeJS.ProcessEnv): Promise<Finding[]> {
+  const existing = releases.filter((release) => !release.firstPublish);
+  const idTokens = new Map<string, Promise<string | undefined>>();
+  const findings = await Promise.all(
+    existing.map(async (release): Promise<Finding | undefined> => {
+      const audience = npmAudience(release.registry);
+      if (!idTokens.has(audience)) idTokens.set(audience, fetchIdToken(env, audience));
+      const idToken = await idTokens.get(audience);
+      if (!idToken) {
+        return {
+          id: "oidc-token-failed",
+          level: "error",
+          package: release.name,
+          message: `the CI refused an ID token for audience ${audience}`,
+          fix: "re-run the job; if it persists, check that the job has `id-token: write`",
+        };
+      }
+      const result = await checkExchange(release.registry, release.name, idToken, env);
+      if (result.status === "ok") return undefined;
+      if (result.status === "no-trusted-publisher") {
+        return {
+          id: "trusted-publisher-mismatch",
+          level: "error",
+          package: release.name,
+          message: `${release.registry} has no trusted publisher for ${release.name} matching this job (repository ${env.GITHUB_REPOSITORY ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
+          fix: `on npmjs.com, ${release.name} > Settings > Trusted publishing: add GitHub Actions with this repository, workflow file and environment (names are case-sensitive)`,
+        };
+      }
+      return {
+        id: "trusted-publisher-check-failed",
+        level: "warning",
+        package: release.name,
+        message: `could not check the trusted publisher of ${release.name}: ${result.detail}`,
+        fix: "check the registry's status; the publish will try the exchange again",
+      };
+    }),
+  );
+  return findings.filter((finding): finding is Finding => finding !== undefined);
+}
+
+function workflowFile(env: NodeJS.ProcessEnv): string | undefined {
+  return /\.github\/workflows\/([^@]+)@/.exec(env.GITHUB_WORKFLOW_REF ?? "")?.[1];
+}

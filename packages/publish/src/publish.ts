@@ -1,0 +1,321 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { formatAnnotation, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
+import { execa } from "execa";
+import type { DoctorArgs, PublishArgs } from "./args.js";
+import { type ChangesetRun, runChangesetPublish } from "./changeset.js";
+import { dispatchPypiWorkflow } from "./dispatch.js";
+import { fetchPackageVersions } from "./lookup.js";
+import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
+import { NpmConfig, readNpmrcFiles } from "./npmrc.js";
+import { type PublishPlan, planWorkspace } from "./plan.js";
+import { type Finding, hasErrors, type Preflight, runPreflight } from "./preflight.js";
+import {
+  npmLink,
+  type PublishReport,
+  type PypiPackage,
+  pypiLink,
+  type ReportRow,
+  toPypiPackage,
+  writeOutputs,
+  writeSummary,
+} from "./report.js";
+import { cleanPublishEnv } from "./tokens.js";
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Where human-readable lines go: stderr under --json, so stdout is only the JSON. */
+function logStream(io: Io, json: boolean): NodeJS.WritableStream {
+  return json ? io.stderr : io.stdout;
+}
+
+/** `polyglot-publish`: plan, preflight, publish through Changesets, report, trigger the PyPI job. */
+export async function publishCommand(args: PublishArgs, io: Io): Promise<number> {
+  const log = logStream(io, args.json);
+  const workspace = await loadWorkspace(args.cwd);
+  const pypiWorkflow = args.pypiWorkflow ?? workspace.config.pypi.workflow;
+  if (args.pypiTrigger === "dispatch" && !pypiWorkflow) {
+    throw new PolyglotError("--pypi-trigger dispatch needs the workflow to start", {
+      setting: "--pypi-workflow",
+      fix: "pass --pypi-workflow publish-pypi.yml or set pypi.workflow in .changeset/polyglot.json",
+    });
+  }
+  const plan = await planWorkspace(workspace, {
+    cwd: args.cwd,
+    env: io.env,
+    ...(args.tag ? { distTag: args.tag } : {}),
+  });
+  const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
+  log.write(planText(plan, args.dryRun));
+
+  const preflight = hasWork ? await preflightFor(plan, io.env, args) : undefined;
+  const findings = preflight?.findings ?? [];
+  log.write(findingsText(findings, io.env));
+  if (hasErrors(findings)) {
+    log.write("polyglot-publish: stopped before publishing: fix the errors above (nothing was published)\n");
+    finish(emptyReport(findings, args.dryRun), args, io);
+    return 2;
+  }
+  if (args.dryRun) {
+    finish(dryRunReport(plan, findings), args, io);
+    return 0;
+  }
+
+  const run =
+    hasWork && preflight ? await publishPlan(plan, preflight, args, io) : { exitCode: 0, events: [] };
+  const report = await resultReport(plan, run, findings, io.env);
+  const failed = run.exitCode !== 0 || report.failed.length > 0;
+  if (report.failed.length > 0) {
+    log.write(
+      `polyglot-publish: not published: ${report.failed.join(", ")}; re-run to publish only what is missing\n`,
+    );
+  }
+  const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, log);
+  finish(report, args, io);
+  return failed || !triggered ? 1 : 0;
+}
+
+/** `polyglot-publish doctor`: the preflight alone; exit 2 when any finding is an error. */
+export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
+  const log = logStream(io, args.json);
+  const workspace = await loadWorkspace(args.cwd);
+  const plan = await planWorkspace(workspace, { cwd: args.cwd, env: io.env });
+  const preflight = await preflightFor(plan, io.env, args);
+  log.write(planText(plan, true));
+  log.write(findingsText(preflight.findings, io.env));
+  if (args.json) io.stdout.write(`${JSON.stringify({ findings: preflight.findings }, null, 2)}\n`);
+  return hasErrors(preflight.findings) ? 2 : 0;
+}
+
+async function preflightFor(
+  plan: PublishPlan,
+  env: NodeJS.ProcessEnv,
+  args: { oidc: PublishArgs["oidc"]; provenance: boolean },
+): Promise<Preflight> {
+  const runner = await npmVersionOnPath(env);
+  return runPreflight({
+    plan,
+    env,
+    oidc: args.oidc,
+    provenance: args.provenance,
+    npmrcFiles: readNpmrcFiles(plan.root, env),
+    runnerNpm: runner.version,
+    bundledNpm: bundledNpm().version,
+  });
+}
+
+/** Runs Changesets with the publish environment: cleaned under OIDC, provenance switch, npm >= 11.5.1 first. */
+async function publishPlan(
+  plan: PublishPlan,
+  preflight: Preflight,
+  args: PublishArgs,
+  io: Io,
+): Promise<ChangesetRun> {
+  const env = publishEnv(plan, preflight, args, io.env);
+  if (preflight.useOidc) {
+    io.stderr.write(
+      "polyglot-publish: publishing through OIDC; long-lived tokens are kept out of the publish\n",
+    );
+  }
+  const outputFile =
+    io.env.CHANGESETS_OUTPUT || path.join(mkdtempSync(path.join(tmpdir(), "polyglot-out-")), "out.ndjson");
+  return runChangesetPublish(plan, {
+    root: plan.root,
+    env,
+    outputFile,
+    stdout: logStream(io, args.json),
+    stderr: io.stderr,
+  });
+}
+
+/** The child's environment: see README "How the publish environment is built". */
+export function publishEnv(
+  plan: PublishPlan,
+  preflight: Pick<Preflight, "useOidc" | "npm">,
+  args: Pick<PublishArgs, "provenance">,
+  env: NodeJS.ProcessEnv,
+): Record<string, string | undefined> {
+  const files = readNpmrcFiles(plan.root, env);
+  const cleaned = preflight.useOidc ? cleanPublishEnv(env, files) : { env: { ...env }, npmArgs: [] };
+  const child = cleaned.env;
+  for (const key of Object.keys(child)) if (/^npm_config_provenance$/i.test(key)) delete child[key];
+  if (!args.provenance) child.npm_config_provenance = "false";
+  else if (preflight.useOidc) child.npm_config_provenance = "true";
+  const runnerNpm = findOnPath("npm", env);
+  if (preflight.npm === "bundled" || cleaned.npmArgs.length > 0) {
+    const command =
+      preflight.npm === "runner" && runnerNpm ? [runnerNpm] : [process.execPath, bundledNpm().cli];
+    const shimDir = writeNpmShim(command, cleaned.npmArgs);
+    child.PATH = [shimDir, env.PATH ?? ""].join(path.delimiter);
+  }
+  return child;
+}
+
+async function resultReport(
+  plan: PublishPlan,
+  run: ChangesetRun,
+  findings: Finding[],
+  env: NodeJS.ProcessEnv,
+): Promise<PublishReport> {
+  const tagged = new Set(run.events.map((event) => event.packageName));
+  const npmConfig = new NpmConfig(readNpmrcFiles(plan.root, env), env);
+  const npmDone = await Promise.all(
+    plan.npm.map(async (release) => {
+      if (tagged.has(release.name)) return true;
+      const found = await fetchPackageVersions(
+        release.name,
+        release.registry,
+        npmConfig.authorizationFor(release.registry),
+      ).catch(() => undefined);
+      return found?.versions.has(release.version) ?? false;
+    }),
+  );
+  const tagsNow = plan.tagOnly.length > 0 ? await gitTags(plan.root) : new Set<string>();
+  const tagDone = plan.tagOnly.map((release) => tagged.has(release.name) || tagsNow.has(release.gitTag));
+  const publishedNpm = plan.npm.filter((_, at) => npmDone[at]);
+  const taggedOnly = plan.tagOnly.filter((_, at) => tagDone[at]);
+  const releasedNow = new Set([...publishedNpm, ...taggedOnly].map((release) => release.name));
+  const pypi = plan.pypi.filter((release) => release.sourceReleased || releasedNow.has(release.source));
+  const rows: ReportRow[] = [
+    ...plan.npm.map((release, at) => ({
+      package: release.name,
+      ecosystem: "npm" as const,
+      version: release.version,
+      link: npmLink(release.registry, release.name, release.version),
+      status: npmDone[at] ? "published" : "failed",
+    })),
+    ...taggedOnly.map((release) => ({
+      package: release.name,
+      ecosystem: "git tag" as const,
+      version: release.version,
+      status: `tagged ${release.gitTag}`,
+    })),
+    ...pypi.map((release) => pypiRow(plan, release, "ready for the PyPI job")),
+  ];
+  return {
+    published: publishedNpm.length + taggedOnly.length > 0,
+    "published-packages": [...publishedNpm, ...taggedOnly].map(({ name, version }) => ({ name, version })),
+    pypi: pypi.length > 0,
+    "pypi-packages": pypi.map(toPypiPackage),
+    "dry-run": false,
+    failed: plan.npm.filter((_, at) => !npmDone[at]).map((release) => `${release.name}@${release.version}`),
+    findings,
+    rows,
+  };
+}
+
+function pypiRow(plan: PublishPlan, release: PublishPlan["pypi"][number], status: string): ReportRow {
+  return {
+    package: release.name,
+    ecosystem: "PyPI",
+    version: release.version,
+    link: pypiLink(plan.pypiIndex, release.name, release.version),
+    status,
+  };
+}
+
+/** Dry run: nothing was published, so the outputs say so; the plan is in the summary and `--json` rows. */
+function dryRunReport(plan: PublishPlan, findings: Finding[]): PublishReport {
+  const releasing = new Set([...plan.npm, ...plan.tagOnly].map((release) => release.name));
+  const pypi = plan.pypi.filter((release) => release.sourceReleased || releasing.has(release.source));
+  return {
+    ...emptyReport(findings, true),
+    rows: [
+      ...plan.npm.map((release) => ({
+        package: release.name,
+        ecosystem: "npm" as const,
+        version: release.version,
+        link: npmLink(release.registry, release.name, release.version),
+        status: `would publish (${release.distTag})`,
+      })),
+      ...plan.tagOnly.map((release) => ({
+        package: release.name,
+        ecosystem: "git tag" as const,
+        version: release.version,
+        status: `would tag ${release.gitTag}`,
+      })),
+      ...pypi.map((release) => pypiRow(plan, release, "would hand to the PyPI job")),
+    ],
+  };
+}
+
+function emptyReport(findings: Finding[], dryRun: boolean): PublishReport {
+  return {
+    published: false,
+    "published-packages": [],
+    pypi: false,
+    "pypi-packages": [],
+    "dry-run": dryRun,
+    failed: [],
+    findings,
+    rows: [],
+  };
+}
+
+function finish(report: PublishReport, args: { json: boolean }, io: Io): void {
+  writeOutputs(report, io.env);
+  writeSummary(report, io.env);
+  if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Starts the PyPI job as `--pypi-trigger` says; false when a dispatch failed. */
+async function trigger(
+  packages: PypiPackage[],
+  args: PublishArgs,
+  workflow: string | undefined,
+  io: Io,
+  log: NodeJS.WritableStream,
+): Promise<boolean> {
+  if (packages.length === 0 || args.pypiTrigger !== "dispatch" || !workflow) return true;
+  try {
+    const request = await dispatchPypiWorkflow({ workflow, packages, env: io.env });
+    log.write(
+      `polyglot-publish: dispatched ${workflow} on ${request.ref} for ${packages.map((p) => `${p.name} ${p.version}`).join(", ")}\n`,
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof PolyglotError)) throw error;
+    io.stderr.write(`polyglot-publish: error: ${error.format()}\n`);
+    return false;
+  }
+}
+
+export function planText(plan: PublishPlan, dryRun: boolean): string {
+  const verb = dryRun ? "would" : "will";
+  const lines = [
+    ...plan.npm.map(
+      (release) => `  npm     ${release.name}@${release.version} -> ${release.registry} (${release.distTag})`,
+    ),
+    ...plan.tagOnly.map((release) => `  tag     ${release.gitTag}`),
+    ...plan.pypi.map(
+      (release) => `  PyPI    ${release.name} ${release.version} (${release.path}, after ${release.tag})`,
+    ),
+  ];
+  if (lines.length === 0) return "polyglot-publish: nothing to publish or tag\n";
+  return `polyglot-publish: ${verb} release (${plan.alreadyPublished.length} already published):\n${lines.join("\n")}\n`;
+}
+
+export function findingsText(findings: readonly Finding[], env: NodeJS.ProcessEnv): string {
+  return findings
+    .map((finding) => {
+      const text = `[${finding.id}] ${finding.message}${finding.fix && finding.level !== "info" ? `\n  fix: ${finding.fix}` : ""}`;
+      if (finding.level === "info") return `info: ${text}\n`;
+      const where = {
+        ...(finding.file ? { file: finding.file } : {}),
+        ...(finding.line ? { line: finding.line } : {}),
+        title: finding.id,
+      };
+      return formatAnnotation(finding.level, text, where, env);
+    })
+    .join("");
+}
+
+async function gitTags(root: string): Promise<Set<string>> {
+  const result = await execa("git", ["tag", "--list"], { cwd: root, reject: false });
+  return new Set(result.stdout.split("\n").filter(Boolean));
+}

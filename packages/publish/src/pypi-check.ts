@@ -1,0 +1,40 @@
+import { loadWorkspace, setOutput } from "@polyglot-changesets/core";
+import type { PypiCheckArgs } from "./args.js";
+import { pypiTargetStates } from "./plan.js";
+import type { Io } from "./publish.js";
+import { toPypiPackage } from "./report.js";
+
+/**
+ * `polyglot-publish pypi-check`: each PyPI target's PEP 503 name and canonical version against the index; writes
+ * `pypi` / `pypi-packages` for what is not there yet. With --fail-if-exists, a version already there exits 1.
+ */
+export async function pypiCheckCommand(args: PypiCheckArgs, io: Io): Promise<number> {
+  const log = args.json ? io.stderr : io.stdout;
+  const workspace = await loadWorkspace(args.cwd);
+  const index = args.index ?? workspace.config.pypi.index;
+  const states = await pypiTargetStates(workspace, index);
+  for (const { release, state } of states) {
+    const verdict = state === "present" ? "already on the index" : "not on the index yet";
+    log.write(`${release.name} ${release.version} (${release.path}): ${verdict}\n`);
+  }
+  if (states.length === 0) log.write("polyglot-publish: no PyPI targets\n");
+  const missing = states
+    .filter((entry) => entry.state === "missing")
+    .map((entry) => toPypiPackage(entry.release));
+  const present = states
+    .filter((entry) => entry.state === "present")
+    .map((entry) => toPypiPackage(entry.release));
+  setOutput("pypi", String(missing.length > 0), io.env);
+  setOutput("pypi-packages", JSON.stringify(missing), io.env);
+  if (args.json)
+    io.stdout.write(
+      `${JSON.stringify({ pypi: missing.length > 0, "pypi-packages": missing, present, index }, null, 2)}\n`,
+    );
+  if (args.failIfExists && present.length > 0) {
+    io.stderr.write(
+      `polyglot-publish: error: already on ${index}: ${present.map((p) => `${p.name} ${p.version}`).join(", ")}\n  fix: bump the source package with a changeset; PyPI never accepts a file for an existing version twice\n`,
+    );
+    return 1;
+  }
+  return 0;
+}

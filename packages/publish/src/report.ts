@@ -1,0 +1,98 @@
+import { appendSummary, setOutput } from "@polyglot-changesets/core";
+import type { PypiRelease } from "./plan.js";
+import type { Finding } from "./preflight.js";
+
+export interface PublishedPackage {
+  name: string;
+  version: string;
+}
+
+export interface PypiPackage {
+  name: string;
+  version: string;
+  path: string;
+  tag: string;
+}
+
+/** A row of the job summary. */
+export interface ReportRow {
+  package: string;
+  ecosystem: "npm" | "git tag" | "PyPI";
+  version: string;
+  link?: string;
+  status: string;
+}
+
+/** What `--json` prints; the first four keys are the `GITHUB_OUTPUT` outputs. */
+export interface PublishReport {
+  published: boolean;
+  "published-packages": PublishedPackage[];
+  pypi: boolean;
+  "pypi-packages": PypiPackage[];
+  "dry-run": boolean;
+  /** `name@version` of npm packages whose publish failed. */
+  failed: string[];
+  findings: Finding[];
+  rows: ReportRow[];
+}
+
+export function toPypiPackage(release: PypiRelease): PypiPackage {
+  return { name: release.name, version: release.version, path: release.path, tag: release.tag };
+}
+
+/** The four outputs, in changesets/action's format for `published-packages`. */
+export function writeOutputs(report: PublishReport, env: NodeJS.ProcessEnv): void {
+  setOutput("published", String(report.published), env);
+  setOutput("published-packages", JSON.stringify(report["published-packages"]), env);
+  setOutput("pypi", String(report.pypi), env);
+  setOutput("pypi-packages", JSON.stringify(report["pypi-packages"]), env);
+}
+
+export function writeSummary(report: PublishReport, env: NodeJS.ProcessEnv): void {
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  appendSummary(summaryMarkdown(report), env);
+}
+
+export function summaryMarkdown(report: PublishReport): string {
+  const title = report["dry-run"] ? "### polyglot-publish (dry run)" : "### polyglot-publish";
+  if (report.rows.length === 0) return `${title}\n\nNothing to publish.\n`;
+  const lines = [
+    title,
+    "",
+    "| Package | Ecosystem | Version | Registry | Status |",
+    "| --- | --- | --- | --- | --- |",
+    ...report.rows.map(
+      (row) =>
+        `| ${cell(row.package)} | ${row.ecosystem} | ${cell(row.version)} | ${row.link ? `[${cell(linkText(row.link))}](${row.link})` : ""} | ${cell(row.status)} |`,
+    ),
+  ];
+  const errors = report.findings.filter((finding) => finding.level === "error");
+  if (errors.length > 0) {
+    lines.push(
+      "",
+      "**Preflight errors**",
+      "",
+      ...errors.map((finding) => `- \`${finding.id}\`: ${cell(finding.message)}`),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function linkText(link: string): string {
+  return link.replace(/^https?:\/\//, "");
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** Where people look at a release: npmjs.com for the public registry, else the registry's packument URL. */
+export function npmLink(registry: string, name: string, version: string): string {
+  if (/^https:\/\/registry\.npmjs\.org\/?$/.test(registry))
+    return `https://www.npmjs.com/package/${name}/v/${version}`;
+  return `${registry}${name.replace("/", "%2f")}`;
+}
+
+export function pypiLink(index: string, name: string, version: string): string {
+  return `${index.replace(/\/+$/, "")}/project/${name}/${version}/`;
+}
