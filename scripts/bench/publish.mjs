@@ -13,6 +13,7 @@ import {
   importBuilt,
   median,
   pad,
+  ROOT,
   ratio,
   removeDir,
   timed,
@@ -31,7 +32,9 @@ export const TOOLS = {
 };
 
 export async function startBenchRegistry() {
-  const testkit = await importBuilt("testkit");
+  let testkit = await importBuilt("testkit");
+  if (testkit && !testkit.startRegistry)
+    testkit = await import(join(ROOT, "packages/testkit/dist/registry.js")).catch(() => null);
   if (!testkit?.startRegistry)
     throw new Error("packages/testkit is not built or has no startRegistry: run `pnpm build`");
   const registry = await testkit.startRegistry({});

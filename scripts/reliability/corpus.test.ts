@@ -1,7 +1,7 @@
 // Bad-input corpus: every case of __fixtures__/corpus/<case>/ (a tree laid over __fixtures__/base/, and a
 // case.json saying what must happen) runs `polyglot-version` and must end with a clear error (exit code, the file
 // at fault, a fix, no stack trace) and leave every file byte-identical.
-import { chmod, readdir, readFile } from "node:fs/promises";
+import { chmod, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -32,8 +32,24 @@ async function prepare(name?: string): Promise<string> {
   const dir = await tempDir(`pc-corpus-${name ?? "base"}-`);
   work.push(dir);
   await copyInto(BASE, dir);
-  if (name) await copyInto(join(CORPUS, name, "tree"), dir);
+  if (name) {
+    // A case may put a folder where the base has a file (an unreadable file): clear the way first.
+    for (const rel of await folders(join(CORPUS, name, "tree"))) {
+      if ((await stat(join(dir, rel)).catch(() => undefined))?.isFile()) await rm(join(dir, rel));
+    }
+    await copyInto(join(CORPUS, name, "tree"), dir);
+  }
   return dir;
+}
+
+async function folders(root: string, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const sub = rel ? `${rel}/${entry.name}` : entry.name;
+    out.push(sub, ...(await folders(root, sub)));
+  }
+  return out;
 }
 
 beforeAll(() => {

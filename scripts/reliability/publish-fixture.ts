@@ -23,7 +23,9 @@ export const REPOSITORY = "acme/widgets";
 export const WORKFLOW = "release.yml";
 
 export async function startServers(): Promise<Servers> {
-  const testkit: Any = await import(join(ROOT, "packages/testkit/dist/index.js"));
+  const testkit: Any = { ...(await import(join(ROOT, "packages/testkit/dist/index.js"))) };
+  // startRegistry lives in registry.js; older builds of the index did not re-export it.
+  testkit.startRegistry ??= (await import(join(ROOT, "packages/testkit/dist/registry.js"))).startRegistry;
   const idToken = await testkit.startIdTokenServer();
   const oidc = { issuer: idToken.issuer, jwks: idToken.jwks };
   const registry = await testkit.startRegistry({
