@@ -1,4 +1,5 @@
 import path from "node:path";
+import { planCargoEdits } from "./ecosystems/cargo-plan.js";
 import { planPypiEdits } from "./ecosystems/pypi-plan.js";
 import type { EditResult, FieldEdit } from "./edit/types.js";
 import { type Target, toRelative, type Workspace } from "./workspace.js";
@@ -119,7 +120,8 @@ export async function planSync(
     sourceVersions.get(target.source) ??
     workspace.packages.find((pkg) => pkg.name === target.source)!.version;
   const pypi = await planPypiEdits(workspace, draft, versionOf);
-  return { files: draft.result(), versions: new Map([...pypi]) };
+  const cargo = await planCargoEdits(workspace, draft, versionOf);
+  return { files: draft.result(), versions: new Map([...pypi, ...cargo]) };
 }
 
 /** Folders from `dir` up to `root` (inclusive), nearest first. */

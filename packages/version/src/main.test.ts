@@ -337,3 +337,113 @@ describe("polyglot-version errors: exit 2, file and fix named, every file byte-i
     expect(await r.hashes()).toEqual(before);
   });
 });
+
+describe("polyglot-version: Rust crates, maturin, uv.lock and dependencies between targets", () => {
+  it("maturin bridge: Cargo.toml and Cargo.lock move, the dynamic pyproject stays, uv.lock follows", async () => {
+    const pyproject =
+      '[build-system]\nrequires = ["maturin>=1,<2"]\nbuild-backend = "maturin"\n\n[project]\nname = "x0x"\ndynamic = ["version"]\n';
+    const cargoLock =
+      'version = 4\n\n[[package]]\nname = "serde"\nversion = "1.0.0"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n\n[[package]]\nname = "x0x"\nversion = "0.4.0"\ndependencies = [\n "serde",\n]\n';
+    const uvLock =
+      'version = 1\nrequires-python = ">=3.9"\n\n[[package]]\nname = "x0x"\nversion = "0.4.0"\nsource = { editable = "bindings/python" }\n';
+    const r = await repo(
+      npmWorkspace({
+        "package.json": json({ name: "root", private: true, workspaces: ["bindings/*"] }),
+        "bindings/python/package.json": json({ name: "x0x-python", version: "0.4.0", private: true }),
+        "bindings/python/Cargo.toml":
+          '[package]\nname = "x0x"\nversion = "0.4.0" # crate\nedition = "2021"\n',
+        "bindings/python/Cargo.lock": cargoLock,
+        "bindings/python/pyproject.toml": pyproject,
+        "uv.lock": uvLock,
+        ".changeset/minor.md": changesetFile({ "x0x-python": "minor" }, "Faster."),
+      }),
+    );
+    const result = await run(r);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await r.read("bindings/python/Cargo.toml")).toBe(
+      '[package]\nname = "x0x"\nversion = "0.5.0" # crate\nedition = "2021"\n',
+    );
+    expect(await r.read("bindings/python/Cargo.lock")).toBe(
+      cargoLock.replace('version = "0.4.0"', 'version = "0.5.0"'),
+    );
+    expect(await r.read("bindings/python/pyproject.toml")).toBe(pyproject);
+    expect(await r.read("uv.lock")).toBe(uvLock.replace('"0.4.0"', '"0.5.0"'));
+  });
+
+  it("Cargo workspace: crates inheriting [workspace.package].version move it once, with [workspace.dependencies]", async () => {
+    const rootToml =
+      '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "1.0.0"\n\n[workspace.dependencies]\nacme-core = { path = "crates/core", version = "1.0.0" }\n';
+    const r = await repo(
+      npmWorkspace({
+        "packages/js/package.json": json({ name: "@acme/js", version: "1.0.0" }),
+        "Cargo.toml": rootToml,
+        "crates/core/Cargo.toml": '[package]\nname = "acme-core"\nversion.workspace = true\n',
+        "crates/cli/Cargo.toml":
+          '[package]\nname = "acme-cli"\nversion.workspace = true\n\n[dependencies]\nacme-core.workspace = true\n',
+        ".changeset/polyglot.json": json({
+          targets: [
+            { path: "crates/core", versionFrom: "@acme/js" },
+            { path: "crates/cli", versionFrom: "@acme/js" },
+          ],
+        }),
+        ".changeset/major.md": changesetFile({ "@acme/js": "major" }, "Break."),
+      }),
+    );
+    const result = await run(r);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await r.read("Cargo.toml")).toBe(rootToml.replaceAll('"1.0.0"', '"2.0.0"'));
+    expect(await r.read("crates/core/Cargo.toml")).toBe(
+      '[package]\nname = "acme-core"\nversion.workspace = true\n',
+    );
+  });
+
+  it("crates sharing one workspace version but following different sources is an error", async () => {
+    const r = await repo(
+      npmWorkspace({
+        "packages/a/package.json": json({ name: "a", version: "1.0.0" }),
+        "packages/b/package.json": json({ name: "b", version: "1.0.0" }),
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "1.0.0"\n',
+        "crates/one/Cargo.toml": '[package]\nname = "one"\nversion.workspace = true\n',
+        "crates/two/Cargo.toml": '[package]\nname = "two"\nversion.workspace = true\n',
+        ".changeset/polyglot.json": json({
+          targets: [
+            { path: "crates/one", versionFrom: "a" },
+            { path: "crates/two", versionFrom: "b" },
+          ],
+        }),
+        ".changeset/minor.md": changesetFile({ a: "minor" }, "A."),
+      }),
+    );
+    const before = await r.hashes();
+    const result = await run(r);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /Cargo.toml: one and two share \[workspace.package\].version but follow different versions/,
+    );
+    expect(result.stderr).toContain("fix: ");
+    expect(await r.hashes()).toEqual(before);
+  });
+
+  it("moves a dependency specifier on another synced Python package, keeping its operator", async () => {
+    const r = await repo(
+      npmWorkspace({
+        "packages/core/package.json": json({ name: "core", version: "1.2.0" }),
+        "python/a/pyproject.toml": '[project]\nname = "acme_a"\nversion = "1.2.0"\n',
+        "python/b/pyproject.toml":
+          '[project]\nname = "acme-b"\nversion = "1.2.0"\ndependencies = [\n  "Acme.A >= 1.2.0",\n  "httpx>=0.27",\n]\n',
+        ".changeset/polyglot.json": json({
+          targets: [
+            { path: "python/a", versionFrom: "core" },
+            { path: "python/b", versionFrom: "core" },
+          ],
+        }),
+        ".changeset/minor.md": changesetFile({ core: "minor" }, "New."),
+      }),
+    );
+    const result = await run(r);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await r.read("python/b/pyproject.toml")).toBe(
+      '[project]\nname = "acme-b"\nversion = "1.3.0"\ndependencies = [\n  "Acme.A >= 1.3.0",\n  "httpx>=0.27",\n]\n',
+    );
+  });
+});

@@ -3,6 +3,7 @@ import { POLYGLOT_CONFIG_FILE } from "../config.js";
 import type { PyprojectInfo } from "../edit/pyproject.js";
 import { updatePyprojectVersion } from "../edit/pyproject.js";
 import { updatePythonDependencies } from "../edit/python-deps.js";
+import { updateUvLock } from "../edit/uv-lock.js";
 import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
 import { PolyglotError } from "../errors.js";
 import { normalizePythonName, toPep440 } from "../pep440.js";
@@ -11,14 +12,6 @@ import { foldersUpTo, type PlanDraft } from "../workspace-plan.js";
 import { inspectPyproject, versionFileFormat } from "./pypi.js";
 
 const UV_LOCK = "uv.lock";
-
-/** Plans the uv.lock edits once the uv.lock updater is available (see ../edit). */
-export type UvLockPlanner = (
-  lock: string,
-  owner: Target,
-  versions: ReadonlyMap<string, string>,
-  draft: PlanDraft,
-) => Promise<void>;
 
 /**
  * Plans the edits of every pypi target: its pyproject version(s), its version files, the dependency
@@ -29,18 +22,17 @@ export async function planPypiEdits(
   workspace: Workspace,
   draft: PlanDraft,
   semverOf: (target: Target) => string,
-  planUvLock?: UvLockPlanner,
 ): Promise<Map<Target, string>> {
   const targets = workspace.targets.filter((target) => target.ecosystem === "pypi");
   const versions = new Map(targets.map((target) => [target, pep440For(target, semverOf(target), workspace)]));
-  const uvLocks = planUvLock ? uvLockCandidates(workspace, targets) : [];
+  const uvLocks = uvLockCandidates(workspace, targets);
   await prefetch(draft, [
     ...targets.flatMap((target) => [target.manifest, ...target.versionFiles]),
     ...uvLocks,
   ]);
   for (const target of targets) await planOwnVersion(target, versions.get(target)!, draft);
   await planDependencies(targets, versions, draft);
-  if (planUvLock) await planUvLocks(uvLocks, targets, versions, draft, planUvLock);
+  await planUvLocks(uvLocks, targets, versions, draft);
   return versions;
 }
 
@@ -156,12 +148,12 @@ async function planUvLocks(
   targets: Target[],
   versions: Map<Target, string>,
   draft: PlanDraft,
-  planUvLock: UvLockPlanner,
 ): Promise<void> {
   const byName = new Map(targets.map((target) => [normalizePythonName(target.name), versions.get(target)!]));
   for (const lock of candidates) {
     if ((await draft.current(lock)) === undefined) continue;
     const owner = targets.find((target) => lock.startsWith(`${target.dir}${path.sep}`)) ?? targets[0]!;
-    await planUvLock(lock, owner, byName, draft);
+    const file = draft.relative(lock);
+    await draft.update(lock, owner, (text) => updateUvLock(text, byName, { file }));
   }
 }
