@@ -1,4 +1,6 @@
 import path from "node:path";
+import { mirrorChangelogSection } from "./edit/changelog.js";
+import { PolyglotError } from "./errors.js";
 import type { Target, Workspace } from "./workspace.js";
 import { FileCache } from "./workspace-files.js";
 import { PlanDraft, type PlannedFile, type SyncPlan } from "./workspace-plan.js";
@@ -33,6 +35,45 @@ async function mirrorInto(
   if (sourceText === undefined) return;
   const file = path.join(target.dir, CHANGELOG);
   const targetText = await draft.current(file);
-  // TODO: mirrorChangelogSection (../edit) has not landed yet.
-  void [sourceText, targetText, targetVersion, file];
+  const text = withSourceFile(draft.relative(path.join(source.dir, CHANGELOG)), () =>
+    mirrorChangelogSection(sourceText, source.version, targetText, targetVersion, target.name),
+  );
+  if (text === targetText) return;
+  await draft.write(file, target, {
+    text,
+    edits: [{ field: `## ${targetVersion}`, from: "", to: "mirrored" }],
+  });
+}
+
+/** Names the source changelog in an error of the mirror (the updater itself does not know the file). */
+function withSourceFile<T>(file: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!(error instanceof PolyglotError) || error.file) throw error;
+    throw new PolyglotError(error.message, {
+      file,
+      ...(error.setting ? { setting: error.setting } : {}),
+      ...(error.fix ? { fix: error.fix } : {}),
+      exitCode: error.exitCode,
+    });
+  }
+}
+
+/**
+ * Reads, before `changeset version` runs, every file the changelog step will read or write, so an unreadable
+ * one (a folder, no permission) stops the run while nothing has been written yet.
+ */
+export async function checkChangelogInputs(
+  workspace: Workspace,
+  options: { files?: FileCache } = {},
+): Promise<void> {
+  const files = options.files ?? new FileCache();
+  const targets = workspace.targets.filter((target) => target.changelog);
+  await Promise.all(
+    targets.flatMap((target) => {
+      const source = workspace.packages.find((pkg) => pkg.name === target.source)!;
+      return [files.read(path.join(source.dir, CHANGELOG)), files.read(path.join(target.dir, CHANGELOG))];
+    }),
+  );
 }

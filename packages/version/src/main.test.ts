@@ -114,14 +114,17 @@ describe("polyglot-version: changeset version, then sync", () => {
     );
   });
 
-  // Waits for mirrorChangelogSection in core/src/edit (not landed yet); planChangelogs is wired for it.
-  it.skip("follow mode with changelog: true mirrors the new CHANGELOG section", async () => {
+  it("follow mode with changelog: true mirrors the new CHANGELOG section", async () => {
     const r = await repo(follow());
     const result = await run(r);
     expect(result.code, result.stderr).toBe(0);
     const changelog = await r.read("python/CHANGELOG.md");
-    expect(changelog).toMatch(/1\.3\.0/);
-    expect(changelog).toMatch(/Add the outbox relay\./);
+    expect(changelog).toMatch(
+      /^# event-forge-inbox-outbox\n\n## 1\.3\.0\n\n### Minor Changes\n\n- [0-9a-f]{7}: Add the outbox relay\.\n$/,
+    );
+    const again = await run(r, "--sync-only");
+    expect(again.code).toBe(0);
+    expect(await r.read("python/CHANGELOG.md")).toBe(changelog);
   });
 
   it("pre mode: 1.3.0-beta.0 becomes 1.3.0b0, then 1.3.0 after pre exit", async () => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
 import {
+  checkChangelogInputs,
   FileCache,
   findPackages,
   loadWorkspace,
@@ -91,6 +92,7 @@ async function versionAndSync(
     io.stderr.write(formatPendingVersions(workspace, predicted.versions));
     return report(plan.files, run);
   }
+  await checkChangelogInputs(workspace, { files });
   const exitCode = await runChangesetVersion(workspace.root, args.changeset.args, io, {
     stdoutToStderr: args.json,
     env: run.env,
