@@ -1,0 +1,139 @@
+// The Verdaccio middleware plugin of the testkit registry: npm's trusted-publishing token exchange, the package
+// visibility endpoint npm reads to switch provenance on, and the package scope of exchanged tokens.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RecordedRequest } from "./http.js";
+import {
+  type Exchange,
+  type ExchangeOutcome,
+  findTrustedPublisher,
+  type OidcIssuer,
+  packageOfWrite,
+  type TrustedPublisher,
+  verifyIdToken,
+} from "./registry-oidc.js";
+
+/** What the plugin sees of Express (Verdaccio's own types are not a dependency). */
+export interface ExpressRequest extends IncomingMessage {
+  hostname: string;
+  params: Record<string, string>;
+  body?: unknown;
+  remote_user?: { name?: string; groups?: string[] };
+}
+type ExpressResponse = ServerResponse & { status(code: number): ExpressResponse; json(body: unknown): void };
+type Next = (error?: unknown) => void;
+type Middleware = (req: ExpressRequest, res: ExpressResponse, next: Next) => void | Promise<void>;
+export interface ExpressApp {
+  use(handler: Middleware): void;
+  get(path: string, handler: Middleware): void;
+  post(path: string, handler: Middleware): void;
+}
+export interface VerdaccioAuth {
+  jwtEncrypt(
+    user: { name: string; groups: string[]; real_groups: string[] },
+    options: object,
+  ): Promise<string>;
+}
+export interface VerdaccioStorage {
+  getPackage(options: {
+    name: string;
+    uplinksLook: boolean;
+    req: unknown;
+    callback: (error: unknown, manifest?: unknown) => void;
+  }): void;
+}
+
+export interface PluginContext {
+  trust: OidcIssuer | undefined;
+  publishers: TrustedPublisher[];
+  exchanges: Exchange[];
+  /** The request record of a raw request, to complete with the parsed body. */
+  recordOf(req: IncomingMessage): RecordedRequest | undefined;
+  tokenLifetime: string;
+}
+
+export const EXCHANGE_PATH = "/-/npm/v1/oidc/token/exchange/package/:name";
+/** The group that marks a token minted by the exchange, and binds it to one package. */
+const OIDC_GROUP_PREFIX = "oidc-package:";
+const AUTHENTICATED_GROUPS = ["$all", "$authenticated", "@all", "@authenticated", "all"];
+
+/** `register_middlewares` of the plugin: mounted by Verdaccio after its auth and before its API routes. */
+export function registerMiddlewares(
+  context: PluginContext,
+): (app: ExpressApp, auth: VerdaccioAuth, storage: VerdaccioStorage) => void {
+  return (app, auth, storage) => {
+    app.use(recordBody(context));
+    app.use(enforcePackageScope);
+    app.post(EXCHANGE_PATH, async (req, res) => {
+      const name = req.params.name ?? "";
+      const outcome = await exchange(req, name, context, (target) => packageExists(storage, req, target));
+      if (outcome.status !== 201) {
+        context.exchanges.push({ package: name, status: outcome.status, reason: outcome.reason });
+        res.status(outcome.status).json({ error: outcome.reason, message: outcome.reason });
+        return;
+      }
+      const token = await mintToken(auth, name, context.tokenLifetime);
+      context.exchanges.push({ package: name, status: 201, reason: "ok", token });
+      res.status(201).json({ token });
+    });
+    app.get("/-/package/:name/visibility", async (req, res) => {
+      const name = req.params.name ?? "";
+      if (!(await packageExists(storage, req, name))) {
+        res.status(404).json({ error: "Not found" });
+        return;
+      }
+      res.status(200).json({ public: true });
+    });
+  };
+}
+
+async function exchange(
+  req: ExpressRequest,
+  name: string,
+  context: PluginContext,
+  exists: (name: string) => Promise<boolean>,
+): Promise<ExchangeOutcome> {
+  if (!context.trust) return { status: 404, reason: "this registry trusts no OIDC issuer" };
+  const idToken = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  if (!idToken) return { status: 401, reason: "missing bearer ID token" };
+  // npm asks for the audience `npm:<registry hostname>`.
+  const verified = await verifyIdToken(idToken, context.trust, `npm:${req.hostname}`);
+  if ("error" in verified) return { status: 401, reason: verified.error };
+  if (!(await exists(name))) return { status: 404, reason: `package ${name} not found` };
+  const publisher = findTrustedPublisher(context.publishers, name, verified.claims);
+  if (typeof publisher === "string") return { status: 404, reason: publisher };
+  return { status: 201, reason: "ok", publisher };
+}
+
+function mintToken(auth: VerdaccioAuth, name: string, expiresIn: string): Promise<string> {
+  const groups = [...AUTHENTICATED_GROUPS, `${OIDC_GROUP_PREFIX}${name}`];
+  return auth.jwtEncrypt({ name: "oidc-trusted-publisher", groups, real_groups: groups }, { expiresIn });
+}
+
+function packageExists(storage: VerdaccioStorage, req: unknown, name: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    storage.getPackage({ name, uplinksLook: false, req, callback: (error) => resolve(!error) });
+  });
+}
+
+/** A token from the exchange may change only the package it was minted for, like npm's. */
+function enforcePackageScope(req: ExpressRequest, res: ExpressResponse, next: Next): void {
+  const scoped = req.remote_user?.groups?.find((group) => group.startsWith(OIDC_GROUP_PREFIX));
+  const allowed = scoped?.slice(OIDC_GROUP_PREFIX.length);
+  const isRead = req.method === "GET" || req.method === "HEAD";
+  if (allowed === undefined || isRead || packageOfWrite(req.url ?? "/") === allowed) {
+    next();
+    return;
+  }
+  res.status(403).json({ error: `this OIDC token may only publish ${allowed}` });
+}
+
+function recordBody(context: PluginContext): Middleware {
+  return (req, _res, next) => {
+    const record = context.recordOf(req);
+    const body = req.body;
+    if (record && typeof body === "object" && body !== null && Object.keys(body).length > 0) {
+      record.body = Buffer.from(JSON.stringify(body));
+    }
+    next();
+  };
+}

@@ -1,0 +1,150 @@
+// Proof that the registry stand-in and the ID-token endpoint are real enough for npm's trusted publishing:
+// the npm CLI itself (11.21.2, testkit's own) publishes through the token exchange with no token anywhere.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type IdTokenServer, startIdTokenServer } from "./id-token.js";
+import { type Registry, startRegistry } from "./registry.js";
+import {
+  createProofProject,
+  oidcPublishEnv,
+  type ProofProject,
+  publishAuthorizations,
+  publishedVersions,
+  REPOSITORY,
+  WORKFLOW,
+} from "./registry-test-helpers.js";
+import { linkBundledNpm } from "./tools.js";
+
+let idTokens: IdTokenServer;
+let registry: Registry;
+let project: ProofProject;
+let binDir: string;
+const NAME = "@acme/npm-proof";
+/**
+ * Sigstore is offline here. A refused proxy makes its calls fail at once instead of hanging on connect, and
+ * no retries: npm hands its fetch-retry settings to sigstore (by default the failure takes ~70 s).
+ */
+const SIGSTORE_UNREACHABLE = {
+  https_proxy: "http://127.0.0.1:9",
+  no_proxy: "127.0.0.1",
+  npm_config_fetch_retries: "0",
+};
+
+beforeAll(async () => {
+  idTokens = await startIdTokenServer();
+  registry = await startRegistry({
+    oidc: idTokens,
+    trustedPublishers: [{ package: "@acme/*", repository: REPOSITORY, workflow: WORKFLOW }],
+  });
+  binDir = await linkBundledNpm(await mkdtemp(join(tmpdir(), "polyglot-npm-bin-")));
+  project = await createProofProject(registry, NAME, [binDir]);
+  // Trusted publishing cannot create a package: the first version goes out with a user token.
+  const userconfig = await project.tokenUserconfig(await registry.createUser("first-publisher"));
+  const first = await project.run("npm", ["publish"], { npm_config_userconfig: userconfig });
+  expect(first.output).toContain(`+ ${NAME}@1.0.0`);
+});
+
+afterAll(async () => {
+  await project?.cleanup();
+  await rm(binDir, { recursive: true, force: true });
+  await registry?.close();
+  await idTokens?.close();
+});
+
+describe("npm trusted publishing against the testkit registry", () => {
+  it("runs the npm that does OIDC, with no token configured anywhere", async () => {
+    const version = await project.run("npm", ["--version"]);
+    expect(version.output.trim()).toBe("11.21.2");
+    const config = await project.run("npm", ["config", "list", "--json"]);
+    expect(config.output).not.toMatch(/_authToken|_auth"/);
+  });
+
+  it("publishes the next version through the token exchange", async () => {
+    await project.setVersion("1.0.1");
+    const result = await project.run("npm", ["publish"], oidcPublishEnv(idTokens));
+    expect(result.exitCode, result.output).toBe(0);
+    const exchange = registry.exchanges.at(-1);
+    expect(exchange).toMatchObject({ package: NAME, status: 201, reason: "ok" });
+    expect(publishAuthorizations(registry, NAME).at(-1)).toBe(`Bearer ${exchange?.token}`);
+    expect(await publishedVersions(registry, NAME)).toEqual(["1.0.0", "1.0.1"]);
+    expect(result.output).not.toContain(exchange?.token);
+  });
+
+  it("is refused when the workflow file differs from the trusted publisher's", async () => {
+    await project.setVersion("1.0.2");
+    const exchangesBefore = registry.exchanges.length;
+    const result = await project.run(
+      "npm",
+      ["publish"],
+      oidcPublishEnv(idTokens, { workflowFile: "ci.yml" }),
+    );
+    expect(result.exitCode).not.toBe(0);
+    expect(result.output).toMatch(/ENEEDAUTH|E404/);
+    expect(registry.exchanges.slice(exchangesBefore)).toEqual([
+      { package: NAME, status: 404, reason: expect.stringMatching(/workflow ci\.yml is not release\.yml/) },
+    ]);
+    expect(await publishedVersions(registry, NAME)).not.toContain("1.0.2");
+  });
+
+  it("is refused when the repository differs from the trusted publisher's", async () => {
+    await project.setVersion("1.0.2");
+    const result = await project.run(
+      "npm",
+      ["publish"],
+      oidcPublishEnv(idTokens, { repository: "evil/fork" }),
+    );
+    expect(result.exitCode).not.toBe(0);
+    expect(result.output).toMatch(/ENEEDAUTH|E404/);
+    expect(registry.exchanges.at(-1)).toMatchObject({
+      status: 404,
+      reason: expect.stringMatching(/repository evil\/fork is not acme\/widgets/),
+    });
+    expect(await publishedVersions(registry, NAME)).not.toContain("1.0.2");
+  });
+
+  it("is refused for a package that does not exist yet (a first publish cannot use OIDC)", async () => {
+    const fresh = await createProofProject(registry, "@acme/never-published", [binDir]);
+    try {
+      const result = await fresh.run("npm", ["publish"], oidcPublishEnv(idTokens));
+      expect(result.exitCode).not.toBe(0);
+      expect(result.output).toMatch(/ENEEDAUTH/);
+      expect(registry.exchanges.at(-1)).toMatchObject({
+        package: "@acme/never-published",
+        status: 404,
+        reason: "package @acme/never-published not found",
+      });
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it("makes npm try provenance when asked (it then fails: Sigstore is unreachable offline)", async () => {
+    await project.setVersion("1.0.2");
+    const result = await project.run("npm", ["publish"], {
+      ...oidcPublishEnv(idTokens),
+      ...SIGSTORE_UNREACHABLE,
+      NPM_CONFIG_PROVENANCE: "true",
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.output).toMatch(/fulcio\.sigstore\.dev/);
+    expect(registry.exchanges.at(-1)).toMatchObject({ package: NAME, status: 201 });
+    // npm asked the ID-token endpoint for a Sigstore token before calling Fulcio.
+    expect(idTokens.requests.at(-1)?.query.get("audience")).toBe("sigstore");
+    expect(await publishedVersions(registry, NAME)).not.toContain("1.0.2");
+  });
+
+  it("makes npm switch provenance on by itself for a public repo and package, as on github.com", async () => {
+    await project.setVersion("1.0.2");
+    const { NPM_CONFIG_PROVENANCE: _, ...env } = oidcPublishEnv(idTokens);
+    const result = await project.run("npm", ["publish"], { ...env, ...SIGSTORE_UNREACHABLE });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.output).toMatch(/fulcio\.sigstore\.dev/);
+    expect(
+      registry.requests.some(
+        (request) => request.path === `/-/package/${NAME.replace("/", "%2f")}/visibility`,
+      ),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,162 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { IncomingMessage, RequestListener, Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runServer } from "verdaccio";
+import { FaultInjector } from "./faults.js";
+import { listen, type RecordedRequest, type TestServer } from "./http.js";
+import { type PluginContext, registerMiddlewares } from "./registry-middleware.js";
+import type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
+
+export type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
+
+export interface RegistryOptions {
+  /** The ID-token issuer the exchange endpoint trusts; without it every exchange answers 404. */
+  oidc?: OidcIssuer;
+  trustedPublishers?: TrustedPublisher[];
+  /** Lifetime of exchanged tokens, in `jsonwebtoken` notation. Default `15m`. */
+  oidcTokenLifetime?: string;
+}
+
+export interface Registry extends TestServer {
+  /** Verdaccio's storage folder (one folder per package). */
+  storage: string;
+  /** Every token exchange, in order. */
+  exchanges: Exchange[];
+  /** Mutable: the exchange reads it on each request. */
+  trustedPublishers: TrustedPublisher[];
+  /** Registers a user (as `npm adduser` does) and returns its token; may publish any package. */
+  createUser(name: string, password?: string): Promise<string>;
+  /** The registry's `//host:port/` prefix for `.npmrc` keys, e.g. `${registry.npmrcKey}:_authToken=...`. */
+  npmrcKey: string;
+}
+
+const VERDACCIO_PLUGIN = "polyglot-oidc";
+
+/** Verdaccio 6 in-process on 127.0.0.1, offline, htpasswd auth, with npm's trusted-publishing exchange. */
+export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
+  const root = await mkdtemp(join(tmpdir(), "polyglot-registry-"));
+  const faults = new FaultInjector();
+  const requests: RecordedRequest[] = [];
+  const exchanges: Exchange[] = [];
+  const trustedPublishers = [...(options.trustedPublishers ?? [])];
+  const records = new WeakMap<IncomingMessage, RecordedRequest>();
+  const context: PluginContext = {
+    trust: options.oidc && { issuer: options.oidc.issuer, jwks: options.oidc.jwks },
+    publishers: trustedPublishers,
+    exchanges,
+    recordOf: (req) => records.get(req),
+    tokenLifetime: options.oidcTokenLifetime ?? "15m",
+  };
+  try {
+    const pluginsDir = await writePluginShim(root);
+    const verdaccio = (await runServer(verdaccioConfig(root, pluginsDir, context) as never)) as Server;
+    putInFront(verdaccio, faults, (req) => {
+      const record = recordRequest(req);
+      requests.push(record);
+      records.set(req, record);
+    });
+    const server = await listen(verdaccio, { faults, requests });
+    const close = async () => {
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    };
+    return {
+      ...server,
+      close,
+      [Symbol.asyncDispose]: close,
+      storage: join(root, "storage"),
+      exchanges,
+      trustedPublishers,
+      npmrcKey: server.url.replace(/^https?:/, ""),
+      createUser: (name, password) => createUser(server.url, name, password),
+    };
+  } catch (error) {
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function verdaccioConfig(root: string, pluginsDir: string, context: PluginContext): Record<string, unknown> {
+  const everyone = { access: "$all", publish: "$authenticated", unpublish: "$authenticated" };
+  return {
+    self_path: join(root, "config.yaml"),
+    storage: join(root, "storage"),
+    plugins: pluginsDir,
+    web: { enable: false },
+    // sha1 keeps `createUser` cheap; bcrypt costs ~70 ms of CPU per user. Unset `max_users` means unlimited.
+    auth: { htpasswd: { file: join(root, "htpasswd"), algorithm: "sha1" } },
+    security: {
+      api: { legacy: false, jwt: { sign: { expiresIn: "7d" } } },
+      web: { sign: { expiresIn: "1h" } },
+    },
+    uplinks: {},
+    packages: { "@*/*": everyone, "**": everyone },
+    publish: { allow_offline: true },
+    max_body_size: "200mb",
+    userRateLimit: { windowMs: 1000, max: 100_000 },
+    log: { type: "stdout", format: "json", level: "fatal" },
+    // Verdaccio passes this object (functions included, by reference) to the plugin's factory.
+    middlewares: { [VERDACCIO_PLUGIN]: { polyglotTestkit: { register: registerMiddlewares(context) } } },
+  };
+}
+
+/**
+ * Verdaccio loads middleware plugins by name from a folder; this one hands back the `register_middlewares`
+ * function the config carries, so the plugin shares the test's state (trusted publishers, exchanges).
+ */
+async function writePluginShim(root: string): Promise<string> {
+  const dir = join(root, "plugins", `verdaccio-${VERDACCIO_PLUGIN}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "package.json"), '{ "type": "commonjs", "main": "index.js" }\n');
+  await writeFile(
+    join(dir, "index.js"),
+    "module.exports = (config) => ({ register_middlewares: config.polyglotTestkit.register });\n",
+  );
+  return join(root, "plugins");
+}
+
+/** Fault injection and request recording before Verdaccio's Express app sees the request. */
+function putInFront(server: Server, faults: FaultInjector, record: (req: IncomingMessage) => void): void {
+  const [app] = server.listeners("request") as RequestListener[];
+  if (!app) throw new Error("Verdaccio's server has no request listener");
+  server.removeAllListeners("request");
+  server.on("request", async (req, res) => {
+    if (await faults.handle(req, res)) return;
+    record(req);
+    app(req, res);
+  });
+}
+
+function recordRequest(req: IncomingMessage): RecordedRequest {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  return {
+    method: req.method ?? "GET",
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+    // Filled with the parsed JSON body by the plugin, once Verdaccio has read it.
+    body: Buffer.alloc(0),
+  };
+}
+
+async function createUser(url: string, name: string, password?: string): Promise<string> {
+  const response = await fetch(new URL(`-/user/org.couchdb.user:${encodeURIComponent(name)}`, url), {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      _id: `org.couchdb.user:${name}`,
+      name,
+      password: password ?? randomBytes(12).toString("base64url"),
+      type: "user",
+      roles: [],
+      date: new Date().toISOString(),
+    }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
+  if (!response.ok || !body.token) {
+    throw new Error(`createUser(${name}) failed: ${response.status} ${body.error ?? ""}`.trim());
+  }
+  return body.token;
+}
