@@ -63,7 +63,10 @@ export function toPep440(semver: string, map: Pep440Map = {}): string {
 
 /** PEP 503 normalized project name: runs of `-`, `_`, `.` become one `-`, lower-cased. */
 export function normalizePythonName(name: string): string {
-  return name.trim().replace(/[-_.]+/g, "-").toLowerCase();
+  return name
+    .trim()
+    .replace(/[-_.]+/g, "-")
+    .toLowerCase();
 }
 
 function prereleaseSuffix(prerelease: string, semver: string, map: Pep440Map): string {
@@ -92,7 +95,8 @@ function isTagKnown(prerelease: string, map: Pep440Map): boolean {
 }
 
 function snapshotSuffix(identifiers: string[], semver: string, map: Pep440Map): string {
-  const number = identifiers.find((part) => DATETIME.test(part)) ?? identifiers.find((part) => TIMESTAMP.test(part))!;
+  const number =
+    identifiers.find((part) => DATETIME.test(part)) ?? identifiers.find((part) => TIMESTAMP.test(part))!;
   const words = identifiers.filter((part) => !isSnapshotPlaceholder(part));
   if (words.length === 0) return kindSuffix("dev", Number(number));
   return kindSuffix(kindOf(words.join("-"), semver, map), Number(number));

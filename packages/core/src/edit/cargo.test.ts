@@ -56,7 +56,11 @@ describe("updateCargoToml", () => {
 
   it("reports an inherited version and moves [workspace.package] and [workspace.dependencies] in the root", () => {
     const member = lines("[package]", 'name = "x0x"', "version.workspace = true");
-    expect(updateCargoToml(member, "0.3.0", { crates })).toEqual({ text: member, edits: [], inherits: "workspace" });
+    expect(updateCargoToml(member, "0.3.0", { crates })).toEqual({
+      text: member,
+      edits: [],
+      inherits: "workspace",
+    });
     const root = lines(
       "[workspace]",
       'members = ["crates/*"]',
@@ -70,7 +74,8 @@ describe("updateCargoToml", () => {
   });
 
   it("moves only dependencies when no version is given, keeps CRLF, and is a no-op when up to date", () => {
-    const text = '[package]\r\nversion = "9.9.9"\r\n[dependencies]\r\nx0x-core = { path = "../core", version = "0.2" }\r\n';
+    const text =
+      '[package]\r\nversion = "9.9.9"\r\n[dependencies]\r\nx0x-core = { path = "../core", version = "0.2" }\r\n';
     expect(updateCargoToml(text, undefined, { crates }).text).toBe(text.replace('"0.2"', '"0.3"'));
     const current = lines("[package]", 'version = "0.3.0"');
     expect(updateCargoToml(current, "0.3.0", { crates })).toEqual({ text: current, edits: [] });
@@ -132,7 +137,14 @@ describe("updateCargoLock", () => {
   );
 
   it("sets the version of workspace crates (no source) and their ambiguous references only", () => {
-    const result = updateCargoLock(lock, new Map([["x0x", "0.3.0"], ["x0x-core", "0.3.0"], ["serde", "9.9.9"]]));
+    const result = updateCargoLock(
+      lock,
+      new Map([
+        ["x0x", "0.3.0"],
+        ["x0x-core", "0.3.0"],
+        ["serde", "9.9.9"],
+      ]),
+    );
     expect(result.text).toBe(
       lock
         .replace('name = "x0x"\nversion = "0.2.1"', 'name = "x0x"\nversion = "0.3.0"')

@@ -1,5 +1,12 @@
 import { PolyglotError } from "../errors.js";
-import { editTomlDocument, formatTomlPath, parseTomlDocument, type TomlEdit, type TomlPath, tomlValueAt } from "./toml.js";
+import {
+  editTomlDocument,
+  formatTomlPath,
+  parseTomlDocument,
+  type TomlEdit,
+  type TomlPath,
+  tomlValueAt,
+} from "./toml.js";
 import type { EditOptions, EditResult, FieldEdit } from "./types.js";
 
 export interface CargoTomlOptions extends EditOptions {
@@ -13,7 +20,13 @@ export interface CargoTomlResult extends EditResult {
 }
 
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-const DEPENDENCY_TABLES = ["dependencies", "dev-dependencies", "build-dependencies", "dev_dependencies", "build_dependencies"];
+const DEPENDENCY_TABLES = [
+  "dependencies",
+  "dev-dependencies",
+  "build-dependencies",
+  "dev_dependencies",
+  "build_dependencies",
+];
 /** A single requirement whose version follows the release: caret (bare or `^`), tilde, exact and lower bound. */
 const FOLLOWING_REQUIREMENT = /^(\s*)(\^|~|=|>=)?(\s*)(\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?)(\s*)$/;
 
@@ -27,7 +40,11 @@ const FOLLOWING_REQUIREMENT = /^(\s*)(\^|~|=|>=)?(\s*)(\d+(?:\.\d+){0,2}(?:-[0-9
  * and its precision where only zeros are dropped; ranges with several comparators, `<`, `>` and wildcards
  * are left alone. `version` undefined: only the dependencies move.
  */
-export function updateCargoToml(text: string, version: string | undefined, options: CargoTomlOptions = {}): CargoTomlResult {
+export function updateCargoToml(
+  text: string,
+  version: string | undefined,
+  options: CargoTomlOptions = {},
+): CargoTomlResult {
   if (version !== undefined) assertSemver(version, options);
   const doc = parseTomlDocument(text, options.file);
   const edits: TomlEdit[] = [];
@@ -42,7 +59,8 @@ export function updateCargoToml(text: string, version: string | undefined, optio
   if (version !== undefined) {
     if (typeof packageVersion === "string") edit(["package", "version"], packageVersion, version);
     const workspaceVersion = tomlValueAt(doc.data, ["workspace", "package", "version"]);
-    if (typeof workspaceVersion === "string") edit(["workspace", "package", "version"], workspaceVersion, version);
+    if (typeof workspaceVersion === "string")
+      edit(["workspace", "package", "version"], workspaceVersion, version);
   }
   for (const { path, requirement, target } of pathDependencies(doc.data, options.crates ?? new Map())) {
     const moved = moveCargoRequirement(requirement, target);
@@ -58,7 +76,11 @@ export function updateCargoToml(text: string, version: string | undefined, optio
  * workspace's own crates; registry and git crates of the same name keep theirs), and the `"name version"`
  * references to those entries in `dependencies` lists (Cargo writes the version only when a name is ambiguous).
  */
-export function updateCargoLock(text: string, crates: ReadonlyMap<string, string>, options: EditOptions = {}): EditResult {
+export function updateCargoLock(
+  text: string,
+  crates: ReadonlyMap<string, string>,
+  options: EditOptions = {},
+): EditResult {
   if (crates.size === 0) return { text, edits: [] };
   const doc = parseTomlDocument(text, options.file);
   const packages = tomlValueAt(doc.data, ["package"]);
@@ -84,7 +106,11 @@ export function updateCargoLock(text: string, crates: ReadonlyMap<string, string
       const next = typeof reference === "string" ? renamed.get(reference) : undefined;
       if (next === undefined) return;
       edits.push({ path: ["package", index, "dependencies", position], value: next });
-      changes.push({ field: `package[${String(tomlValueAt(entry, ["name"]))}].dependencies`, from: String(reference), to: next });
+      changes.push({
+        field: `package[${String(tomlValueAt(entry, ["name"]))}].dependencies`,
+        from: String(reference),
+        to: next,
+      });
     });
   });
   return { text: editTomlDocument(doc, edits), edits: changes };
@@ -110,7 +136,8 @@ function pathDependencies(data: unknown, crates: ReadonlyMap<string, string>): D
   const tables: TomlPath[] = [...DEPENDENCY_TABLES.map((table) => [table]), ["workspace", "dependencies"]];
   const targets = tomlValueAt(data, ["target"]);
   if (isTable(targets)) {
-    for (const cfg of Object.keys(targets)) tables.push(...DEPENDENCY_TABLES.map((table) => ["target", cfg, table]));
+    for (const cfg of Object.keys(targets))
+      tables.push(...DEPENDENCY_TABLES.map((table) => ["target", cfg, table]));
   }
   return tables.flatMap((table) => {
     const dependencies = tomlValueAt(data, table);
@@ -119,7 +146,9 @@ function pathDependencies(data: unknown, crates: ReadonlyMap<string, string>): D
       if (!isTable(spec) || typeof spec.path !== "string" || typeof spec.version !== "string") return [];
       const crate = typeof spec.package === "string" ? spec.package : key;
       const target = crates.get(crate);
-      return target === undefined ? [] : [{ path: [...table, key, "version"], requirement: spec.version, target }];
+      return target === undefined
+        ? []
+        : [{ path: [...table, key, "version"], requirement: spec.version, target }];
     });
   });
 }

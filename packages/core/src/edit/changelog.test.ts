@@ -45,7 +45,9 @@ const SECTION = lines(
 describe("findChangelogSection", () => {
   it("returns the body of the version's section only", () => {
     expect(findChangelogSection(SOURCE, "1.3.0-rc.1")).toBe(SECTION);
-    expect(findChangelogSection(SOURCE, "1.2.0")).toBe(lines("### Minor Changes", "", "- 0000000: Older").trimEnd());
+    expect(findChangelogSection(SOURCE, "1.2.0")).toBe(
+      lines("### Minor Changes", "", "- 0000000: Older").trimEnd(),
+    );
     expect(findChangelogSection(SOURCE, "1.3.0")).toBeUndefined();
   });
 
@@ -58,7 +60,13 @@ describe("findChangelogSection", () => {
 
 describe("mirrorChangelogSection", () => {
   it("creates the target changelog with a title when there is none", () => {
-    const result = mirrorChangelogSection(SOURCE, "1.3.0-rc.1", undefined, "1.3.0rc1", "event-forge-inbox-outbox");
+    const result = mirrorChangelogSection(
+      SOURCE,
+      "1.3.0-rc.1",
+      undefined,
+      "1.3.0rc1",
+      "event-forge-inbox-outbox",
+    );
     expect(result).toBe(`# event-forge-inbox-outbox\n\n## 1.3.0rc1\n\n${SECTION}\n`);
   });
 
@@ -66,7 +74,19 @@ describe("mirrorChangelogSection", () => {
     const target = lines("# event-forge-inbox-outbox", "", "Python package.", "", "## 1.2.0", "", "- Older");
     const once = mirrorChangelogSection(SOURCE, "1.3.0-rc.1", target, "1.3.0rc1", "ignored");
     expect(once).toBe(
-      lines("# event-forge-inbox-outbox", "", "Python package.", "", "## 1.3.0rc1", "", SECTION, "", "## 1.2.0", "", "- Older"),
+      lines(
+        "# event-forge-inbox-outbox",
+        "",
+        "Python package.",
+        "",
+        "## 1.3.0rc1",
+        "",
+        SECTION,
+        "",
+        "## 1.2.0",
+        "",
+        "- Older",
+      ),
     );
     expect(mirrorChangelogSection(SOURCE, "1.3.0-rc.1", once, "1.3.0rc1", "ignored")).toBe(once);
   });
@@ -74,7 +94,19 @@ describe("mirrorChangelogSection", () => {
   it("adds a missing title and appends to a title-only file", () => {
     const untitled = lines("## 1.2.0", "", "- Older");
     expect(mirrorChangelogSection(SOURCE, "1.2.0", untitled, "1.2.1", "pkg")).toBe(
-      lines("# pkg", "", "## 1.2.1", "", "### Minor Changes", "", "- 0000000: Older", "", "## 1.2.0", "", "- Older"),
+      lines(
+        "# pkg",
+        "",
+        "## 1.2.1",
+        "",
+        "### Minor Changes",
+        "",
+        "- 0000000: Older",
+        "",
+        "## 1.2.0",
+        "",
+        "- Older",
+      ),
     );
     expect(mirrorChangelogSection(SOURCE, "1.2.0", "# pkg", "1.2.0", "pkg")).toBe(
       lines("# pkg", "", "## 1.2.0", "", "### Minor Changes", "", "- 0000000: Older"),
@@ -84,7 +116,9 @@ describe("mirrorChangelogSection", () => {
   it("keeps the target's CRLF line endings and BOM", () => {
     const target = "\uFEFF# pkg\r\n\r\n## 1.2.0\r\n\r\n- Older\r\n";
     const result = mirrorChangelogSection(SOURCE, "1.2.0", target, "1.2.1", "pkg");
-    expect(result).toBe("\uFEFF# pkg\r\n\r\n## 1.2.1\r\n\r\n### Minor Changes\r\n\r\n- 0000000: Older\r\n\r\n## 1.2.0\r\n\r\n- Older\r\n");
+    expect(result).toBe(
+      "\uFEFF# pkg\r\n\r\n## 1.2.1\r\n\r\n### Minor Changes\r\n\r\n- 0000000: Older\r\n\r\n## 1.2.0\r\n\r\n- Older\r\n",
+    );
   });
 
   it("refuses a source without the section", () => {

@@ -27,12 +27,21 @@ describe("updatePyprojectVersion", () => {
   it("sets both [project].version and [tool.poetry].version when both exist", () => {
     const text = lines("[project]", "version='1.0.0'", "[tool.poetry]", 'version = "1.0.0"  # keep');
     const result = updatePyprojectVersion(text, "1.1.0");
-    expect(result.text).toBe(lines("[project]", "version='1.1.0'", "[tool.poetry]", 'version = "1.1.0"  # keep'));
+    expect(result.text).toBe(
+      lines("[project]", "version='1.1.0'", "[tool.poetry]", 'version = "1.1.0"  # keep'),
+    );
     expect(result.edits.map((edit) => edit.field)).toEqual(["project.version", "tool.poetry.version"]);
   });
 
   it("sets only [tool.poetry].version in a Poetry 1 project and never adds [project].version", () => {
-    const text = lines("[tool.poetry]", 'name = "demo"', 'version = "1.0.0"', "", "[tool.poetry.dependencies]", 'python = "^3.9"');
+    const text = lines(
+      "[tool.poetry]",
+      'name = "demo"',
+      'version = "1.0.0"',
+      "",
+      "[tool.poetry.dependencies]",
+      'python = "^3.9"',
+    );
     const result = updatePyprojectVersion(text, "2.0.0");
     expect(result.text).toBe(text.replace('version = "1.0.0"', 'version = "2.0.0"'));
     expect(result.text).not.toContain("[project]");
@@ -40,11 +49,17 @@ describe("updatePyprojectVersion", () => {
 
   it("keeps CRLF, a BOM, dotted keys and inline tables", () => {
     const crlf = '\uFEFF[project]\r\nname = "x"\r\nversion = "1.0"\r\n';
-    expect(updatePyprojectVersion(crlf, "1.1").text).toBe('\uFEFF[project]\r\nname = "x"\r\nversion = "1.1"\r\n');
+    expect(updatePyprojectVersion(crlf, "1.1").text).toBe(
+      '\uFEFF[project]\r\nname = "x"\r\nversion = "1.1"\r\n',
+    );
     const dotted = lines('project.name = "x"', 'project.version = "1.0"');
-    expect(updatePyprojectVersion(dotted, "1.1").text).toBe(lines('project.name = "x"', 'project.version = "1.1"'));
+    expect(updatePyprojectVersion(dotted, "1.1").text).toBe(
+      lines('project.name = "x"', 'project.version = "1.1"'),
+    );
     const inline = lines('project = { name = "x", version = "1.0" }');
-    expect(updatePyprojectVersion(inline, "1.1").text).toBe(lines('project = { name = "x", version = "1.1" }'));
+    expect(updatePyprojectVersion(inline, "1.1").text).toBe(
+      lines('project = { name = "x", version = "1.1" }'),
+    );
   });
 
   it("is a no-op returning the same text when the version is already there", () => {
@@ -77,13 +92,19 @@ describe("updatePyprojectVersion", () => {
   });
 
   it("refuses a version that is not canonical PEP 440 and a non-string version", () => {
-    expect(() => updatePyprojectVersion(lines("[project]", 'version = "1"'), "1.0.0-rc.1")).toThrow(PolyglotError);
-    const error = catchError(() => updatePyprojectVersion(lines("[project]", "version = 1"), "1.0.0", { file: "py/pyproject.toml" }));
+    expect(() => updatePyprojectVersion(lines("[project]", 'version = "1"'), "1.0.0-rc.1")).toThrow(
+      PolyglotError,
+    );
+    const error = catchError(() =>
+      updatePyprojectVersion(lines("[project]", "version = 1"), "1.0.0", { file: "py/pyproject.toml" }),
+    );
     expect(error).toMatchObject({ file: "py/pyproject.toml", line: 2, setting: "project.version" });
   });
 
   it("reports invalid TOML with file and line", () => {
-    const error = catchError(() => updatePyprojectVersion(lines("[project", 'version = "1"'), "1.0.0", { file: "a/pyproject.toml" }));
+    const error = catchError(() =>
+      updatePyprojectVersion(lines("[project", 'version = "1"'), "1.0.0", { file: "a/pyproject.toml" }),
+    );
     expect(error).toMatchObject({ file: "a/pyproject.toml", line: 1 });
   });
 });
@@ -113,15 +134,21 @@ describe("readPyprojectInfo", () => {
   });
 
   it("reports [project].version and [tool.poetry].version that disagree", () => {
-    const info = readPyprojectInfo(lines("[project]", 'version = "1.0.0"', "[tool.poetry]", 'version = "1.1.0"'));
+    const info = readPyprojectInfo(
+      lines("[project]", 'version = "1.0.0"', "[tool.poetry]", 'version = "1.1.0"'),
+    );
     expect(info.versionConflict).toEqual({ project: "1.0.0", poetry: "1.1.0" });
-    expect(updatePyprojectVersion(lines("[project]", 'version = "1"', "[tool.poetry]", 'version = "2"'), "3").versionConflict).toEqual({
+    expect(
+      updatePyprojectVersion(lines("[project]", 'version = "1"', "[tool.poetry]", 'version = "2"'), "3")
+        .versionConflict,
+    ).toEqual({
       project: "1",
       poetry: "2",
     });
   });
 
-  const dynamic = (...rows: string[]) => lines("[project]", 'name = "my-pkg"', 'dynamic = ["version"]', ...rows);
+  const dynamic = (...rows: string[]) =>
+    lines("[project]", 'name = "my-pkg"', 'dynamic = ["version"]', ...rows);
   it.each([
     [
       "setuptools attr",
@@ -130,14 +157,33 @@ describe("readPyprojectInfo", () => {
         kind: "setuptools",
         variable: "VERSION",
         format: "assignment",
-        paths: ["my_pkg/about/__init__.py", "my_pkg/about.py", "src/my_pkg/about/__init__.py", "src/my_pkg/about.py"],
+        paths: [
+          "my_pkg/about/__init__.py",
+          "my_pkg/about.py",
+          "src/my_pkg/about/__init__.py",
+          "src/my_pkg/about.py",
+        ],
         writable: true,
       },
     ],
     [
       "setuptools attr with package-dir",
-      dynamic("[tool.setuptools.package-dir]", '"" = "lib"', "[tool.setuptools.dynamic]", 'version = { attr = "pkg.__version__" }'),
-      { paths: ["lib/pkg/__init__.py", "lib/pkg.py", "pkg/__init__.py", "pkg.py", "src/pkg/__init__.py", "src/pkg.py"] },
+      dynamic(
+        "[tool.setuptools.package-dir]",
+        '"" = "lib"',
+        "[tool.setuptools.dynamic]",
+        'version = { attr = "pkg.__version__" }',
+      ),
+      {
+        paths: [
+          "lib/pkg/__init__.py",
+          "lib/pkg.py",
+          "pkg/__init__.py",
+          "pkg.py",
+          "src/pkg/__init__.py",
+          "src/pkg.py",
+        ],
+      },
     ],
     [
       "setuptools file",
@@ -147,7 +193,12 @@ describe("readPyprojectInfo", () => {
     ["hatch-vcs", dynamic("[tool.hatch.version]", 'source = "vcs"'), { kind: "hatch-vcs", writable: false }],
     [
       "setuptools-scm",
-      lines("[build-system]", 'requires = ["setuptools>=64", "setuptools-scm>=8"]', "[project]", 'dynamic = ["version"]'),
+      lines(
+        "[build-system]",
+        'requires = ["setuptools>=64", "setuptools-scm>=8"]',
+        "[project]",
+        'dynamic = ["version"]',
+      ),
       { kind: "setuptools-scm", writable: false },
     ],
     [
@@ -157,12 +208,25 @@ describe("readPyprojectInfo", () => {
     ],
     [
       "maturin",
-      lines("[build-system]", 'build-backend = "maturin"', "[project]", 'dynamic = ["version"]', "[tool.maturin]", 'manifest-path = "rust/Cargo.toml"'),
+      lines(
+        "[build-system]",
+        'build-backend = "maturin"',
+        "[project]",
+        'dynamic = ["version"]',
+        "[tool.maturin]",
+        'manifest-path = "rust/Cargo.toml"',
+      ),
       { kind: "maturin", paths: ["rust/Cargo.toml"], format: "cargo", writable: true },
     ],
     [
       "flit",
-      lines("[build-system]", 'build-backend = "flit_core.buildapi"', "[project]", 'name = "my-pkg"', 'dynamic = ["version"]'),
+      lines(
+        "[build-system]",
+        'build-backend = "flit_core.buildapi"',
+        "[project]",
+        'name = "my-pkg"',
+        'dynamic = ["version"]',
+      ),
       { kind: "flit", paths: ["my_pkg/__init__.py", "my_pkg.py", "src/my_pkg/__init__.py", "src/my_pkg.py"] },
     ],
     [

@@ -1,7 +1,13 @@
 import { clean, eq, valid } from "@renovatebot/pep440";
 import type { TomlTable } from "smol-toml";
 import { PolyglotError } from "../errors.js";
-import { editTomlDocument, parseTomlDocument, type TomlDocument, type TomlEdit, tomlValueAt } from "./toml.js";
+import {
+  editTomlDocument,
+  parseTomlDocument,
+  type TomlDocument,
+  type TomlEdit,
+  tomlValueAt,
+} from "./toml.js";
 import type { EditOptions, EditResult, FieldEdit } from "./types.js";
 
 /** Which tool computes a `dynamic = ["version"]` project's version. */
@@ -71,7 +77,11 @@ export function readPyprojectInfo(text: string, options: EditOptions = {}): Pypr
  * `[project]` and a `dynamic` report naming where the version comes from; two static versions that disagree
  * are reported as `versionConflict` (both are still set, the caller decides).
  */
-export function updatePyprojectVersion(text: string, version: string, options: EditOptions = {}): PyprojectVersionResult {
+export function updatePyprojectVersion(
+  text: string,
+  version: string,
+  options: EditOptions = {},
+): PyprojectVersionResult {
   assertCanonical(version, options);
   const doc = parseTomlDocument(text, options.file);
   const info = infoOf(doc);
@@ -107,7 +117,8 @@ function infoOf(doc: TomlDocument): PyprojectInfo {
   };
   if (version !== undefined) info.version = version;
   if (poetryVersion !== undefined) info.poetryVersion = poetryVersion;
-  if (dynamic && version === undefined) info.dynamicSource = dynamicVersionSource(data, info.name, poetryVersion);
+  if (dynamic && version === undefined)
+    info.dynamicSource = dynamicVersionSource(data, info.name, poetryVersion);
   if (version !== undefined && poetryVersion !== undefined && !samePep440(version, poetryVersion)) {
     info.versionConflict = { project: version, poetry: poetryVersion };
   }
@@ -122,7 +133,13 @@ function dynamicVersionSource(
   const backend = stringAt(data, ["build-system", "build-backend"]) ?? "";
   if (backend.startsWith("maturin")) {
     const manifest = stringAt(data, ["tool", "maturin", "manifest-path"]) ?? "Cargo.toml";
-    return { kind: "maturin", paths: [manifest], format: "cargo", setting: "build-system.build-backend", writable: true };
+    return {
+      kind: "maturin",
+      paths: [manifest],
+      format: "cargo",
+      setting: "build-system.build-backend",
+      writable: true,
+    };
   }
   if (poetryVersion !== undefined) {
     return { kind: "poetry", paths: ["pyproject.toml"], setting: "tool.poetry.version", writable: true };
@@ -132,7 +149,12 @@ function dynamicVersionSource(
     pdmSource(data) ??
     setuptoolsSource(data) ??
     scmSource(data) ??
-    flitSource(data, backend, name) ?? { kind: "unknown", paths: [], setting: "project.dynamic", writable: false }
+    flitSource(data, backend, name) ?? {
+      kind: "unknown",
+      paths: [],
+      setting: "project.dynamic",
+      writable: false,
+    }
   );
 }
 
@@ -165,27 +187,53 @@ function setuptoolsSource(data: TomlTable): PyprojectVersionSource | undefined {
     const parts = version.attr.split(".");
     const variable = parts.pop()!;
     const paths = moduleFiles(parts.join("."), packageRoots(data));
-    return { kind: "setuptools", paths, format: "assignment", variable, setting: `${setting}.attr`, writable: true };
+    return {
+      kind: "setuptools",
+      paths,
+      format: "assignment",
+      variable,
+      setting: `${setting}.attr`,
+      writable: true,
+    };
   }
-  const files = typeof version.file === "string" ? [version.file] : Array.isArray(version.file) ? version.file : [];
+  const files =
+    typeof version.file === "string" ? [version.file] : Array.isArray(version.file) ? version.file : [];
   const paths = files.filter((file): file is string => typeof file === "string");
-  return { kind: "setuptools", paths, format: "plain", setting: `${setting}.file`, writable: paths.length === 1 };
+  return {
+    kind: "setuptools",
+    paths,
+    format: "plain",
+    setting: `${setting}.file`,
+    writable: paths.length === 1,
+  };
 }
 
 function scmSource(data: TomlTable): PyprojectVersionSource | undefined {
   const requires = tomlValueAt(data, ["build-system", "requires"]);
-  const needsScm = Array.isArray(requires) && requires.some((entry) => /^setuptools[-_]scm\b/i.test(String(entry)));
+  const needsScm =
+    Array.isArray(requires) && requires.some((entry) => /^setuptools[-_]scm\b/i.test(String(entry)));
   if (!needsScm && tomlValueAt(data, ["tool", "setuptools_scm"]) === undefined) return undefined;
   return { kind: "setuptools-scm", paths: [], setting: "tool.setuptools_scm", writable: false };
 }
 
 /** flit reads `__version__` from the module named like the project (or `[tool.flit.module].name`). */
-function flitSource(data: TomlTable, backend: string, name: string | undefined): PyprojectVersionSource | undefined {
+function flitSource(
+  data: TomlTable,
+  backend: string,
+  name: string | undefined,
+): PyprojectVersionSource | undefined {
   if (!backend.startsWith("flit")) return undefined;
   const module = stringAt(data, ["tool", "flit", "module", "name"]) ?? name?.replace(/[-.]/g, "_");
   if (!module) return undefined;
   const paths = moduleFiles(module, ["", "src/"]);
-  return { kind: "flit", paths, format: "assignment", variable: "__version__", setting: "project.name", writable: true };
+  return {
+    kind: "flit",
+    paths,
+    format: "assignment",
+    variable: "__version__",
+    setting: "project.name",
+    writable: true,
+  };
 }
 
 function assignment(
@@ -201,7 +249,9 @@ function assignment(
 function packageRoots(data: TomlTable): string[] {
   const mapped = stringAt(data, ["tool", "setuptools", "package-dir", ""]);
   const roots = mapped !== undefined ? [mapped] : [];
-  return [...new Set([...roots.map((root) => (root && !root.endsWith("/") ? `${root}/` : root)), "", "src/"])];
+  return [
+    ...new Set([...roots.map((root) => (root && !root.endsWith("/") ? `${root}/` : root)), "", "src/"]),
+  ];
 }
 
 function moduleFiles(module: string, roots: string[]): string[] {

@@ -47,7 +47,17 @@ describe("moveClauseVersion", () => {
   });
 
   it("leaves every moved release specifier satisfied by the new release", () => {
-    const specifiers = ["==1.2.0", ">=1.2", "~=1.2", "~=1.2.0", "==1.*", "<=1.2.0", "<2", "<1.3.0", ">=1.0,<1.3"];
+    const specifiers = [
+      "==1.2.0",
+      ">=1.2",
+      "~=1.2",
+      "~=1.2.0",
+      "==1.*",
+      "<=1.2.0",
+      "<2",
+      "<1.3.0",
+      ">=1.0,<1.3",
+    ];
     for (const target of ["1.3.0", "1.3.1", "2.0.0", "10.0.0"]) {
       for (const specifier of specifiers) {
         const moved = moveRequirement(`pkg${specifier}`, "pkg", target)!.slice(3);
@@ -61,17 +71,25 @@ describe("moveRequirement", () => {
   it.each([
     ["event-forge-core==1.2.0", "event-forge-core==1.3.0"],
     ["Event_Forge.Core >= 1.2.0 , < 2", "Event_Forge.Core >= 1.3.0 , < 2"],
-    ["event-forge-core[redis,otel]~=1.2; python_version >= '3.9'", "event-forge-core[redis,otel]~=1.3; python_version >= '3.9'"],
+    [
+      "event-forge-core[redis,otel]~=1.2; python_version >= '3.9'",
+      "event-forge-core[redis,otel]~=1.3; python_version >= '3.9'",
+    ],
     ["event-forge-core (>=1.2.0,<1.3)", "event-forge-core (>=1.3.0,<1.4)"],
     ["event-forge-core", "event-forge-core"],
-    ['event-forge-core==1.2.0 ; sys_platform == "linux" and python_version < "1.2"', 'event-forge-core==1.3.0 ; sys_platform == "linux" and python_version < "1.2"'],
+    [
+      'event-forge-core==1.2.0 ; sys_platform == "linux" and python_version < "1.2"',
+      'event-forge-core==1.3.0 ; sys_platform == "linux" and python_version < "1.2"',
+    ],
   ])("%s -> %s", (requirement, expected) => {
     expect(moveRequirement(requirement, "event-forge-core", "1.3.0")).toBe(expected);
   });
 
   it("leaves other packages and direct references alone", () => {
     expect(moveRequirement("event-forge-core-extra==1.2.0", "event-forge-core", "1.3.0")).toBeUndefined();
-    expect(moveRequirement("event-forge-core @ file:///x==1.2.0", "event-forge-core", "1.3.0")).toBeUndefined();
+    expect(
+      moveRequirement("event-forge-core @ file:///x==1.2.0", "event-forge-core", "1.3.0"),
+    ).toBeUndefined();
   });
 });
 

@@ -1,7 +1,13 @@
 import { PolyglotError } from "../errors.js";
 import { normalizePythonName } from "../pep440.js";
 import { moveClauseVersion, UnsatisfiableClause } from "./specifier.js";
-import { editTomlDocument, formatTomlPath, parseTomlDocument, type TomlDocument, type TomlEdit } from "./toml.js";
+import {
+  editTomlDocument,
+  formatTomlPath,
+  parseTomlDocument,
+  type TomlDocument,
+  type TomlEdit,
+} from "./toml.js";
 import type { TomlValueSpan } from "./toml-scan.js";
 import type { EditOptions, EditResult, FieldEdit } from "./types.js";
 
@@ -19,7 +25,7 @@ const POETRY_CLAUSE = /^(\s*)(\^|~=|~|===|==|!=|<=|>=|<|>)?(\s*)([0-9][^\s,]*)(\
  * only when they would exclude the new version). Poetry's `^X` and `~X` move like `>=X` (their window keeps its precision), a bare `X` like `==X`.
  * Direct references (`name @ url`) and Poetry path/git dependencies without a version are left alone.
  * A clause the new version cannot satisfy without a new operator (`!=X`, `>X`) is a PolyglotError.
- * `versions` maps normalized (or any-spelling) names to canonical PEP 440 versions.
+ * `versions` maps PEP 503 normalized names (normalizePythonName) to canonical PEP 440 versions.
  */
 export function updatePythonDependencies(
   text: string,
@@ -27,12 +33,11 @@ export function updatePythonDependencies(
   options: EditOptions = {},
 ): EditResult {
   if (versions.size === 0) return { text, edits: [] };
-  const targets = new Map([...versions].map(([name, version]) => [normalizePythonName(name), version]));
   const doc = parseTomlDocument(text, options.file);
   const edits: TomlEdit[] = [];
   const changes: FieldEdit[] = [];
   for (const span of doc.filter((candidate) => candidate.quote !== null)) {
-    const moved = moveDependency(doc, span, targets);
+    const moved = moveDependency(doc, span, versions);
     if (moved === undefined || moved === span.value) continue;
     edits.push({ path: span.path, value: moved });
     changes.push({ field: formatTomlPath(span.path), from: span.value, to: moved });
@@ -55,7 +60,11 @@ export function moveSpecifierSet(specifiers: string, version: string): string {
   return moveSpecifiers(specifiers, 0, version);
 }
 
-function moveDependency(doc: TomlDocument, span: TomlValueSpan, targets: Map<string, string>): string | undefined {
+function moveDependency(
+  doc: TomlDocument,
+  span: TomlValueSpan,
+  targets: ReadonlyMap<string, string>,
+): string | undefined {
   const where = dependencyKind(span.path);
   if (where === undefined) return undefined;
   try {
@@ -87,13 +96,20 @@ function dependencyKind(path: TomlPath): "pep508" | number | undefined {
   const [first, second, third, fourth, fifth, sixth] = path;
   if (first === "project") {
     if (second === "dependencies" && typeof third === "number" && path.length === 3) return "pep508";
-    if (second === "optional-dependencies" && typeof fourth === "number" && path.length === 4) return "pep508";
+    if (second === "optional-dependencies" && typeof fourth === "number" && path.length === 4)
+      return "pep508";
     return undefined;
   }
-  if (first === "dependency-groups") return typeof third === "number" && path.length === 3 ? "pep508" : undefined;
+  if (first === "dependency-groups")
+    return typeof third === "number" && path.length === 3 ? "pep508" : undefined;
   if (first !== "tool" || second !== "poetry") return undefined;
   if ((third === "dependencies" || third === "dev-dependencies") && isPoetryVersion(path.slice(4))) return 3;
-  if (third === "group" && fifth === "dependencies" && typeof sixth === "string" && isPoetryVersion(path.slice(6))) {
+  if (
+    third === "group" &&
+    fifth === "dependencies" &&
+    typeof sixth === "string" &&
+    isPoetryVersion(path.slice(6))
+  ) {
     return 5;
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { compare, explain, type Pep440Version } from "@renovatebot/pep440";
+import { compare as comparePep440, explain as explainPep440, type Pep440Version } from "@renovatebot/pep440";
 
 /** A clause the new version cannot satisfy without changing its operator (`!=`, `>`); the caller reports it. */
 export class UnsatisfiableClause extends Error {
@@ -37,7 +37,9 @@ export function moveClauseVersion(operator: string, written: string, target: str
     case "<=":
       return compare(target, written) > 0 ? formatWithPrecision(next, current.release.length) : undefined;
     case "<":
-      return excludedByUpperBound(current, next, written, target) ? raiseUpperBound(current, next) : undefined;
+      return excludedByUpperBound(current, next, written, target)
+        ? raiseUpperBound(current, next)
+        : undefined;
     case "!=":
       if (compare(written, target) === 0) throw new UnsatisfiableClause(`${operator}${written}`);
       return undefined;
@@ -60,7 +62,12 @@ function movePrefix(operator: string, written: string, next: Pep440Version): str
   return `${padRelease(next.release, prefix.length).join(".")}.*`;
 }
 
-function excludedByUpperBound(current: Pep440Version, next: Pep440Version, written: string, target: string): boolean {
+function excludedByUpperBound(
+  current: Pep440Version,
+  next: Pep440Version,
+  written: string,
+  target: string,
+): boolean {
   if (compare(target, written) >= 0) return true;
   // `<X` never admits a pre-release of X itself unless X is one.
   return !current.is_prerelease && next.is_prerelease && compare(next.base_version, written) === 0;
@@ -113,4 +120,45 @@ function explainOrThrow(version: string): Pep440Version {
   const parsed = explain(version);
   if (!parsed) throw new Error(`"${version}" is not a PEP 440 version`);
   return parsed;
+}
+
+// The same few versions are compared for every dependency of every target: parse each once.
+const explained = new Map<string, Pep440Version | null>();
+
+function explain(version: string): Pep440Version | null {
+  let parsed = explained.get(version);
+  if (parsed === undefined) {
+    if (explained.size > 10_000) explained.clear();
+    parsed = explainPep440(version);
+    explained.set(version, parsed);
+  }
+  return parsed;
+}
+
+function compare(left: string, right: string): number {
+  if (left === right) return 0;
+  const a = explain(left);
+  const b = explain(right);
+  return a && b ? compareExplained(a, b, left, right) : comparePep440(left, right);
+}
+
+/** Release versions without epochs (the common case) compare part by part; anything else asks the library. */
+function compareExplained(a: Pep440Version, b: Pep440Version, left: string, right: string): number {
+  if (
+    a.epoch !== b.epoch ||
+    a.is_prerelease ||
+    b.is_prerelease ||
+    a.is_postrelease ||
+    b.is_postrelease ||
+    a.local ||
+    b.local
+  ) {
+    return comparePep440(left, right);
+  }
+  const size = Math.max(a.release.length, b.release.length);
+  for (let index = 0; index < size; index++) {
+    const difference = (a.release[index] ?? 0) - (b.release[index] ?? 0);
+    if (difference !== 0) return Math.sign(difference);
+  }
+  return 0;
 }

@@ -19,7 +19,6 @@ export interface TomlValueSpan {
   line: number;
 }
 
-const BARE_KEY = /[A-Za-z0-9_-]/;
 const SCALAR_END = new Set([",", "]", "}", "#", "\n", "\r"]);
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   b: "\b",
@@ -134,7 +133,7 @@ class TomlScanner {
       return this.readString().value;
     }
     const start = this.pos;
-    while (this.pos < this.text.length && BARE_KEY.test(this.text[this.pos]!)) this.pos++;
+    while (this.pos < this.text.length && isBareKeyChar(this.text.charCodeAt(this.pos))) this.pos++;
     if (this.pos === start) this.fail(`expected a key, found ${JSON.stringify(char ?? "end of file")}`);
     return this.text.slice(start, this.pos);
   }
@@ -154,7 +153,14 @@ class TomlScanner {
     while (this.pos < this.text.length && !SCALAR_END.has(this.text[this.pos]!)) this.pos++;
     while (this.pos > start && isBlank(this.text[this.pos - 1]!)) this.pos--;
     if (this.pos === start) this.fail("expected a value");
-    this.spans.push({ path, start, end: this.pos, value: this.text.slice(start, this.pos), quote: null, line: this.line });
+    this.spans.push({
+      path,
+      start,
+      end: this.pos,
+      value: this.text.slice(start, this.pos),
+      quote: null,
+      line: this.line,
+    });
   }
 
   private readArray(path: TomlPath): void {
@@ -222,6 +228,14 @@ class TomlScanner {
   }
 
   private readBasicContent(multiLine: boolean): string {
+    if (!multiLine) {
+      const close = this.text.indexOf('"', this.pos);
+      const plain = close === -1 ? "" : this.text.slice(this.pos, close);
+      if (close !== -1 && !/[\\\n]/.test(plain)) {
+        this.pos = close;
+        return plain;
+      }
+    }
     let value = "";
     for (;;) {
       const char = this.text[this.pos];
@@ -273,7 +287,8 @@ class TomlScanner {
     }
     const digits = next === "u" ? 4 : next === "U" ? 8 : next === "x" ? 2 : 0;
     const hex = this.text.slice(this.pos + 2, this.pos + 2 + digits);
-    if (digits === 0 || !/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== digits) this.fail("invalid escape in a string");
+    if (digits === 0 || !/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== digits)
+      this.fail("invalid escape in a string");
     this.pos += 2 + digits;
     return String.fromCodePoint(Number.parseInt(hex, 16));
   }
@@ -300,7 +315,8 @@ class TomlScanner {
 
   private skipComment(): void {
     if (this.text[this.pos] !== "#") return;
-    while (this.pos < this.text.length && this.text[this.pos] !== "\n" && this.text[this.pos] !== "\r") this.pos++;
+    while (this.pos < this.text.length && this.text[this.pos] !== "\n" && this.text[this.pos] !== "\r")
+      this.pos++;
   }
 
   private skipBlankLinesAndComments(): void {
@@ -320,7 +336,8 @@ class TomlScanner {
     if (this.pos >= this.text.length) return;
     const before = this.pos;
     this.skipOneNewline();
-    if (this.pos === before) this.fail(`expected the end of the line, found ${JSON.stringify(this.text[this.pos])}`);
+    if (this.pos === before)
+      this.fail(`expected the end of the line, found ${JSON.stringify(this.text[this.pos])}`);
   }
 
   private expect(token: string): void {
@@ -334,6 +351,17 @@ class TomlScanner {
       fix: `fix the TOML syntax at line ${this.line}; nothing was written`,
     });
   }
+}
+
+/** A-Z a-z 0-9 _ - */
+function isBareKeyChar(code: number): boolean {
+  return (
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 45
+  );
 }
 
 function isBlank(char: string): boolean {

@@ -46,7 +46,7 @@ describe("findTomlValue", () => {
       "[tool.other]",
       'version = "9.9.9"',
       "[project]",
-      "description = \"\"\"",
+      'description = """',
       'version = "8.8.8"',
       '"""',
       "notes = '''",
@@ -63,7 +63,10 @@ describe("findTomlValue", () => {
   it("reports no value for inherited `version.workspace = true`", () => {
     const text = lines("[package]", 'name = "x"', "version.workspace = true");
     expect(findTomlValue(text, ["package", "version"])).toBeUndefined();
-    expect(findTomlValue(text, ["package", "version", "workspace"])).toMatchObject({ value: "true", quote: null });
+    expect(findTomlValue(text, ["package", "version", "workspace"])).toMatchObject({
+      value: "true",
+      quote: null,
+    });
   });
 
   it("addresses arrays of tables by index, also nested ones", () => {
@@ -96,27 +99,33 @@ describe("findTomlValue", () => {
   });
 
   it("decodes escapes and multi-line strings, keeping trailing quotes of a multi-line string", () => {
-    const text = lines(
-      'a = "tab\\there \\u00e9 \\"q\\""',
-      'b = """',
-      'x \\',
-      '   y""""',
-      "c = '''z'''''",
-    );
+    const text = lines('a = "tab\\there \\u00e9 \\"q\\""', 'b = """', "x \\", '   y""""', "c = '''z'''''");
     expect(findTomlValue(text, ["a"])!.value).toBe('tab\there é "q"');
     expect(findTomlValue(text, ["b"])!.value).toBe('x y"');
     expect(findTomlValue(text, ["c"])!.value).toBe("z''");
   });
 
   it("lists array elements and values after dates", () => {
-    const text = lines('deps = [', '  "a>=1", # first', "  'b==2',", "]", "when = 1979-05-27 07:32:00Z # c", "n = 1");
-    expect(findTomlValues(text, (span) => span.path[0] === "deps").map((span) => span.value)).toEqual(["a>=1", "b==2"]);
+    const text = lines(
+      "deps = [",
+      '  "a>=1", # first',
+      "  'b==2',",
+      "]",
+      "when = 1979-05-27 07:32:00Z # c",
+      "n = 1",
+    );
+    expect(findTomlValues(text, (span) => span.path[0] === "deps").map((span) => span.value)).toEqual([
+      "a>=1",
+      "b==2",
+    ]);
     expect(findTomlValue(text, ["when"])!.value).toBe("1979-05-27 07:32:00Z");
     expect(findTomlValue(text, ["n"])!.line).toBe(6);
   });
 
   it("reports invalid TOML with its line", () => {
-    const error = catchError(() => parseTomlDocument(lines("[project]", 'version = "1.0', "x = 1"), "pyproject.toml"));
+    const error = catchError(() =>
+      parseTomlDocument(lines("[project]", 'version = "1.0', "x = 1"), "pyproject.toml"),
+    );
     expect(error.file).toBe("pyproject.toml");
     expect(error.line).toBe(2);
     expect(error.message).toContain("invalid TOML");
@@ -125,7 +134,14 @@ describe("findTomlValue", () => {
 
 describe("replaceTomlValue", () => {
   it("changes only the bytes of the value, keeping comments, spacing and quotes", () => {
-    const text = lines("# top", "[project]  # p", "name = 'x'", "version   =   \"1.2.0\"   # v", "[tool.x]", 'version = "1.2.0"');
+    const text = lines(
+      "# top",
+      "[project]  # p",
+      "name = 'x'",
+      'version   =   "1.2.0"   # v',
+      "[tool.x]",
+      'version = "1.2.0"',
+    );
     const after = replaceTomlValue(text, ["project", "version"], "1.3.0");
     expect(after).toBe(text.replace('"1.2.0"   # v', '"1.3.0"   # v'));
   });
@@ -147,10 +163,16 @@ describe("replaceTomlValue", () => {
   });
 
   it("escapes for basic strings and refuses what a literal string cannot hold", () => {
-    expect(replaceTomlValue(lines('a = "x"'), ["a"], 'say "hi" \\ now')).toBe(lines('a = "say \\"hi\\" \\\\ now"'));
+    expect(replaceTomlValue(lines('a = "x"'), ["a"], 'say "hi" \\ now')).toBe(
+      lines('a = "say \\"hi\\" \\\\ now"'),
+    );
     expect(parse(replaceTomlValue(lines('a = """x"""'), ["a"], 'q"""\n')).a).toBe('q"""\n');
-    expect(catchError(() => replaceTomlValue(lines("a = 'x'"), ["a"], "it's")).message).toContain("literal string");
-    expect(catchError(() => replaceTomlValue(lines("a = '''x'''"), ["a"], "a'''b")).message).toContain("literal");
+    expect(catchError(() => replaceTomlValue(lines("a = 'x'"), ["a"], "it's")).message).toContain(
+      "literal string",
+    );
+    expect(catchError(() => replaceTomlValue(lines("a = '''x'''"), ["a"], "a'''b")).message).toContain(
+      "literal",
+    );
   });
 
   it("rewrites a string that used escapes in plain escaped form", () => {
@@ -159,13 +181,17 @@ describe("replaceTomlValue", () => {
 
   it("refuses a missing path, a non-string value and editing one value twice", () => {
     const text = lines("[package]", "version.workspace = true", "n = 1");
-    expect(catchError(() => replaceTomlValue(text, ["package", "version"], "1")).message).toContain("not a value");
+    expect(catchError(() => replaceTomlValue(text, ["package", "version"], "1")).message).toContain(
+      "not a value",
+    );
     expect(catchError(() => replaceTomlValue(text, ["package", "n"], "1")).message).toContain("not a string");
     const twice = [
       { path: ["package", "name"], value: "a" },
       { path: ["package", "name"], value: "b" },
     ];
-    expect(catchError(() => replaceTomlValues(lines("[package]", 'name = "x"'), twice)).message).toContain("twice");
+    expect(catchError(() => replaceTomlValues(lines("[package]", 'name = "x"'), twice)).message).toContain(
+      "twice",
+    );
   });
 
   it("returns the same text when there is nothing to edit", () => {
@@ -201,20 +227,37 @@ describe("replaceTomlValue on generated documents (property)", () => {
 
 function versionLike(): fc.Arbitrary<string> {
   return fc
-    .tuple(fc.nat(99), fc.nat(99), fc.nat(99), fc.constantFrom("", "a1", "rc2", ".dev20261122051500", "-next.0"))
+    .tuple(
+      fc.nat(99),
+      fc.nat(99),
+      fc.nat(99),
+      fc.constantFrom("", "a1", "rc2", ".dev20261122051500", "-next.0"),
+    )
     .map(([major, minor, patch, suffix]) => `${major}.${minor}.${patch}${suffix}`);
 }
 
-const STRING_CONTENTS = ["1.2.0", "", 'version = "9"', "# not a comment", "[project]", "a=b", "x'y", 'q"', "é ü"];
+const STRING_CONTENTS = [
+  "1.2.0",
+  "",
+  'version = "9"',
+  "# not a comment",
+  "[project]",
+  "a=b",
+  "x'y",
+  'q"',
+  "é ü",
+];
 
 function tomlString(): fc.Arbitrary<string> {
-  return fc.tuple(fc.constantFrom('"', "'", '"""', "'''"), fc.constantFrom(...STRING_CONTENTS), fc.boolean()).map(
-    ([quote, content, multiLineBreak]) => {
-      const safe = quote === '"' ? content.replace(/"/g, '\\"') : quote === "'" ? content.replace(/'/g, "") : content;
-      const body = quote.length === 3 ? `${multiLineBreak ? "\n" : ""}${safe.replace(/["']$/, "")}\n line2` : safe;
+  return fc
+    .tuple(fc.constantFrom('"', "'", '"""', "'''"), fc.constantFrom(...STRING_CONTENTS), fc.boolean())
+    .map(([quote, content, multiLineBreak]) => {
+      const safe =
+        quote === '"' ? content.replace(/"/g, '\\"') : quote === "'" ? content.replace(/'/g, "") : content;
+      const body =
+        quote.length === 3 ? `${multiLineBreak ? "\n" : ""}${safe.replace(/["']$/, "")}\n line2` : safe;
       return `${quote}${body}${quote}`;
-    },
-  );
+    });
 }
 
 function tomlValue(): fc.Arbitrary<string> {
@@ -224,26 +267,43 @@ function tomlValue(): fc.Arbitrary<string> {
   );
   const array = fc
     .array(scalar, { maxLength: 3 })
-    .chain((items) => fc.constantFrom(`[${items.join(", ")}]`, `[\n  ${items.join(",\n  # c\n  ")}${items.length ? "," : ""}\n]`));
-  const inline = fc.array(scalar, { maxLength: 3 }).map((items) => `{ ${items.map((item, i) => `i${i} = ${item}`).join(", ")} }`);
-  return fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: array }, { weight: 1, arbitrary: inline });
+    .chain((items) =>
+      fc.constantFrom(
+        `[${items.join(", ")}]`,
+        `[\n  ${items.join(",\n  # c\n  ")}${items.length ? "," : ""}\n]`,
+      ),
+    );
+  const inline = fc
+    .array(scalar, { maxLength: 3 })
+    .map((items) => `{ ${items.map((item, i) => `i${i} = ${item}`).join(", ")} }`);
+  return fc.oneof(
+    { weight: 4, arbitrary: scalar },
+    { weight: 1, arbitrary: array },
+    { weight: 1, arbitrary: inline },
+  );
 }
 
 const KEY_SPELLINGS = (name: string): string[] => [name, `"${name}"`, `'${name}'`];
 
 function tomlEntries(): fc.Arbitrary<string[]> {
-  const names = fc.uniqueArray(fc.constantFrom("version", "name", "k1", "k-2", "dotted", "v 3"), { maxLength: 5 });
+  const names = fc.uniqueArray(fc.constantFrom("version", "name", "k1", "k-2", "dotted", "v 3"), {
+    maxLength: 5,
+  });
   return names.chain((keys) =>
     fc.tuple(
       ...keys.map((key) =>
-        fc.tuple(
-          fc.constantFrom(...(key === "v 3" ? [`"${key}"`] : KEY_SPELLINGS(key))),
-          fc.constantFrom(" = ", "=", "  =\t"),
-          tomlValue(),
-          fc.constantFrom("", " # trailing", '  # version = "x"'),
-        ).map(([spelled, equals, value, comment]) =>
-          key === "dotted" ? `dotted.version${equals}${value}${comment}` : `${spelled}${equals}${value}${comment}`,
-        ),
+        fc
+          .tuple(
+            fc.constantFrom(...(key === "v 3" ? [`"${key}"`] : KEY_SPELLINGS(key))),
+            fc.constantFrom(" = ", "=", "  =\t"),
+            tomlValue(),
+            fc.constantFrom("", " # trailing", '  # version = "x"'),
+          )
+          .map(([spelled, equals, value, comment]) =>
+            key === "dotted"
+              ? `dotted.version${equals}${value}${comment}`
+              : `${spelled}${equals}${value}${comment}`,
+          ),
       ),
     ),
   );
@@ -259,8 +319,12 @@ const TABLE_HEADERS: Record<string, string[]> = {
 
 function tomlDocument(): fc.Arbitrary<string> {
   const table = (name: string) =>
-    fc.tuple(fc.constantFrom(...TABLE_HEADERS[name]!), tomlEntries()).map(([header, entries]) => [header, ...entries]);
-  const arrayTable = fc.array(tomlEntries(), { maxLength: 3 }).map((items) => items.flatMap((entries) => ["[[lock]]", ...entries]));
+    fc
+      .tuple(fc.constantFrom(...TABLE_HEADERS[name]!), tomlEntries())
+      .map(([header, entries]) => [header, ...entries]);
+  const arrayTable = fc
+    .array(tomlEntries(), { maxLength: 3 })
+    .map((items) => items.flatMap((entries) => ["[[lock]]", ...entries]));
   const tables = fc
     .uniqueArray(fc.constantFrom(...Object.keys(TABLE_HEADERS)), { maxLength: 4 })
     .chain((names) => fc.tuple(...names.map(table)));
@@ -273,8 +337,9 @@ function tomlDocument(): fc.Arbitrary<string> {
 }
 
 function leafPaths(value: unknown, path: (string | number)[] = [], into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach((item, index) => leafPaths(item, [...path, index], into));
-  else if (typeof value === "object" && value !== null && !(value instanceof Date)) {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) leafPaths(item, [...path, index], into);
+  } else if (typeof value === "object" && value !== null && !(value instanceof Date)) {
     for (const [key, item] of Object.entries(value)) leafPaths(item, [...path, key], into);
   } else into.add(JSON.stringify(path));
   return into;

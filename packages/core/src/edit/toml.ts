@@ -141,10 +141,25 @@ function encodeInner(doc: TomlDocument, span: TomlValueSpan, value: string): str
 }
 
 function escapeBasic(value: string): string {
-  return value.replace(/[\\"\u0000-\u001f\u007f]/g, (char) => {
+  let escaped = "";
+  for (const char of value) {
+    const code = char.charCodeAt(0);
     const short = BASIC_ESCAPES[char];
-    return short ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
+    if (short !== undefined) escaped += short;
+    else if (isControl(code)) escaped += `\\u${code.toString(16).padStart(4, "0")}`;
+    else escaped += char;
+  }
+  return escaped;
+}
+
+/** U+0000-U+001F and U+007F, which TOML strings may not hold raw (tab aside). */
+function isControl(code: number): boolean {
+  return code <= 0x1f || code === 0x7f;
+}
+
+function hasControl(value: string, allowed: string): boolean {
+  for (const char of value) if (isControl(char.charCodeAt(0)) && !allowed.includes(char)) return true;
+  return false;
 }
 
 const BASIC_ESCAPES: Readonly<Record<string, string>> = {
@@ -158,8 +173,11 @@ const BASIC_ESCAPES: Readonly<Record<string, string>> = {
 };
 
 function fitsLiteral(value: string, multiLine: boolean): boolean {
-  if (multiLine) return !value.includes("'''") && !value.endsWith("'") && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value) && !value.startsWith("\n");
-  return !value.includes("'") && !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value);
+  if (multiLine)
+    return (
+      !value.includes("'''") && !value.endsWith("'") && !hasControl(value, "\t\n") && !value.startsWith("\n")
+    );
+  return !value.includes("'") && !hasControl(value, "\t");
 }
 
 function verify(doc: TomlDocument, result: string, located: LocatedEdit[]): void {
@@ -167,46 +185,65 @@ function verify(doc: TomlDocument, result: string, located: LocatedEdit[]): void
   const edited = new Set(located.map(({ span }) => pathKey(span.path)));
   for (const { span, value } of located) {
     if (tomlValueAt(after, span.path) !== value) {
-      throw editError(doc, `${formatTomlPath(span.path)} did not read back as ${JSON.stringify(value)}`, span.line);
+      throw editError(
+        doc,
+        `${formatTomlPath(span.path)} did not read back as ${JSON.stringify(value)}`,
+        span.line,
+      );
     }
   }
-  const difference = firstDifference(doc.data, after, [], edited);
+  const difference = firstDifference(doc.data, after, [], "", edited);
   if (difference) throw editError(doc, `the edit would also change ${formatTomlPath(difference)}`);
 }
 
-/** The first path where two parsed documents differ, ignoring the edited paths. */
+/**
+ * The first path where two parsed documents differ, ignoring the edited paths. `key` is the pathKey of `path`
+ * so far, extended without building arrays: this runs over the whole document on every edit.
+ */
 function firstDifference(
   before: unknown,
   after: unknown,
-  path: (string | number)[],
+  path: readonly (string | number)[],
+  key: string,
   ignored: ReadonlySet<string>,
 ): TomlPath | undefined {
-  if (path.length > 0 && ignored.has(pathKey(path))) return undefined;
+  if (path.length > 0 && ignored.has(key)) return undefined;
   if (Array.isArray(before) || Array.isArray(after)) {
     if (!Array.isArray(before) || !Array.isArray(after) || before.length !== after.length) return path;
     for (let index = 0; index < before.length; index++) {
-      const found = firstDifference(before[index], after[index], [...path, index], ignored);
+      if (before[index] === after[index] && typeof before[index] !== "object") continue;
+      const found = firstDifference(
+        before[index],
+        after[index],
+        [...path, index],
+        childKey(key, index),
+        ignored,
+      );
       if (found) return found;
     }
     return undefined;
   }
   if (before instanceof Date || after instanceof Date) return sameDate(before, after) ? undefined : path;
-  if (isTable(before) || isTable(after)) return tableDifference(before, after, path, ignored);
+  if (isTable(before) || isTable(after)) return tableDifference(before, after, path, key, ignored);
   return Object.is(before, after) ? undefined : path;
 }
 
 function tableDifference(
   before: unknown,
   after: unknown,
-  path: (string | number)[],
+  path: readonly (string | number)[],
+  key: string,
   ignored: ReadonlySet<string>,
 ): TomlPath | undefined {
   if (!isTable(before) || !isTable(after)) return path;
   const keys = Object.keys(before);
   if (keys.length !== Object.keys(after).length) return path;
-  for (const key of keys) {
-    if (!Object.hasOwn(after, key)) return [...path, key];
-    const found = firstDifference(before[key], after[key], [...path, key], ignored);
+  for (const name of keys) {
+    if (!Object.hasOwn(after, name)) return [...path, name];
+    const left = before[name];
+    const right = after[name];
+    if (left === right && typeof left !== "object") continue;
+    const found = firstDifference(left, right, [...path, name], childKey(key, name), ignored);
     if (found) return found;
   }
   return undefined;
@@ -255,6 +292,15 @@ function editError(doc: TomlDocument, problem: string, line?: number): PolyglotE
   });
 }
 
+/** A Map key for a path: keys and indexes are told apart, and no key can contain the separator. */
 function pathKey(path: TomlPath): string {
-  return JSON.stringify(path);
+  let key = "";
+  for (const part of path) key = childKey(key, part);
+  return key;
+}
+
+function childKey(key: string, part: string | number): string {
+  return typeof part === "number"
+    ? `${key}\u0000#${part}`
+    : `${key}\u0000.${part.replaceAll("\u0000", "\u0000\u0000")}`;
 }

@@ -60,7 +60,7 @@ const UV_LOCK = lines(
 describe("updateUvLock", () => {
   it("sets the version of local members only and moves their requires-dist specifiers", () => {
     const members = new Map([
-      ["Event_Forge.Core", "1.3.0"],
+      ["event-forge-core", "1.3.0"],
       ["event-forge-nestjs", "1.3.0"],
       ["local-tool", "0.2.0"],
       ["dynamic-one", "5.0"],
@@ -70,7 +70,10 @@ describe("updateUvLock", () => {
       'name = "event-forge-core"\nversion = "1.2.0"\nsource = { editable',
       'name = "event-forge-core"\nversion = "1.3.0"\nsource = { editable',
     )
-      .replace('name = "event-forge-nestjs"\nversion = "1.2.0"', 'name = "event-forge-nestjs"\nversion = "1.3.0"')
+      .replace(
+        'name = "event-forge-nestjs"\nversion = "1.2.0"',
+        'name = "event-forge-nestjs"\nversion = "1.3.0"',
+      )
       .replace('specifier = ">=1.2.0" }]', 'specifier = ">=1.3.0" }]')
       .replace('specifier = "~=1.2" }]', 'specifier = "~=1.3" }]')
       .replace('version = "0.1.0"', 'version = "0.2.0"');
@@ -79,8 +82,16 @@ describe("updateUvLock", () => {
     expect(result.edits).toEqual([
       { field: "package[event-forge-core].version", from: "1.2.0", to: "1.3.0" },
       { field: "package[event-forge-nestjs].version", from: "1.2.0", to: "1.3.0" },
-      { field: "package[event-forge-nestjs].metadata.requires-dist[0].specifier", from: ">=1.2.0", to: ">=1.3.0" },
-      { field: "package[event-forge-nestjs].metadata.requires-dev.dev[0].specifier", from: "~=1.2", to: "~=1.3" },
+      {
+        field: "package[event-forge-nestjs].metadata.requires-dist[0].specifier",
+        from: ">=1.2.0",
+        to: ">=1.3.0",
+      },
+      {
+        field: "package[event-forge-nestjs].metadata.requires-dev.dev[0].specifier",
+        from: "~=1.2",
+        to: "~=1.3",
+      },
       { field: "package[local-tool].version", from: "0.1.0", to: "0.2.0" },
     ]);
   });
@@ -92,6 +103,9 @@ describe("updateUvLock", () => {
     );
     expect(updateUvLock(UV_LOCK, new Map([["other", "1.0"]]))).toEqual({ text: UV_LOCK, edits: [] });
     expect(updateUvLock(UV_LOCK, new Map())).toEqual({ text: UV_LOCK, edits: [] });
-    expect(updateUvLock(UV_LOCK, new Map([["event-forge-core", "1.2.0"]]))).toEqual({ text: UV_LOCK, edits: [] });
+    expect(updateUvLock(UV_LOCK, new Map([["event-forge-core", "1.2.0"]]))).toEqual({
+      text: UV_LOCK,
+      edits: [],
+    });
   });
 });

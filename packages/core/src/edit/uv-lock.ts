@@ -2,7 +2,14 @@ import { PolyglotError } from "../errors.js";
 import { normalizePythonName } from "../pep440.js";
 import { moveSpecifierSet } from "./python-deps.js";
 import { UnsatisfiableClause } from "./specifier.js";
-import { editTomlDocument, formatTomlPath, parseTomlDocument, type TomlEdit, type TomlPath, tomlValueAt } from "./toml.js";
+import {
+  editTomlDocument,
+  formatTomlPath,
+  parseTomlDocument,
+  type TomlEdit,
+  type TomlPath,
+  tomlValueAt,
+} from "./toml.js";
 import type { EditOptions, EditResult, FieldEdit } from "./types.js";
 
 /**
@@ -17,11 +24,15 @@ const LOCAL_SOURCES = ["editable", "virtual", "directory"] as const;
  * `source` is local (see LOCAL_SOURCES); entries without a `version` (dynamic versions) stay as they are.
  * The `specifier` of those members' own `[package.metadata].requires-dist` / `requires-dev` entries on another
  * member moves by the same rules as their pyproject.toml dependencies, so `uv lock --check` stays green.
- * `members` maps names to canonical PEP 440 versions.
+ * `members` maps PEP 503 normalized names (normalizePythonName) to canonical PEP 440 versions.
  */
-export function updateUvLock(text: string, members: ReadonlyMap<string, string>, options: EditOptions = {}): EditResult {
+export function updateUvLock(
+  text: string,
+  members: ReadonlyMap<string, string>,
+  options: EditOptions = {},
+): EditResult {
   if (members.size === 0) return { text, edits: [] };
-  const versions = new Map([...members].map(([name, version]) => [normalizePythonName(name), version]));
+  const versions = members;
   const doc = parseTomlDocument(text, options.file);
   const packages = tomlValueAt(doc.data, ["package"]);
   if (!Array.isArray(packages)) return { text, edits: [] };
@@ -37,10 +48,14 @@ export function updateUvLock(text: string, members: ReadonlyMap<string, string>,
     const name = typeof rawName === "string" ? normalizePythonName(rawName) : undefined;
     if (name === undefined || !versions.has(name) || !isLocal(entry)) return;
     const version = tomlValueAt(entry, ["version"]);
-    if (typeof version === "string") edit(["package", index, "version"], version, versions.get(name)!, `package[${name}].version`);
+    if (typeof version === "string")
+      edit(["package", index, "version"], version, versions.get(name)!, `package[${name}].version`);
     for (const path of requirementPaths(entry)) {
       const requirement = tomlValueAt(entry, path) as Record<string, unknown>;
-      const target = typeof requirement.name === "string" ? versions.get(normalizePythonName(requirement.name)) : undefined;
+      const target =
+        typeof requirement.name === "string"
+          ? versions.get(normalizePythonName(requirement.name))
+          : undefined;
       if (target === undefined || typeof requirement.specifier !== "string") continue;
       const full: TomlPath = ["package", index, ...path, "specifier"];
       const moved = moveOrExplain(requirement.specifier, target, full, doc.file);
@@ -59,11 +74,12 @@ function isLocal(entry: unknown): boolean {
 function requirementPaths(entry: unknown): TomlPath[] {
   const paths: TomlPath[] = [];
   const dist = tomlValueAt(entry, ["metadata", "requires-dist"]);
-  if (Array.isArray(dist)) dist.forEach((_, index) => paths.push(["metadata", "requires-dist", index]));
+  if (Array.isArray(dist)) for (const index of dist.keys()) paths.push(["metadata", "requires-dist", index]);
   const dev = tomlValueAt(entry, ["metadata", "requires-dev"]);
   if (typeof dev === "object" && dev !== null) {
     for (const [group, list] of Object.entries(dev)) {
-      if (Array.isArray(list)) list.forEach((_, index) => paths.push(["metadata", "requires-dev", group, index]));
+      if (Array.isArray(list))
+        for (const index of list.keys()) paths.push(["metadata", "requires-dev", group, index]);
     }
   }
   return paths.filter((path) => typeof tomlValueAt(entry, path) === "object");
@@ -74,9 +90,12 @@ function moveOrExplain(specifier: string, version: string, path: TomlPath, file:
     return moveSpecifierSet(specifier, version);
   } catch (error) {
     if (!(error instanceof UnsatisfiableClause)) throw error;
-    throw new PolyglotError(`${formatTomlPath(path)} "${specifier}": ${error.clause} excludes the new version`, {
-      ...(file ? { file } : {}),
-      fix: "change the dependency in pyproject.toml by hand, then run uv lock",
-    });
+    throw new PolyglotError(
+      `${formatTomlPath(path)} "${specifier}": ${error.clause} excludes the new version`,
+      {
+        ...(file ? { file } : {}),
+        fix: "change the dependency in pyproject.toml by hand, then run uv lock",
+      },
+    );
   }
 }

@@ -20,7 +20,9 @@ describe("updateVersionFile", () => {
   });
 
   it("keeps CRLF and a BOM, also on the first line", () => {
-    expect(updateVersionFile('\uFEFF__version__ = "1.0"\r\nx = 1\r\n', "2.0").text).toBe('\uFEFF__version__ = "2.0"\r\nx = 1\r\n');
+    expect(updateVersionFile('\uFEFF__version__ = "1.0"\r\nx = 1\r\n', "2.0").text).toBe(
+      '\uFEFF__version__ = "2.0"\r\nx = 1\r\n',
+    );
   });
 
   it("ignores indented assignments, other names, comments and docstrings", () => {
@@ -31,7 +33,7 @@ describe("updateVersionFile", () => {
       "# __version__ = '0.0.1'",
       "if TYPE_CHECKING:",
       '    __version__ = "0.0.2"',
-      '__version_tuple__ = (1, 2, 0)',
+      "__version_tuple__ = (1, 2, 0)",
       'my__version__ = "0.0.3"',
       "x = '''",
       '__version__ = "0.0.4"',
@@ -47,12 +49,16 @@ describe("updateVersionFile", () => {
   });
 
   it("writes another variable when asked (setuptools attr)", () => {
-    const text = lines('VERSION = "1.0"', '__version__ = VERSION');
-    expect(updateVersionFile(text, "1.1", { variable: "VERSION" }).text).toBe(lines('VERSION = "1.1"', "__version__ = VERSION"));
+    const text = lines('VERSION = "1.0"', "__version__ = VERSION");
+    expect(updateVersionFile(text, "1.1", { variable: "VERSION" }).text).toBe(
+      lines('VERSION = "1.1"', "__version__ = VERSION"),
+    );
   });
 
   it("requires exactly one assignment", () => {
-    const none = catchError(() => updateVersionFile(lines("__version__ = get_version()"), "1.0", { file: "src/pkg/__init__.py" }));
+    const none = catchError(() =>
+      updateVersionFile(lines("__version__ = get_version()"), "1.0", { file: "src/pkg/__init__.py" }),
+    );
     expect(none.message).toContain('no __version__ = "..." line');
     expect(none.file).toBe("src/pkg/__init__.py");
     const two = catchError(() => updateVersionFile(lines('__version__ = "1"', '__version__ = "2"'), "3"));
@@ -63,7 +69,10 @@ describe("updateVersionFile", () => {
 
 describe("updatePlainVersionFile", () => {
   it("replaces the version and keeps whitespace and BOM", () => {
-    expect(updatePlainVersionFile("1.2.0\n", "1.3.0")).toEqual({ text: "1.3.0\n", edits: [{ field: "version", from: "1.2.0", to: "1.3.0" }] });
+    expect(updatePlainVersionFile("1.2.0\n", "1.3.0")).toEqual({
+      text: "1.3.0\n",
+      edits: [{ field: "version", from: "1.2.0", to: "1.3.0" }],
+    });
     expect(updatePlainVersionFile("\uFEFF 1.2.0 \r\n", "1.3.0").text).toBe("\uFEFF 1.3.0 \r\n");
     expect(updatePlainVersionFile("1.3.0", "1.3.0")).toEqual({ text: "1.3.0", edits: [] });
   });

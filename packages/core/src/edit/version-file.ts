@@ -18,7 +18,8 @@ export interface VersionAssignment {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `name = "..."`, `name: str = '...'`, `name = other = "..."` at the start of a line, then only a comment. */
-const ASSIGNMENT = /^((?:[A-Za-z_][A-Za-z0-9_]*[ \t]*(?::[^=\r\n]*)?=[ \t]*)+)(["'])([^"'\\\r\n]*)\2[ \t]*(?:#.*)?$/;
+const ASSIGNMENT =
+  /^((?:[A-Za-z_][A-Za-z0-9_]*[ \t]*(?::[^=\r\n]*)?=[ \t]*)+)(["'])([^"'\\\r\n]*)\2[ \t]*(?:#.*)?$/;
 
 /**
  * Sets the string of the one module-level `__version__ = "..."` line (also annotated, `__version__: str = '...'`,
@@ -26,7 +27,11 @@ const ASSIGNMENT = /^((?:[A-Za-z_][A-Za-z0-9_]*[ \t]*(?::[^=\r\n]*)?=[ \t]*)+)([
  * Indented assignments and text inside triple-quoted strings are not assignments of the module. No such line,
  * or more than one, is a PolyglotError: the file must say unambiguously what to change.
  */
-export function updateVersionFile(text: string, version: string, options: VersionFileOptions = {}): EditResult {
+export function updateVersionFile(
+  text: string,
+  version: string,
+  options: VersionFileOptions = {},
+): EditResult {
   const found = readVersionAssignment(text, options);
   if (found.version === version) return { text, edits: [] };
   const variable = options.variable ?? "__version__";
@@ -92,7 +97,12 @@ function moduleLevelLines(text: string): SourceLine[] {
     const newline = text.indexOf("\n", start);
     const end = newline === -1 ? text.length : newline;
     const line = text.slice(start, end).replace(/\r$/, "");
-    if (open === null) lines.push({ text: start === 0 ? line.replace(/^\uFEFF/, "") : line, start: start === 0 && line.startsWith("\uFEFF") ? 1 : start, number });
+    if (open === null)
+      lines.push({
+        text: start === 0 ? line.replace(/^\uFEFF/, "") : line,
+        start: start === 0 && line.startsWith("\uFEFF") ? 1 : start,
+        number,
+      });
     open = tripleQuoteStateAfter(line, open);
     if (newline === -1) break;
     start = newline + 1;
