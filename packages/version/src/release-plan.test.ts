@@ -1,4 +1,5 @@
 import path from "node:path";
+import { PolyglotError } from "@polyglot-changesets/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   CHANGESET_CONFIG,
@@ -62,6 +63,31 @@ describe("predictRelease", () => {
     expect(snapshot.versions.get("core")).toMatch(/^0\.0\.0-canary-\d{14}$/);
     const ignored = await predictRelease(r.dir, { ignore: ["app"], args: [] });
     expect(ignored.versions.has("app")).toBe(false);
+  });
+
+  it("reads a Changesets 2 pre.json without migrating it in place", async () => {
+    const r = await workspace();
+    await r.write({
+      ".changeset/pre.json": json({
+        mode: "pre",
+        tag: "beta",
+        initialVersions: { core: "1.2.0", app: "0.1.0" },
+        changesets: [],
+      }),
+    });
+    const before = await r.hashes();
+    const predicted = await predictRelease(r.dir, noArgs);
+    expect(predicted.versions.get("core")).toBe("1.3.0-beta.0");
+    expect(await r.hashes()).toEqual(before);
+  });
+
+  it("explains a changeset the changesets libraries cannot read, without a stack", async () => {
+    const r = await workspace();
+    await r.write({ ".changeset/broken.md": "---\ncore: gigantic\n---\n\nHuh.\n" });
+    const error = await predictRelease(r.dir, noArgs).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PolyglotError);
+    expect((error as PolyglotError).message).toMatch(/^changesets could not assemble the release plan: /);
+    expect((error as PolyglotError).fix).toMatch(/changeset status/);
   });
 
   it("knows when changeset version will find nothing to do", async () => {

@@ -1,8 +1,12 @@
+import { readFileSync } from "node:fs";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { assembleReleasePlan } from "@changesets/assemble-release-plan";
 import { readConfig } from "@changesets/config";
 import { readPreState } from "@changesets/pre";
 import { readChangesets } from "@changesets/read";
-import type { Packages, PreState } from "@changesets/types";
+import type { NewChangeset, Packages, PreState } from "@changesets/types";
 import { getPackages, type Packages as ManypkgPackages } from "@manypkg/get-packages";
 import { PolyglotError } from "@polyglot-changesets/core";
 import { execa } from "execa";
@@ -27,6 +31,23 @@ export async function predictRelease(
   options: ChangesetVersionOptions,
   found?: ManypkgPackages,
 ): Promise<PredictedRelease> {
+  try {
+    return await assemble(root, options, found);
+  } catch (error) {
+    if (error instanceof PolyglotError) throw error;
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new PolyglotError(`changesets could not assemble the release plan: ${reason}`, {
+      file: ".changeset",
+      fix: "run `changeset status` to see the problem in detail, fix it, then run polyglot-version again",
+    });
+  }
+}
+
+async function assemble(
+  root: string,
+  options: ChangesetVersionOptions,
+  found: ManypkgPackages | undefined,
+): Promise<PredictedRelease> {
   // @changesets/types declares its own copy of manypkg's Packages shape.
   const packages = (found ?? (await getPackages(root))) as unknown as Packages;
   const configResult = await readConfig(root, packages);
@@ -37,7 +58,7 @@ export async function predictRelease(
     });
   }
   const config = configResult.config;
-  const [changesets, preState] = await Promise.all([readChangesets(root), readPreState(root)]);
+  const [changesets, preState] = await readChangesetsAndPreState(root);
   const releaseConfig = {
     ...config,
     ignore: options.ignore.length > 0 ? options.ignore : config.ignore,
@@ -74,4 +95,41 @@ async function snapshotParameters(
     ? (await execa("git", ["rev-parse", "HEAD"], { cwd: root })).stdout.trim()
     : undefined;
   return { ...(tag ? { tag } : {}), ...(commit ? { commit } : {}) };
+}
+
+const PRE_JSON = ".changeset/pre.json";
+
+/**
+ * The changesets and pre state, read without writing: @changesets/pre migrates a Changesets 2 pre.json
+ * (`initialVersions`, `changesets`) in place when it reads one, so such a state is read from a scratch copy
+ * of `.changeset/` (the real `changeset version` then migrates it for real).
+ */
+async function readChangesetsAndPreState(root: string): Promise<[NewChangeset[], PreState | undefined]> {
+  if (!hasLegacyPreState(root)) return Promise.all([readChangesets(root), readPreState(root)]);
+  const scratch = await mkdtemp(path.join(tmpdir(), "polyglot-version-pre-"));
+  try {
+    await cp(path.join(root, ".changeset"), path.join(scratch, ".changeset"), { recursive: true });
+    const preState = await readPreState(scratch);
+    return [await readChangesets(scratch), preState];
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function hasLegacyPreState(root: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path.join(root, PRE_JSON), "utf8");
+  } catch {
+    return false;
+  }
+  try {
+    const state = JSON.parse(text) as Record<string, unknown>;
+    return state.initialVersions !== undefined || state.changesets !== undefined;
+  } catch (error) {
+    throw new PolyglotError(`invalid JSON: ${(error as Error).message}`, {
+      file: PRE_JSON,
+      fix: "repair .changeset/pre.json, or delete it and run `changeset pre enter <tag>` again",
+    });
+  }
 }
