@@ -124,7 +124,7 @@ async function main(options) {
   let tmp;
   let failed = false;
   try {
-    if (!process.env.DEMO_UNTIL) checkBuilt();
+    checkBuilt();
     const testkit = await loadTestkit();
 
     // 1 ------------------------------------------------------------------------------------------------------
@@ -142,11 +142,18 @@ async function main(options) {
     const pypi = await testkit.startPypi({
       oidc,
       trustedPublishers: [
-        { project: PYTHON_PROJECT, repository: REPOSITORY, workflow: WORKFLOW, environment: PYPI_ENVIRONMENT },
+        {
+          project: PYTHON_PROJECT,
+          repository: REPOSITORY,
+          workflow: WORKFLOW,
+          environment: PYPI_ENVIRONMENT,
+        },
       ],
     });
     closers.push(() => pypi.close());
-    note(`ID tokens   ${idToken.url}  (iss of every token; claims: repository ${REPOSITORY}, workflow ${WORKFLOW})`);
+    note(
+      `ID tokens   ${idToken.url}  (iss of every token; claims: repository ${REPOSITORY}, workflow ${WORKFLOW})`,
+    );
     note(`npm         ${registry.url}  (Verdaccio 6 + OIDC exchange)`);
     note(`            trusted publisher: ${SCOPE_PATTERN} <- ${REPOSITORY}, .github/workflows/${WORKFLOW}`);
     note(`PyPI        ${pypi.url}  (warehouse's upload rules, JSON API, OIDC mint)`);
@@ -162,9 +169,16 @@ async function main(options) {
     const shims = join(tmp, "bin");
     const github = join(tmp, "github");
     for (const dir of [home, shims, github]) await mkdir(dir, { recursive: true });
-    await writeFile(join(home, ".npmrc"), "");
     await copyExample(repo);
     await writeFile(join(repo, ".npmrc"), `registry=${registry.url}\n`);
+    // The same line in the (throwaway) user npmrc: `changeset publish --from-pack-dir` runs `pnpm publish
+    // <tarball>` in each package folder, and pnpm 10 hands a tarball to npm without the workspace .npmrc's
+    // registry (npm then reads only packages/<name>/.npmrc and the user npmrc). No token in either file.
+    await writeFile(join(home, ".npmrc"), `registry=${registry.url}\n`);
+    const polyglotJson = join(repo, ".changeset", "polyglot.json");
+    const polyglotConfig = await readJson(polyglotJson);
+    polyglotConfig.pypi = { ...polyglotConfig.pypi, index: pypi.url.replace(/\/$/, "") };
+    await writeFile(polyglotJson, `${JSON.stringify(polyglotConfig, null, 2)}\n`);
     const { bin } = await linkSuite(repo);
     const workspaceLinks = await linkWorkspaceDeps(repo);
     const pnpm = await findPnpm(testkit);
@@ -181,9 +195,14 @@ async function main(options) {
     const packages = (await npmPackages(repo)).filter((p) => !p.private);
     note(`${repo}  (origin ${REMOTE})`);
     note(`npm packages: ${packages.map((p) => `${p.name}@${p.version}`).join(", ")}`);
-    note(`.npmrc: registry=${registry.url}   (no token)`);
-    note("node_modules: @changesets/cli and @polyglot-changesets/* linked to this checkout's builds (no install);");
-    note(`  .bin/changeset, polyglot-version, polyglot-publish; ${workspaceLinks} workspace: dependency links`);
+    note(`.npmrc and the user npmrc: registry=${registry.url}   (no token)`);
+    note(`.changeset/polyglot.json: pypi.index = ${polyglotConfig.pypi.index}   (was https://pypi.org)`);
+    note(
+      "node_modules: @changesets/cli and @polyglot-changesets/* linked to this checkout's builds (no install);",
+    );
+    note(
+      `  .bin/changeset, polyglot-version, polyglot-publish; ${workspaceLinks} workspace: dependency links`,
+    );
     note(`pnpm on PATH: ${PNPM_SPEC} (${pnpm.via})`);
 
     // 3 ------------------------------------------------------------------------------------------------------
@@ -195,7 +214,8 @@ async function main(options) {
     await run("pnpm", ["-r", "publish", "--access", "public", "--no-git-checks"], {
       cwd: repo,
       env: { ...env, npm_config_userconfig: seedNpmrc },
-      display: "pnpm -r publish --access public --no-git-checks   (npm_config_userconfig=<throwaway npmrc with the token>)",
+      display:
+        "pnpm -r publish --access public --no-git-checks   (npm_config_userconfig=<throwaway npmrc with the token>)",
       filter: (line) => /^\+ |ERR|error/.test(line),
     });
     await rm(seedNpmrc);
@@ -203,7 +223,6 @@ async function main(options) {
     note(`PyPI: ${PYTHON_PROJECT} 1.0.0 seeded (a release uploaded earlier)`);
     note("the throwaway npmrc is deleted: no npm token exists from here on");
 
-    if (process.env.DEMO_UNTIL === "3") return 0;
     // 4 ------------------------------------------------------------------------------------------------------
     step("Changesets, then polyglot-version (the Version Packages PR)");
     for (const [file, text] of Object.entries(CHANGESETS)) {
@@ -223,17 +242,19 @@ async function main(options) {
     );
     note("$ git diff -- packages/python/pyproject.toml packages/python/src/event_forge/__init__.py");
     showOutput(diff.stdout, 60);
-    const stat = await git("diff", "--stat");
-    note("$ git diff --stat");
-    showOutput(stat.stdout, 30);
     await git("add", "-A");
+    const stat = await git("diff", "--cached", "--stat");
+    note("$ git add -A && git diff --cached --stat");
+    showOutput(stat.stdout, 30);
     await git("commit", "-q", "--no-verify", "-m", "Version Packages");
     const bumped = (await npmPackages(repo)).filter((p) => !p.private);
     const pyproject = await readFile(join(repo, "packages/python/pyproject.toml"), "utf8");
     const pythonVersion = /^version = "([^"]+)"/m.exec(pyproject)?.[1];
-    note(`committed "Version Packages": ${bumped.map((p) => `${p.name.replace("@event-forge/", "")}@${p.version}`).join(", ")}, ${PYTHON_PROJECT}==${pythonVersion}`);
+    const changed = bumped.filter((p) => p.version !== packages.find((q) => q.name === p.name)?.version);
+    note(
+      `committed "Version Packages": ${changed.map((p) => `${p.name}@${p.version}`).join(", ")}, ${PYTHON_PROJECT}==${pythonVersion}`,
+    );
 
-    if (process.env.DEMO_UNTIL === "4") return 0;
     // 5 ------------------------------------------------------------------------------------------------------
     step("polyglot-publish in the publish job: GitHub Actions OIDC, no token anywhere");
     const publishOutput = join(github, "publish.output");
@@ -256,22 +277,53 @@ async function main(options) {
     }
     note("env: GITHUB_ACTIONS=true, ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN (permissions: id-token: write),");
     note("     GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, CHANGESETS_OUTPUT; no NPM_TOKEN / NODE_AUTH_TOKEN;");
-    note("     .npmrc has registry= only, the user npmrc is empty");
-    note("--no-provenance: provenance needs Sigstore (Fulcio, Rekor), which this offline machine cannot reach;");
+    note("     the .npmrc files have registry= only");
+    note(
+      "--no-provenance: provenance needs Sigstore (Fulcio, Rekor), which this offline machine cannot reach;",
+    );
     note("     on GitHub Actions leave the flag off and every package gets a provenance statement");
     const exchangesBefore = registry.exchanges.length;
+    const requestsBefore = registry.requests.length;
     await run("polyglot-publish", ["--oidc", "require", "--no-provenance"], {
       cwd: repo,
       env: publishEnv,
     });
     const exchanges = registry.exchanges.slice(exchangesBefore);
     const granted = exchanges.filter((e) => e.status === 201);
+    for (const exchange of granted) secret(exchange.token);
+    const perPackage = new Map();
+    for (const e of granted) perPackage.set(e.package, (perPackage.get(e.package) ?? 0) + 1);
     note(
-      `registry: ${exchanges.length} OIDC token exchange(s), ${granted.length} granted (${[...new Set(granted.map((e) => e.package))].join(", ") || "none"})`,
+      `registry: ${exchanges.length} OIDC token exchange(s), ${granted.length} granted: ${[...perPackage].map(([name, n]) => `${name} x${n}`).join(", ") || "none"}`,
+    );
+    note(
+      "  (the preflight proves each trusted publisher before anything is published; npm exchanges again for its PUT)",
     );
     for (const refused of exchanges.filter((e) => e.status !== 201)) {
       note(`  refused: ${refused.package} ${refused.status} ${refused.reason}`);
     }
+    const exchangedTokens = new Set(granted.map((e) => e.token));
+    const puts = registry.requests.slice(requestsBefore).filter((r) => r.method === "PUT");
+    const putAuth = puts.map((r) => {
+      const bearer = /^Bearer (.+)$/i.exec(r.headers.authorization ?? "")?.[1];
+      return bearer && exchangedTokens.has(bearer)
+        ? "exchanged"
+        : bearer === seedToken
+          ? "user token"
+          : "other";
+    });
+    note(
+      `registry: ${puts.length} publish PUT(s), ${putAuth.filter((a) => a === "exchanged").length} authorized by an exchanged OIDC token`,
+    );
+    if (putAuth.some((a) => a !== "exchanged")) {
+      throw new Error(`a publish PUT was not authorized by an exchanged OIDC token: ${putAuth.join(", ")}`);
+    }
+    const tags = (await git("tag", "--list")).stdout.trim().split("\n").filter(Boolean);
+    const events = existsSync(changesetsOutput)
+      ? (await readFile(changesetsOutput, "utf8")).split("\n").filter((l) => l.includes('"git-tag"')).length
+      : 0;
+    note(`CHANGESETS_OUTPUT: ${events} git-tag event(s); git tags: ${tags.join(", ") || "none"}`);
+    note("  (changesets/action pushes these tags and creates the GitHub releases)");
     const outputs = await readGithubOutput(publishOutput);
     note("GITHUB_OUTPUT:");
     for (const name of ["published", "published-packages", "pypi", "pypi-packages"]) {
@@ -312,7 +364,9 @@ async function main(options) {
         if (!tools.python) {
           const why = `${tools.reason}; install them with apt-get install -y python3-build python3-hatchling twine`;
           note(`build of ${target.name} ${target.version} skipped: ${why}`);
-          note("without a built sdist and wheel there is nothing to upload: the OIDC mint and upload are skipped too");
+          note(
+            "without a built sdist and wheel there is nothing to upload: the OIDC mint and upload are skipped too",
+          );
           skipped.push({ ...target, why: tools.reason });
           continue;
         }
@@ -323,7 +377,9 @@ async function main(options) {
         note(
           `OIDC: ID token (aud ${minted.audience}, job_workflow_ref ${minted.claims.job_workflow_ref}, environment ${minted.claims.environment})`,
         );
-        note(`      POST /_/oidc/mint-token -> a PyPI token for ${target.name}, valid until ${new Date(minted.expires * 1000).toISOString()}`);
+        note(
+          `      POST /_/oidc/mint-token -> a PyPI token for ${target.name}, valid until ${new Date(minted.expires * 1000).toISOString()}`,
+        );
         if (tools.twine) {
           await twineUpload(tools.python, pypi.legacyUrl, files, minted.token, env);
         } else {
@@ -333,19 +389,31 @@ async function main(options) {
         }
         uploaded.push({ ...target, files });
       }
-      note(`PyPI: ${pypi.mintedTokens} token(s) minted, ${pypi.uploads.filter((u) => u.status === 200).length} file(s) accepted`);
+      note(
+        `PyPI: ${pypi.mintedTokens} token(s) minted, ${pypi.uploads.filter((u) => u.status === 200).length} file(s) accepted`,
+      );
+      if (uploaded.length) {
+        note("a re-run of the job finds nothing left to upload:");
+        await writeFile(jobOutput, "");
+        await run("polyglot-publish", ["pypi-check", "--index", index], { cwd: repo, env: jobEnv });
+        const again = await readGithubOutput(jobOutput);
+        if (again.pypi !== "false") throw new Error(`pypi-check after the upload says pypi=${again.pypi}`);
+        note("pypi=false: the build and upload steps are skipped");
+      }
     }
 
     // 7 ------------------------------------------------------------------------------------------------------
     step("What landed where, checked against the registries");
     const rows = [["package", "ecosystem", "version", "registry"]];
     const expected = [];
-    for (const pkg of bumped) {
-      if (pkg.version === packages.find((p) => p.name === pkg.name)?.version) continue;
+    for (const pkg of changed) {
       const report = published.find((p) => p.name === pkg.name);
-      if (!report) throw new Error(`${pkg.name}@${pkg.version} was versioned but polyglot-publish did not report it`);
+      if (!report)
+        throw new Error(`${pkg.name}@${pkg.version} was versioned but polyglot-publish did not report it`);
       if (report.version !== pkg.version) {
-        throw new Error(`${pkg.name}: polyglot-publish reported ${report.version}, package.json has ${pkg.version}`);
+        throw new Error(
+          `${pkg.name}: polyglot-publish reported ${report.version}, package.json has ${pkg.version}`,
+        );
       }
       rows.push([pkg.name, "npm", pkg.version, registry.url]);
       expected.push({ ecosystem: "npm", name: pkg.name, version: pkg.version });
@@ -368,26 +436,38 @@ async function main(options) {
             quiet: true,
             allowFail: true,
           });
-          return { ...row, how: `npm view ${row.name} version`, got: result.stdout.trim() || `(exit ${result.code})` };
+          return {
+            ...row,
+            how: `npm view ${row.name} version`,
+            got: result.stdout.trim() || `(exit ${result.code})`,
+          };
         }
         const response = await fetch(new URL(`pypi/${row.name}/json`, pypi.url));
         const body = response.ok ? await response.json() : undefined;
         const exact = await fetch(new URL(`pypi/${row.name}/${row.version}/json`, pypi.url));
         const got = body?.info?.version ?? `(HTTP ${response.status})`;
-        return { ...row, how: `GET /pypi/${row.name}/json`, got: exact.ok ? got : `${got}; ${row.version}: HTTP ${exact.status}` };
+        return {
+          ...row,
+          how: `GET /pypi/${row.name}/json`,
+          got: exact.ok ? got : `${got}; ${row.version}: HTTP ${exact.status}`,
+        };
       }),
     );
     for (const check of checks) {
       const ok = check.got === check.version;
       if (!ok) mismatches.push(check);
-      note(`${ok ? "ok      " : "MISMATCH"} ${check.how} -> ${check.got}${ok ? "" : ` (table: ${check.version})`}`);
+      note(
+        `${ok ? "ok      " : "MISMATCH"} ${check.how} -> ${check.got}${ok ? "" : ` (table: ${check.version})`}`,
+      );
     }
     if (mismatches.length) {
       note(`${mismatches.length} of ${checks.length} registry answers disagree with the table`);
       failed = true;
     } else {
       const skippedNote = skipped.length ? `; PyPI upload skipped: ${skipped[0].why}` : "";
-      note(`agree: npm view and the PyPI JSON API report every version in the table (${checks.length} of ${checks.length})${skippedNote}`);
+      note(
+        `agree: npm view and the PyPI JSON API report every version in the table (${checks.length} of ${checks.length})${skippedNote}`,
+      );
     }
     log();
     log(`Demo ${failed ? "FAILED" : "done"} in ${seconds(performance.now() - started)}.`);
@@ -424,7 +504,9 @@ try {
     process.exit(0);
   }
   if (!existsSync(EXAMPLE)) throw new UsageError(`no ${EXAMPLE}`);
-  log("Polyglot Changesets demo: a release of examples/event-forge (5 npm packages + 1 PyPI package), offline");
+  log(
+    "Polyglot Changesets demo: a release of examples/event-forge (5 npm packages + 1 PyPI package), offline",
+  );
   setVerbose(options.verbose);
   process.exitCode = await main(options);
 } catch (error) {

@@ -48,14 +48,30 @@ export const note = (text = "") => {
 };
 
 /**
+ * Output lines as a log viewer shows them: ANSI escapes and spinner frames removed, and `::add-mask::` workflow
+ * commands applied as the Actions runner does (the value is masked everywhere, the command is not shown).
+ */
+export function cleanLines(text) {
+  return (
+    String(text)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+      .replace(/\r/g, "")
+      .split("\n")
+      .filter((line) => {
+        const masked = /^::add-mask::(.+)$/.exec(line.trim());
+        if (masked) secret(masked[1]);
+        return !masked && line !== "" && !/━━━━/.test(line);
+      })
+  );
+}
+
+/**
  * Child output, indented behind a bar; at most `max` lines (the rest are counted, not shown). `tail` shows the
  * last lines instead of the first (for failures, where the error is at the end).
  */
 export function showOutput(text, max = 40, { tail = false, filter } = {}) {
-  const lines = String(text)
-    .replace(/\r/g, "")
-    .split("\n")
-    .filter((line) => line.trim() !== "" && (!filter || filter(line)));
+  const lines = cleanLines(text).filter((line) => !filter || filter(line));
   if (tail && lines.length > max) log(`    | ... (${lines.length - max} lines before)`);
   for (const line of tail ? lines.slice(-max) : lines.slice(0, max)) log(`    | ${line}`);
   if (!tail && lines.length > max) log(`    | ... (${lines.length - max} more lines)`);
@@ -111,7 +127,9 @@ export function run(cmd, args, options = {}) {
         });
       }
       if (failedHere) {
-        const why = signal ? `was stopped (${signal}${signal === "SIGTERM" ? ", timeout" : ""})` : `exited ${code}`;
+        const why = signal
+          ? `was stopped (${signal}${signal === "SIGTERM" ? ", timeout" : ""})`
+          : `exited ${code}`;
         const error = new Error(`${display ?? [cmd, ...args].join(" ")} ${why}`);
         error.result = result;
         if (quiet) error.output = all;
@@ -137,7 +155,6 @@ export function cleanEnv({ home, path = [], extra = {} }) {
     ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
     ...(process.env.TERM ? { TERM: process.env.TERM } : {}),
     NO_COLOR: "1",
-    FORCE_COLOR: "0",
     npm_config_userconfig: `${home}/.npmrc`,
     npm_config_cache: `${home}/.npm`,
     npm_config_update_notifier: "false",
@@ -171,7 +188,8 @@ export function parseGithubOutput(text) {
     if (heredoc) {
       const [, name, delimiterLine] = heredoc;
       const value = [];
-      for (i += 1; i < lines.length && lines[i].replace(/\r$/, "") !== delimiterLine; i++) value.push(lines[i]);
+      for (i += 1; i < lines.length && lines[i].replace(/\r$/, "") !== delimiterLine; i++)
+        value.push(lines[i]);
       out[name] = value.join("\n");
     } else if (line.includes("=")) {
       const at = line.indexOf("=");
@@ -189,9 +207,11 @@ export async function readGithubOutput(file) {
 export function table(rows) {
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => String(row[col]).length)));
   const line = (row) => `| ${row.map((cell, col) => String(cell).padEnd(widths[col])).join(" | ")} |`;
-  return [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)].join(
-    "\n",
-  );
+  return [
+    line(rows[0]),
+    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+    ...rows.slice(1).map(line),
+  ].join("\n");
 }
 
 export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;

@@ -31,11 +31,15 @@ export async function findPython(env) {
 
 /** `python -m build --no-isolation` of one project into `outDir`; returns the built files. */
 export async function buildDists(python, projectDir, outDir, env) {
-  await run(python, ["-m", "build", "--no-isolation", "--skip-dependency-check", "--outdir", outDir, projectDir], {
-    env,
-    maxLines: 6,
-    display: `${python} -m build --no-isolation --skip-dependency-check --outdir <tmp>/pypi-dist ${projectDir.replace(/.*\/repo\//, "")}`,
-  });
+  await run(
+    python,
+    ["-m", "build", "--no-isolation", "--skip-dependency-check", "--outdir", outDir, projectDir],
+    {
+      env,
+      maxLines: 6,
+      display: `${python} -m build --no-isolation --skip-dependency-check --outdir <tmp>/pypi-dist ${projectDir.replace(/.*\/repo\//, "")}`,
+    },
+  );
   return (await readdir(outDir))
     .filter((f) => f.endsWith(".tar.gz") || f.endsWith(".whl"))
     .sort()
@@ -75,7 +79,16 @@ export async function mintPypiToken(indexUrl, jobEnv) {
 export async function twineUpload(python, legacyUrl, files, token, env) {
   await run(
     python,
-    ["-m", "twine", "upload", "--non-interactive", "--disable-progress-bar", "--repository-url", legacyUrl, ...files],
+    [
+      "-m",
+      "twine",
+      "upload",
+      "--non-interactive",
+      "--disable-progress-bar",
+      "--repository-url",
+      legacyUrl,
+      ...files,
+    ],
     {
       env: {
         ...env,
@@ -118,7 +131,8 @@ export async function multipartUpload(legacyUrl, files, token, { name, version }
       body: form,
     });
     results.push({ filename, status: response.status, message: response.statusText });
-    if (!response.ok) throw new Error(`upload of ${filename} answered ${response.status} ${response.statusText}`);
+    if (!response.ok)
+      throw new Error(`upload of ${filename} answered ${response.status} ${response.statusText}`);
   }
   return results;
 }

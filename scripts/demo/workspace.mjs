@@ -107,7 +107,12 @@ export async function npmPackages(repo) {
     const file = join(base, entry.name, "package.json");
     if (!entry.isDirectory() || !existsSync(file)) continue;
     const pkg = await readJson(file);
-    out.push({ name: pkg.name, version: pkg.version, dir: join(base, entry.name), private: pkg.private === true });
+    out.push({
+      name: pkg.name,
+      version: pkg.version,
+      dir: join(base, entry.name),
+      private: pkg.private === true,
+    });
   }
   return out;
 }
