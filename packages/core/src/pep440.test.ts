@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { clean, valid } from "@renovatebot/pep440";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -134,4 +135,47 @@ function catchError(run: () => unknown): PolyglotError {
     throw error;
   }
   throw new Error("expected a PolyglotError");
+}
+
+const PYTHON = "python3";
+const hasPackaging = spawnSync(PYTHON, ["-c", "import packaging.version"], { encoding: "utf8" }).status === 0;
+
+describe.skipIf(!hasPackaging)("toPep440 against Python's packaging", () => {
+  it("produces what packaging prints, in the same order as the semver versions", () => {
+    const rank = { alpha: 0, beta: 1, rc: 2 } as const;
+    const cases = fc.sample(
+      fc.record({
+        release: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3)),
+        pre: fc.option(fc.tuple(fc.constantFrom("alpha", "beta", "rc", "next"), fc.nat(12))),
+      }),
+      { numRuns: 400, seed: 440 },
+    );
+    const ordered = cases
+      .map(({ release, pre }) => {
+        const tag = pre?.[0] === "next" ? "rc" : pre?.[0];
+        const key = [...release, tag === undefined ? 3 : rank[tag as keyof typeof rank], pre?.[1] ?? 0];
+        return { semver: `${release.join(".")}${pre ? `-${pre[0]}.${pre[1]}` : ""}`, key };
+      })
+      .sort((a, b) => compareKeys(a.key, b.key));
+    const pep440 = ordered.map(({ semver }) => toPep440(semver, { next: "rc" }));
+    const script = [
+      "import json, sys",
+      "from packaging.version import Version",
+      "versions = json.load(sys.stdin)",
+      "canonical = all(str(Version(v)) == v for v in versions)",
+      "parsed = [Version(v) for v in versions]",
+      "print(json.dumps({'canonical': canonical, 'sorted': all(a <= b for a, b in zip(parsed, parsed[1:]))}))",
+    ].join("\n");
+    const result = spawnSync(PYTHON, ["-c", script], { input: JSON.stringify(pep440), encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({ canonical: true, sorted: true });
+  });
+});
+
+function compareKeys(left: number[], right: number[]): number {
+  for (let index = 0; index < left.length; index++) {
+    const difference = left[index]! - right[index]!;
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }

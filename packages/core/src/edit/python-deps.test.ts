@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { satisfies } from "@renovatebot/pep440";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PolyglotError } from "../errors.js";
 import { moveRequirement, updatePythonDependencies } from "./python-deps.js";
-import { moveClauseVersion } from "./specifier.js";
+import { moveClauseVersion, UnsatisfiableClause } from "./specifier.js";
 
 const lines = (...rows: string[]): string => `${rows.join("\n")}\n`;
 
@@ -169,5 +171,64 @@ describe("updatePythonDependencies", () => {
     expect(error).toBeInstanceOf(PolyglotError);
     expect(error).toMatchObject({ file: "py/pyproject.toml", line: 3 });
     expect((error as PolyglotError).message).toContain("!=1.3.0");
+  });
+});
+
+const PYTHON = "python3";
+const hasPackaging =
+  spawnSync(PYTHON, ["-c", "import packaging.specifiers"], { encoding: "utf8" }).status === 0;
+
+describe.skipIf(!hasPackaging)("moved specifiers against Python's packaging", () => {
+  it("admit the new version, and only clauses that exclude it are refused", () => {
+    const release = fc.tuple(
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+    );
+    const written = fc
+      .tuple(release, fc.integer({ min: 1, max: 3 }), fc.boolean())
+      .map(([parts, size, wildcard]) => `${parts.slice(0, size).join(".")}${wildcard ? ".*" : ""}`);
+    const clause = fc
+      .tuple(fc.constantFrom("==", ">=", "<=", "<", ">", "~=", "!=", "==="), written)
+      .filter(
+        ([operator, version]) =>
+          (!version.endsWith(".*") || operator === "==" || operator === "!=") &&
+          (operator !== "~=" || version.split(".").length > 1),
+      )
+      .map(([operator, version]) => `${operator}${version}`);
+    const target = fc
+      .tuple(release, fc.constantFrom("", "rc1", "a2", ".dev3", "b1"))
+      .map(([parts, suffix]) => `${parts.join(".")}${suffix}`);
+    const cases = fc.sample(fc.tuple(fc.array(clause, { minLength: 1, maxLength: 3 }), target), {
+      numRuns: 500,
+      seed: 508,
+    });
+    const checked = cases.map(([clauses, version]) => {
+      const requirement = `pkg${clauses.join(",")}`;
+      try {
+        return {
+          original: requirement.slice(3),
+          moved: moveRequirement(requirement, "pkg", version)!.slice(3),
+          version,
+        };
+      } catch (error) {
+        if (!(error instanceof UnsatisfiableClause)) throw error;
+        return { original: requirement.slice(3), moved: null, version };
+      }
+    });
+    const script = [
+      "import json, sys",
+      "from packaging.specifiers import SpecifierSet",
+      "bad = []",
+      "for case in json.load(sys.stdin):",
+      "    if case['moved'] is None:",
+      "        if SpecifierSet(case['original']).contains(case['version'], prereleases=True): bad.append(case)",
+      "    elif not SpecifierSet(case['moved']).contains(case['version'], prereleases=True): bad.append(case)",
+      "print(json.dumps(bad))",
+    ].join("\n");
+    const result = spawnSync(PYTHON, ["-c", script], { input: JSON.stringify(checked), encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual([]);
+    expect(checked.filter((entry) => entry.moved === null).length).toBeGreaterThan(0);
   });
 });

@@ -11,6 +11,7 @@ import {
   replaceTomlValues,
   scanTomlValues,
   type TomlPath,
+  tomlValueAt,
 } from "./toml.js";
 
 const lines = (...rows: string[]): string => `${rows.join("\n")}\n`;
@@ -212,6 +213,7 @@ describe("replaceTomlValue on generated documents (property)", () => {
         const spans = scanTomlValues(doc);
         expect(new Set(spans.map((span) => JSON.stringify(span.path)))).toEqual(leafPaths(parse(doc)));
         const strings = spans.filter((span) => span.quote !== null);
+        for (const span of strings) expect(tomlValueAt(parse(doc), span.path)).toBe(span.value);
         fc.pre(strings.length > 0);
         const target = strings[pick % strings.length]!;
         const after = replaceTomlValue(doc, target.path, value);
