@@ -53,6 +53,23 @@ describe("actionlint", () => {
     expect(format(results)).toEqual([]);
   });
 
+  // Complete workflows shown in the docs (YAML blocks with `on:` and `jobs:`) are held to the same bar.
+  const docSnippets = readdirSync(path.join(root, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .sort()
+    .flatMap((name) =>
+      [...readFileSync(path.join(root, "docs", name), "utf8").matchAll(/```ya?ml\n([\s\S]*?)```/g)]
+        .map((match) => match[1] ?? "")
+        .filter((yaml) => /^on:/m.test(yaml) && /^jobs:/m.test(yaml))
+        .map((yaml, index): [string, string] => [`docs/${name} workflow #${index + 1}`, yaml]),
+    );
+  it("finds the workflow in docs/getting-started.md", () => {
+    expect(docSnippets.map(([name]) => name)).toContain("docs/getting-started.md workflow #1");
+  });
+  it.each(docSnippets)("%s has no findings", async (name, yaml) => {
+    expect(format(await lint(yaml, name))).toEqual([]);
+  });
+
   // The check can fail: each mistake below, made in a copy of a real workflow, is reported.
   const eventForge = path.join(examplesDir, "event-forge", ".github", "workflows", "release.yml");
   const mistakes: [string, (text: string) => string, RegExp][] = [
