@@ -23,9 +23,9 @@ export async function npmVersionOnPath(env: NodeJS.ProcessEnv): Promise<NpmOnPat
 /** The npm this package ships (a dependency), as `node <cli>`. */
 export function bundledNpm(): { cli: string; version: string } {
   const require = createRequire(import.meta.url);
-  const cli = require.resolve("npm/bin/npm-cli.js");
-  const { version } = require("npm/package.json") as { version: string };
-  return { cli, version };
+  const manifest = require.resolve("npm/package.json");
+  const { version } = require(manifest) as { version: string };
+  return { cli: path.join(path.dirname(manifest), "bin", "npm-cli.js"), version };
 }
 
 export function supportsOidc(version: string | undefined): boolean {

@@ -35,6 +35,7 @@ export async function checkExchange(
   name: string,
   idToken: string,
   env: NodeJS.ProcessEnv,
+  write: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<ExchangeResult> {
   const url = new URL(`/-/npm/v1/oidc/token/exchange/package/${escapePackageName(name)}`, registry);
   let response: Response;
@@ -47,7 +48,7 @@ export async function checkExchange(
     return { status: "error", detail: (error as Error).message };
   }
   const body = (await response.json().catch(() => ({}))) as { token?: string; message?: string };
-  if (body.token) mask(body.token, env);
+  if (body.token) mask(body.token, env, write);
   if (response.ok && body.token) return { status: "ok" };
   if (response.status === 404) return { status: "no-trusted-publisher" };
   return { status: "error", detail: `HTTP ${response.status}${body.message ? `: ${body.message}` : ""}` };

@@ -31,8 +31,10 @@ export interface PreflightInput {
   /** Version of the npm first on PATH (undefined: none). */
   runnerNpm: string | undefined;
   bundledNpm: string;
-  /** Skip the token exchange against the registry (tests of other findings; `doctor --offline`). */
+  /** Skip the token exchange against the registry. */
   skipExchange?: boolean;
+  /** Where `::add-mask::` commands go (stderr: the runner reads both streams, stdout may be --json). */
+  writeCommand?: (text: string) => void;
 }
 
 export interface Preflight {
@@ -52,17 +54,18 @@ export async function runPreflight(input: PreflightInput): Promise<Preflight> {
   const ci = detectCi(input.env);
   const useOidc = input.oidc === "require" || (input.oidc === "auto" && ci.idTokenAvailable);
   const tokens = findTokenSources(input.env, input.npmrcFiles);
-  const npm = supportsOidc(input.runnerNpm) ? "runner" : "bundled";
+  const blanksProjectTokens = useOidc && tokens.some((token) => token.fileKind === "project");
+  const npm = chooseNpm(input.runnerNpm, input.bundledNpm, blanksProjectTokens);
   const findings: Finding[] = [
     ciFinding(ci),
     ...oidcFindings(ci, input.oidc),
-    npmFinding(input.runnerNpm, input.bundledNpm, useOidc),
+    npmFinding(input.runnerNpm, input.bundledNpm, npm, useOidc),
     ...tokenFindings(tokens, input.oidc, useOidc),
     ...input.plan.npm.flatMap((release) => packageFindings(release, ci, useOidc, input.provenance)),
     ...(await packageManagerFindings(input.plan, tokens, useOidc, input.env)),
   ];
   if (useOidc && ci.idTokenAvailable && !input.skipExchange) {
-    findings.push(...(await exchangeFindings(input.plan.npm, input.env)));
+    findings.push(...(await exchangeFindings(input.plan.npm, input.env, input.writeCommand)));
   }
   return { ci, useOidc, npm, tokens, findings: findings.filter((finding) => finding.message !== "") };
 }
@@ -110,8 +113,35 @@ function oidcFindings(ci: CiInfo, mode: OidcMode): Finding[] {
   ];
 }
 
-function npmFinding(runner: string | undefined, bundled: string, useOidc: boolean): Finding {
-  if (supportsOidc(runner)) return { id: "npm-version", level: "info", message: `npm ${runner} publishes` };
+/**
+ * The runner's npm when it does OIDC, else the bundled one. npm before 11.21 stores the exchanged token below the
+ * project npmrc, so when the project's credential lines are blanked it would find no credential: the bundled npm
+ * (which stores it on the command-line layer) publishes then, unless the runner's is at least as new.
+ */
+export function chooseNpm(
+  runner: string | undefined,
+  bundled: string,
+  blanksProjectTokens: boolean,
+): "runner" | "bundled" {
+  if (!supportsOidc(runner) || runner === undefined) return "bundled";
+  if (blanksProjectTokens && semver.lt(runner, bundled)) return "bundled";
+  return "runner";
+}
+
+function npmFinding(
+  runner: string | undefined,
+  bundled: string,
+  chosen: "runner" | "bundled",
+  useOidc: boolean,
+): Finding {
+  if (chosen === "runner") return { id: "npm-version", level: "info", message: `npm ${runner} publishes` };
+  if (supportsOidc(runner)) {
+    return {
+      id: "npm-version",
+      level: "info",
+      message: `npm ${runner} on PATH would let the project .npmrc credential line shadow the OIDC token: the bundled npm ${bundled} publishes`,
+    };
+  }
   const found = runner ? `npm ${runner} on PATH is older than ${MIN_OIDC_NPM}` : "no npm on PATH";
   return {
     id: "npm-version",
@@ -264,7 +294,11 @@ async function toolVersion(tool: string, cwd: string, env: NodeJS.ProcessEnv): P
   return result.exitCode === 0 ? (semver.valid(result.stdout.trim()) ?? undefined) : undefined;
 }
 
-async function exchangeFindings(releases: readonly NpmRelease[], env: NodeJS.ProcessEnv): Promise<Finding[]> {
+async function exchangeFindings(
+  releases: readonly NpmRelease[],
+  env: NodeJS.ProcessEnv,
+  writeCommand?: (text: string) => void,
+): Promise<Finding[]> {
   const existing = releases.filter((release) => !release.firstPublish);
   const idTokens = new Map<string, Promise<string | undefined>>();
   const findings = await Promise.all(
@@ -281,7 +315,7 @@ async function exchangeFindings(releases: readonly NpmRelease[], env: NodeJS.Pro
           fix: "re-run the job; if it persists, check that the job has `id-token: write`",
         };
       }
-      const result = await checkExchange(release.registry, release.name, idToken, env);
+      const result = await checkExchange(release.registry, release.name, idToken, env, writeCommand);
       if (result.status === "ok") return undefined;
       if (result.status === "no-trusted-publisher") {
         return {

@@ -53,7 +53,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
   log.write(planText(plan, args.dryRun));
 
-  const preflight = hasWork ? await preflightFor(plan, io.env, args) : undefined;
+  const preflight = hasWork ? await preflightFor(plan, io, args) : undefined;
   const findings = preflight?.findings ?? [];
   log.write(findingsText(findings, io.env));
   if (hasErrors(findings)) {
@@ -85,7 +85,7 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
   const log = logStream(io, args.json);
   const workspace = await loadWorkspace(args.cwd);
   const plan = await planWorkspace(workspace, { cwd: args.cwd, env: io.env });
-  const preflight = await preflightFor(plan, io.env, args);
+  const preflight = await preflightFor(plan, io, args);
   log.write(planText(plan, true));
   log.write(findingsText(preflight.findings, io.env));
   if (args.json) io.stdout.write(`${JSON.stringify({ findings: preflight.findings }, null, 2)}\n`);
@@ -94,9 +94,10 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
 
 async function preflightFor(
   plan: PublishPlan,
-  env: NodeJS.ProcessEnv,
+  io: Io,
   args: { oidc: PublishArgs["oidc"]; provenance: boolean },
 ): Promise<Preflight> {
+  const env = io.env;
   const runner = await npmVersionOnPath(env);
   return runPreflight({
     plan,
@@ -106,6 +107,7 @@ async function preflightFor(
     npmrcFiles: readNpmrcFiles(plan.root, env),
     runnerNpm: runner.version,
     bundledNpm: bundledNpm().version,
+    writeCommand: (text) => io.stderr.write(text),
   });
 }
 
@@ -287,17 +289,22 @@ async function trigger(
 
 export function planText(plan: PublishPlan, dryRun: boolean): string {
   const verb = dryRun ? "would" : "will";
-  const lines = [
+  const npmLines = [
     ...plan.npm.map(
       (release) => `  npm     ${release.name}@${release.version} -> ${release.registry} (${release.distTag})`,
     ),
     ...plan.tagOnly.map((release) => `  tag     ${release.gitTag}`),
-    ...plan.pypi.map(
-      (release) => `  PyPI    ${release.name} ${release.version} (${release.path}, after ${release.tag})`,
-    ),
   ];
-  if (lines.length === 0) return "polyglot-publish: nothing to publish or tag\n";
-  return `polyglot-publish: ${verb} release (${plan.alreadyPublished.length} already published):\n${lines.join("\n")}\n`;
+  const pypiLines = plan.pypi.map(
+    (release) => `  PyPI    ${release.name} ${release.version} (${release.path}, after ${release.tag})`,
+  );
+  const head =
+    npmLines.length === 0
+      ? `polyglot-publish: nothing to publish or tag (${plan.alreadyPublished.length} already published)\n`
+      : `polyglot-publish: ${verb} publish or tag (${plan.alreadyPublished.length} already published):\n${npmLines.join("\n")}\n`;
+  const pypi =
+    pypiLines.length > 0 ? `polyglot-publish: not on ${plan.pypiIndex} yet:\n${pypiLines.join("\n")}\n` : "";
+  return head + pypi;
 }
 
 export function findingsText(findings: readonly Finding[], env: NodeJS.ProcessEnv): string {
