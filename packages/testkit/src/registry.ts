@@ -8,6 +8,7 @@ import { FaultInjector } from "./faults.js";
 import { listen, type RecordedRequest, type TestServer } from "./http.js";
 import { type PluginContext, registerMiddlewares } from "./registry-middleware.js";
 import type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
+import { packTarball, publishDocument } from "./registry-tarball.js";
 
 export type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
 
@@ -17,7 +18,11 @@ export interface RegistryOptions {
   trustedPublishers?: TrustedPublisher[];
   /** Lifetime of exchanged tokens, in `jsonwebtoken` notation. Default `15m`. */
   oidcTokenLifetime?: string;
+  /** Versions on the registry from the start (each a package.json; published as by a first `npm publish`). */
+  packages?: PackageManifest[];
 }
+
+export type PackageManifest = { name: string; version: string } & Record<string, unknown>;
 
 export interface Registry extends TestServer {
   /** Verdaccio's storage folder (one folder per package). */
@@ -30,6 +35,8 @@ export interface Registry extends TestServer {
   createUser(name: string, password?: string): Promise<string>;
   /** The registry's `//host:port/` prefix for `.npmrc` keys, e.g. `${registry.npmrcKey}:_authToken=...`. */
   npmrcKey: string;
+  /** Publishes one version (a tarball of its package.json) without npm: a package that "already exists". */
+  seed(manifest: PackageManifest): Promise<void>;
 }
 
 const VERDACCIO_PLUGIN = "polyglot-oidc";
@@ -62,6 +69,12 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       await server.close();
       await rm(root, { recursive: true, force: true });
     };
+    let seederToken: Promise<string> | undefined;
+    const seed = async (manifest: PackageManifest) => {
+      seederToken ??= createUser(server.url, "testkit-seeder");
+      await publishManifest(server.url, await seederToken, manifest);
+    };
+    for (const manifest of options.packages ?? []) await seed(manifest);
     return {
       ...server,
       close,
@@ -71,6 +84,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       trustedPublishers,
       npmrcKey: server.url.replace(/^https?:/, ""),
       createUser: (name, password) => createUser(server.url, name, password),
+      seed,
     };
   } catch (error) {
     await rm(root, { recursive: true, force: true });
@@ -159,4 +173,18 @@ async function createUser(url: string, name: string, password?: string): Promise
     throw new Error(`createUser(${name}) failed: ${response.status} ${body.error ?? ""}`.trim());
   }
   return body.token;
+}
+
+async function publishManifest(url: string, token: string, manifest: PackageManifest): Promise<void> {
+  const tarball = packTarball({ "package.json": `${JSON.stringify(manifest, null, 2)}\n` });
+  const response = await fetch(new URL(manifest.name.replace("/", "%2f"), url), {
+    method: "PUT",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify(publishDocument(url, manifest, tarball)),
+  });
+  if (!response.ok) {
+    throw new Error(
+      `seed ${manifest.name}@${manifest.version} failed: ${response.status} ${await response.text()}`,
+    );
+  }
 }
