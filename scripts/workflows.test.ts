@@ -85,7 +85,8 @@ describe("actionlint", () => {
     ],
     [
       "a job that is not in needs",
-      (text) => text.replace("if: needs.publish.outputs.pypi == 'true'", "if: needs.version.outputs.pypi == 'true'"),
+      (text) =>
+        text.replace("if: needs.publish.outputs.pypi == 'true'", "if: needs.version.outputs.pypi == 'true'"),
       /property "version" is not defined/,
     ],
     [
@@ -147,13 +148,18 @@ describe.each(examples)("examples/%s release workflow", (name) => {
   it("runs the suite's version and publish scripts through changesets/action v2", () => {
     expect(packageJson.scripts["version-packages"]).toBe("polyglot-version");
     expect(packageJson.scripts.release).toBe("polyglot-publish");
-    expect(jobs.get("version")).toMatch(/uses: changesets\/action\/version@v2\n\s+with:\n\s+script: pnpm version-packages/);
-    expect(jobs.get("publish")).toMatch(/uses: changesets\/action\/publish@v2\n\s+with:\n\s+script: pnpm release/);
+    expect(jobs.get("version")).toMatch(
+      /uses: changesets\/action\/version@v2\n\s+with:\n\s+script: pnpm version-packages/,
+    );
+    expect(jobs.get("publish")).toMatch(
+      /uses: changesets\/action\/publish@v2\n\s+with:\n\s+script: pnpm release/,
+    );
     expect(jobs.get("publish")).toMatch(/pypi: \$\{\{ steps\.publish\.outputs\.pypi \}\}/);
   });
 
   it("publishes to PyPI from this file, in environment pypi, gated on the pypi output", () => {
-    const [pypiJob, body] = [...jobs].find(([, b]) => b.includes("pypa/gh-action-pypi-publish@release/v1")) ?? [];
+    const [pypiJob, body] =
+      [...jobs].find(([, b]) => b.includes("pypa/gh-action-pypi-publish@release/v1")) ?? [];
     expect(pypiJob).toBe("publish-pypi");
     expect(body).toMatch(/environment:\n\s+name: pypi/);
     expect(body).toMatch(/run: pnpm exec polyglot-publish pypi-check/);

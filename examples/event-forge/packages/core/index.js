@@ -36,7 +36,11 @@ export class MemoryOutboxRepository {
   async markFailed(id, error, { maxAttempts = 5 } = {}) {
     const message = this.#messages.get(id);
     const attempts = (message?.attempts ?? 0) + 1;
-    this.#update(id, { attempts, lastError: String(error), status: attempts >= maxAttempts ? "failed" : "pending" });
+    this.#update(id, {
+      attempts,
+      lastError: String(error),
+      status: attempts >= maxAttempts ? "failed" : "pending",
+    });
   }
 
   #update(id, fields) {

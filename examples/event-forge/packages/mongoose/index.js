@@ -34,7 +34,8 @@ export function createMongooseOutboxRepository(model) {
         { $inc: { attempts: 1 }, $set: { lastError: String(error) } },
         { new: true },
       );
-      if (doc && doc.attempts >= maxAttempts) await model.updateOne({ _id: id }, { $set: { status: "failed" } });
+      if (doc && doc.attempts >= maxAttempts)
+        await model.updateOne({ _id: id }, { $set: { status: "failed" } });
     },
   };
 }

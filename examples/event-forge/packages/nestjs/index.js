@@ -8,6 +8,7 @@ export const INBOX_CONSUMER = Symbol.for("@event-forge/inbox-consumer");
  * A NestJS dynamic module, written without decorators so it needs no build step:
  * `imports: [InboxOutboxModule.forRoot({ outboxRepository, inboxRepository, publish, handlers })]`.
  */
+// biome-ignore lint/complexity/noStaticOnlyClass: a NestJS dynamic module is a class with a static forRoot
 export class InboxOutboxModule {
   static forRoot({ outboxRepository, inboxRepository, publish, handlers = {}, maxAttempts = 5 }) {
     const providers = [

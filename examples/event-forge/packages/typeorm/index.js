@@ -14,7 +14,16 @@ export function createTypeormOutboxRepository(dataSource, { table = "outbox_mess
     async save(m, manager = dataSource) {
       await manager.query(
         `INSERT INTO ${table} (id, event_type, aggregate_id, payload, headers, status, attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [m.id, m.eventType, m.aggregateId, JSON.stringify(m.payload), JSON.stringify(m.headers), m.status, m.attempts, m.createdAt],
+        [
+          m.id,
+          m.eventType,
+          m.aggregateId,
+          JSON.stringify(m.payload),
+          JSON.stringify(m.headers),
+          m.status,
+          m.attempts,
+          m.createdAt,
+        ],
       );
       return m;
     },

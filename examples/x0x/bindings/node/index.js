@@ -1,5 +1,3 @@
-"use strict";
-
 // Loads the native addon built from Cargo.toml (x0x.<platform>-<arch>.node) when it is there, else a pure-JS
 // implementation with the same results, so the package works everywhere.
 const { existsSync } = require("node:fs");
