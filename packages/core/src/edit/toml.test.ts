@@ -193,6 +193,8 @@ describe("replaceTomlValue", () => {
     expect(catchError(() => replaceTomlValues(lines("[package]", 'name = "x"'), twice)).message).toContain(
       "twice",
     );
+    const empty = lines("[package]", 'name = ""');
+    expect(catchError(() => replaceTomlValues(empty, twice)).message).toContain("twice");
   });
 
   it("returns the same text when there is nothing to edit", () => {

@@ -111,7 +111,14 @@ function locate(doc: TomlDocument, edit: TomlEdit): LocatedEdit {
   const span = doc.find(edit.path);
   const field = formatTomlPath(edit.path);
   if (!span) throw editError(doc, `${field} is not a value in this document`);
-  if (span.quote === null) throw editError(doc, `${field} is not a string`, span.line);
+  if (span.quote === null) {
+    throw editError(
+      doc,
+      `${field} is not a string`,
+      span.line,
+      `write it as a string, e.g. ${field} = "1.2.0"`,
+    );
+  }
   // The scanner and smol-toml must agree on what is at this path before a byte is written.
   if (tomlValueAt(doc.data, edit.path) !== span.value) {
     throw editError(doc, `could not locate ${field} unambiguously`, span.line);
@@ -121,7 +128,8 @@ function locate(doc: TomlDocument, edit: TomlEdit): LocatedEdit {
 
 function assertNoOverlap(doc: TomlDocument, located: LocatedEdit[]): void {
   for (let index = 1; index < located.length; index++) {
-    if (located[index]!.span.start < located[index - 1]!.span.end) {
+    const [previous, current] = [located[index - 1]!.span, located[index]!.span];
+    if (current.start < previous.end || current.start === previous.start) {
       throw editError(doc, `${formatTomlPath(located[index]!.span.path)} is edited twice`);
     }
   }
@@ -135,6 +143,7 @@ function encodeInner(doc: TomlDocument, span: TomlValueSpan, value: string): str
       doc,
       `${JSON.stringify(value)} cannot be written into the literal string at ${formatTomlPath(span.path)}`,
       span.line,
+      "write the value in double quotes so it can be escaped",
     );
   }
   return value;
@@ -284,11 +293,11 @@ function withFile<T>(file: string | undefined, run: () => T): T {
   }
 }
 
-function editError(doc: TomlDocument, problem: string, line?: number): PolyglotError {
+function editError(doc: TomlDocument, problem: string, line?: number, fix?: string): PolyglotError {
   return new PolyglotError(`cannot edit TOML safely: ${problem}`, {
     ...(doc.file ? { file: doc.file } : {}),
     ...(line ? { line } : {}),
-    fix: "nothing was written; please report this file to Polyglot Changesets if it is valid TOML",
+    fix: fix ?? "nothing was written; please report this file to Polyglot Changesets if it is valid TOML",
   });
 }
 
