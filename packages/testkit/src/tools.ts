@@ -36,7 +36,7 @@ export function toolsCacheDir(): string {
  * scripts, and returns its bin folder. Concurrent callers (other test files) wait for the first install.
  */
 export async function ensureTool(spec: string, cacheDir = toolsCacheDir()): Promise<string> {
-  if (!/^(@[\w.-]+\/)?[\w.-]+@[\w.+-]+$/.test(spec)) {
+  if (!/^(@[\w.-]+\/)?[\w.-]+@\d+\.\d+\.\d+(-[\w.]+)?$/.test(spec)) {
     throw new Error(`ensureTool needs name@exact-version, got '${spec}'`);
   }
   const prefix = join(cacheDir, spec.replace("/", "+"));
