@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PolyglotError } from "../errors.js";
-import { readPyprojectInfo, updatePyprojectVersion } from "./pyproject.js";
+import { readPyprojectInfo, updatePyproject, updatePyprojectVersion } from "./pyproject.js";
+import { updatePythonDependencies } from "./python-deps.js";
 
 const lines = (...rows: string[]): string => `${rows.join("\n")}\n`;
 
@@ -251,3 +252,24 @@ function catchError(run: () => unknown): PolyglotError {
   }
   throw new Error("expected a PolyglotError");
 }
+
+describe("updatePyproject", () => {
+  it("sets the version and moves dependencies in one pass, like the two updaters in a row", () => {
+    const text = lines(
+      "[project]",
+      'name = "event-forge-nestjs"',
+      'version = "1.2.0"',
+      'dependencies = ["event-forge-core>=1.2.0", "requests"]',
+      "[tool.poetry]",
+      "version = '1.2.0'",
+    );
+    const dependencies = new Map([["event-forge-core", "1.3.0"]]);
+    const combined = updatePyproject(text, { version: "1.3.0", dependencies });
+    const own = updatePyprojectVersion(text, "1.3.0");
+    const sequential = updatePythonDependencies(own.text, dependencies);
+    expect(combined.text).toBe(sequential.text);
+    expect(combined.edits).toEqual([...own.edits, ...sequential.edits]);
+    expect(combined.edits).toHaveLength(3);
+    expect(updatePyproject(text, {})).toEqual({ text, edits: [] });
+  });
+});

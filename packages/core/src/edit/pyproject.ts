@@ -1,6 +1,7 @@
 import { clean, eq, valid } from "@renovatebot/pep440";
 import type { TomlTable } from "smol-toml";
 import { PolyglotError } from "../errors.js";
+import { planDependencyEdits } from "./python-deps.js";
 import {
   editTomlDocument,
   parseTomlDocument,
@@ -82,9 +83,42 @@ export function updatePyprojectVersion(
   version: string,
   options: EditOptions = {},
 ): PyprojectVersionResult {
-  assertCanonical(version, options);
+  return updatePyproject(text, { version }, options);
+}
+
+/** What updatePyproject changes: the project's own version, and/or its dependencies on synced packages. */
+export interface PyprojectUpdate {
+  version?: string;
+  /** PEP 503 name -> canonical PEP 440 version, as for updatePythonDependencies. */
+  dependencies?: ReadonlyMap<string, string>;
+}
+
+/**
+ * updatePyprojectVersion and updatePythonDependencies in one pass: one parse and one scan before, one parse
+ * to verify after, however many values change. The result is the same as running both one after the other.
+ */
+export function updatePyproject(
+  text: string,
+  update: PyprojectUpdate,
+  options: EditOptions = {},
+): PyprojectVersionResult {
+  if (update.version !== undefined) assertCanonical(update.version, options);
   const doc = parseTomlDocument(text, options.file);
   const info = infoOf(doc);
+  const own = update.version === undefined ? { edits: [], changes: [] } : versionEdits(info, update.version);
+  const dependencies = planDependencyEdits(doc, update.dependencies ?? new Map());
+  const result: PyprojectVersionResult = {
+    text: editTomlDocument(doc, [...own.edits, ...dependencies.edits]),
+    edits: [...own.changes, ...dependencies.changes],
+  };
+  if (info.dynamic && info.version === undefined) {
+    result.dynamic = info.dynamicSource ? { dynamic: true, source: info.dynamicSource } : { dynamic: true };
+  }
+  if (info.versionConflict) result.versionConflict = info.versionConflict;
+  return result;
+}
+
+function versionEdits(info: PyprojectInfo, version: string): { edits: TomlEdit[]; changes: FieldEdit[] } {
   const edits: TomlEdit[] = [];
   const changes: FieldEdit[] = [];
   for (const [field, path, current] of [
@@ -95,12 +129,7 @@ export function updatePyprojectVersion(
     edits.push({ path, value: version });
     changes.push({ field, from: current, to: version });
   }
-  const result: PyprojectVersionResult = { text: editTomlDocument(doc, edits), edits: changes };
-  if (info.dynamic && info.version === undefined) {
-    result.dynamic = info.dynamicSource ? { dynamic: true, source: info.dynamicSource } : { dynamic: true };
-  }
-  if (info.versionConflict) result.versionConflict = info.versionConflict;
-  return result;
+  return { edits, changes };
 }
 
 function infoOf(doc: TomlDocument): PyprojectInfo {

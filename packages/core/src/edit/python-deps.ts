@@ -34,15 +34,25 @@ export function updatePythonDependencies(
 ): EditResult {
   if (versions.size === 0) return { text, edits: [] };
   const doc = parseTomlDocument(text, options.file);
+  const { edits, changes } = planDependencyEdits(doc, versions);
+  return { text: editTomlDocument(doc, edits), edits: changes };
+}
+
+/** The edits updatePythonDependencies would make, to combine with others in one editTomlDocument. */
+export function planDependencyEdits(
+  doc: TomlDocument,
+  versions: ReadonlyMap<string, string>,
+): { edits: TomlEdit[]; changes: FieldEdit[] } {
   const edits: TomlEdit[] = [];
   const changes: FieldEdit[] = [];
+  if (versions.size === 0) return { edits, changes };
   for (const span of doc.filter((candidate) => candidate.quote !== null)) {
     const moved = moveDependency(doc, span, versions);
     if (moved === undefined || moved === span.value) continue;
     edits.push({ path: span.path, value: moved });
     changes.push({ field: formatTomlPath(span.path), from: span.value, to: moved });
   }
-  return { text: editTomlDocument(doc, edits), edits: changes };
+  return { edits, changes };
 }
 
 /**
