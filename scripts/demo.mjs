@@ -59,22 +59,30 @@ RabbitMQ publisher waits for broker confirms before it marks a message published
 `,
 };
 
-const USAGE = `Usage: node scripts/demo.mjs [--keep] [--verbose]
+const USAGE = `Usage: node scripts/demo.mjs [--keep] [--verbose] [--python PATH] [--no-twine]
 
 Runs a whole release of examples/event-forge on a temp copy against local stand-ins (npm registry with
 trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run build (pnpm demo does).
 
-  --keep      keep the temp dir (the repo, GITHUB_OUTPUT files, built Python files) and print its path
-  --verbose   show every line of every command's output`;
+  --keep          keep the temp dir (the repo, GITHUB_OUTPUT files, built Python files) and print its path
+  --verbose       show every line of every command's output
+  --python PATH   the Python that builds the sdist and wheel (needs the build and hatchling modules);
+                  default /usr/bin/python3, then python3. Without one the PyPI build and upload are skipped.
+  --no-twine      upload with the multipart POST twine would send, from Node, even where twine is installed`;
 
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const options = { keep: false, verbose: false };
-  for (const arg of argv) {
+  const options = { keep: false, verbose: false, twine: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (arg === "--keep") options.keep = true;
     else if (arg === "--verbose") options.verbose = true;
-    else if (arg === "-h" || arg === "--help") options.help = true;
+    else if (arg === "--no-twine") options.twine = false;
+    else if (arg === "--python" || arg.startsWith("--python=")) {
+      options.python = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
+      if (!options.python) throw new UsageError("--python needs a path");
+    } else if (arg === "-h" || arg === "--help") options.help = true;
     else throw new UsageError(`unknown argument: ${arg}`);
   }
   return options;
@@ -359,10 +367,10 @@ async function main(options) {
       await run("polyglot-publish", ["pypi-check", "--index", index], { cwd: repo, env: jobEnv });
       const checked = parseJsonOutput(await readGithubOutput(jobOutput), "pypi-packages");
       if (checked.length === 0) throw new Error("pypi-check found nothing to upload");
-      const tools = await findPython(env);
+      const tools = await findPython(env, options.python);
       for (const target of checked) {
         if (!tools.python) {
-          const why = `${tools.reason}; install them with apt-get install -y python3-build python3-hatchling twine`;
+          const why = `${tools.reason} (Debian: apt-get install -y python3-build python3-hatchling twine)`;
           note(`build of ${target.name} ${target.version} skipped: ${why}`);
           note(
             "without a built sdist and wheel there is nothing to upload: the OIDC mint and upload are skipped too",
@@ -380,10 +388,12 @@ async function main(options) {
         note(
           `      POST /_/oidc/mint-token -> a PyPI token for ${target.name}, valid until ${new Date(minted.expires * 1000).toISOString()}`,
         );
-        if (tools.twine) {
+        if (tools.twine && options.twine) {
           await twineUpload(tools.python, pypi.legacyUrl, files, minted.token, env);
         } else {
-          note("twine is not installed: the same multipart POST twine sends, from Node");
+          note(
+            `${options.twine ? "twine is not installed" : "--no-twine"}: the same multipart POST twine sends, from Node`,
+          );
           const results = await multipartUpload(pypi.legacyUrl, files, minted.token, target);
           for (const r of results) note(`  POST /legacy/ ${r.filename} -> ${r.status} ${r.message}`);
         }

@@ -2,10 +2,15 @@
 // built, as `pnpm test` does first) and checks its exit code, the summary table and the registries' agreement.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { gzipSync } from "node:zlib";
+import { startIdTokenServer, startPypi } from "@polyglot-changesets/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanLines, parseGithubOutput, redact, secret, table } from "./demo/lib.mjs";
+import { mintPypiToken, multipartUpload } from "./demo/pypi-job.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const DEMO = join(ROOT, "scripts", "demo.mjs");
@@ -56,7 +61,9 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
   });
 
   it("versions the Python package with core: pyproject.toml and __init__.py diffs", () => {
-    expect(demo.stdout).toContain('|  # Kept in step with @event-forge/inbox-outbox-core by polyglot-version');
+    expect(demo.stdout).toContain(
+      "|  # Kept in step with @event-forge/inbox-outbox-core by polyglot-version",
+    );
     expect(demo.stdout).toContain('| -version = "1.0.0"');
     expect(demo.stdout).toContain('| +version = "1.1.0"');
     expect(demo.stdout).toContain('| +__version__ = "1.1.0"');
@@ -106,6 +113,68 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
   });
 });
 
+describe("pnpm demo without a Python that can build", () => {
+  it("skips the build and upload, says why, and still exits 0", async () => {
+    const demo = await runDemo(["--python", "/nonexistent/python3"]);
+    if (demo.code !== 0) process.stderr.write(`${demo.stdout}\n${demo.stderr}\n`);
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toContain(
+      "build of event-forge-inbox-outbox 1.1.0 skipped: /nonexistent/python3 does not exist (Debian: apt-get install -y python3-build python3-hatchling twine)",
+    );
+    expect(demo.stdout).toMatch(/\| event-forge-inbox-outbox +\| PyPI +\| 1\.1\.0 \(not built\) +\| - +\|/);
+    expect(demo.stdout).toContain(
+      "agree: npm view and the PyPI JSON API report every version in the table (2 of 2); PyPI upload skipped",
+    );
+  }, 300_000);
+});
+
+describe("the PyPI job without twine: OIDC mint and the multipart upload", () => {
+  const servers: Array<{ close(): Promise<void> }> = [];
+  let dir: string;
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("mints with the job's ID token and uploads an sdist and a wheel as twine would", async () => {
+    const idToken = await startIdTokenServer({
+      claims: { repository: "acme/demo", workflowFile: "release.yml" },
+    });
+    servers.push(idToken);
+    const pypi = await startPypi({
+      oidc: { issuer: idToken.issuer, jwks: idToken.jwks },
+      trustedPublishers: [
+        { project: "demo-pkg", repository: "acme/demo", workflow: "release.yml", environment: "pypi" },
+      ],
+    });
+    servers.push(pypi);
+    dir = await mkdtemp(join(tmpdir(), "polyglot-demo-test-"));
+    // The stand-in does not open archives; the sdist only needs the PKG-INFO line the upload reads.
+    const sdist = join(dir, "demo_pkg-1.2.0.tar.gz");
+    const wheel = join(dir, "demo_pkg-1.2.0-py3-none-any.whl");
+    await writeFile(sdist, gzipSync(Buffer.from("Metadata-Version: 2.3\nName: demo-pkg\nVersion: 1.2.0\n")));
+    await writeFile(wheel, Buffer.from("PK\u0003\u0004 not really a zip"));
+
+    const wrongJob = idToken.githubEnv({ environment: "staging" });
+    await expect(mintPypiToken(pypi.url, wrongJob)).rejects.toThrow(/422.*invalid-publisher/);
+
+    const minted = await mintPypiToken(pypi.url, idToken.githubEnv({ environment: "pypi" }));
+    expect(minted.audience).toBe("pypi");
+    expect(minted.claims.environment).toBe("pypi");
+    const results = await multipartUpload(pypi.legacyUrl, [sdist, wheel], minted.token, {
+      name: "demo-pkg",
+      version: "1.2.0",
+    });
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    expect(pypi.hasRelease("demo-pkg", "1.2.0")).toBe(true);
+    expect(pypi.uploads.map((u) => [u.filename, u.status])).toEqual([
+      ["demo_pkg-1.2.0.tar.gz", 200],
+      ["demo_pkg-1.2.0-py3-none-any.whl", 200],
+    ]);
+    expect(redact(`token ${minted.token}`)).toBe("token ***");
+  });
+});
+
 describe("demo usage", () => {
   it("--help exits 0, an unknown argument exits 2", async () => {
     const help = await runDemo(["--help"]);
@@ -119,7 +188,8 @@ describe("demo usage", () => {
 
 describe("demo helpers", () => {
   it("parses GITHUB_OUTPUT lines and heredocs", () => {
-    const text = 'published=true\npublished-packages<<ghadelim_1\n[{"name":"a",\n"version":"1"}]\nghadelim_1\n';
+    const text =
+      'published=true\npublished-packages<<ghadelim_1\n[{"name":"a",\n"version":"1"}]\nghadelim_1\n';
     expect(parseGithubOutput(text)).toEqual({
       published: "true",
       "published-packages": '[{"name":"a",\n"version":"1"}]',

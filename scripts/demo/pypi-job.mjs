@@ -9,9 +9,11 @@ import { gunzipSync } from "node:zlib";
 import { run, secret } from "./lib.mjs";
 
 /** The Python that can build the example (`build` + `hatchling` importable), and whether it has twine. */
-export async function findPython(env) {
-  const candidates = ["/usr/bin/python3", "python3"].filter((p) => !p.startsWith("/") || existsSync(p));
-  let reason = "no python3 found";
+export async function findPython(env, only) {
+  const candidates = (only ? [only] : ["/usr/bin/python3", "python3"]).filter(
+    (p) => !p.includes("/") || existsSync(p),
+  );
+  let reason = only ? `${only} does not exist` : "no python3 found";
   for (const python of candidates) {
     const probe = await run(
       python,
