@@ -364,3 +364,42 @@ function catchError(run: () => unknown): PolyglotError {
   }
   throw new Error("expected a PolyglotError");
 }
+
+describe("scanTomlValues on damaged documents (property)", () => {
+  it("agrees with smol-toml where it accepts the text, else throws a PolyglotError", () => {
+    const damaged = fc
+      .tuple(
+        tomlDocument(),
+        fc.nat(),
+        fc.nat(5),
+        fc.string({
+          maxLength: 3,
+          unit: fc.constantFrom('"', "'", "[", "]", "{", "}", "=", "#", "\n", "\\", ".", ",", "a", " "),
+        }),
+      )
+      .map(([doc, at, cut, insert]) => {
+        const position = doc.length === 0 ? 0 : at % doc.length;
+        return doc.slice(0, position) + insert + doc.slice(position + cut);
+      });
+    fc.assert(
+      fc.property(damaged, (text) => {
+        let data: unknown;
+        try {
+          data = parse(text);
+        } catch {
+          data = undefined;
+        }
+        try {
+          const spans = scanTomlValues(text);
+          // What smol-toml accepts, the scanner must read the same way.
+          if (data !== undefined)
+            expect(new Set(spans.map((span) => JSON.stringify(span.path)))).toEqual(leafPaths(data));
+        } catch (error) {
+          expect(error).toBeInstanceOf(PolyglotError);
+          expect(data).toBeUndefined();
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
