@@ -92,17 +92,11 @@ interface SourceLine {
 function moduleLevelLines(text: string): SourceLine[] {
   const lines: SourceLine[] = [];
   let open: string | null = null;
-  let start = 0;
+  let start = text.startsWith("\uFEFF") ? 1 : 0;
   for (let number = 1; start <= text.length; number++) {
     const newline = text.indexOf("\n", start);
-    const end = newline === -1 ? text.length : newline;
-    const line = text.slice(start, end).replace(/\r$/, "");
-    if (open === null)
-      lines.push({
-        text: start === 0 ? line.replace(/^\uFEFF/, "") : line,
-        start: start === 0 && line.startsWith("\uFEFF") ? 1 : start,
-        number,
-      });
+    const line = text.slice(start, newline === -1 ? text.length : newline).replace(/\r$/, "");
+    if (open === null) lines.push({ text: line, start, number });
     open = tripleQuoteStateAfter(line, open);
     if (newline === -1) break;
     start = newline + 1;
