@@ -145,4 +145,155 @@ describe("polyglot-publish on an npm workspace", () => {
     );
     await repo.cleanup();
   });
+
+  it.each([
+    {
+      finding: "trusted-publisher-mismatch",
+      name: "@acme/solo",
+      claims: { workflowFile: "other.yml" },
+      args: [] as string[],
+      says: "no trusted publisher for @acme/solo",
+    },
+    {
+      finding: "oidc-permission-missing",
+      name: "@acme/solo",
+      claims: "no-id-token" as const,
+      args: ["--oidc", "require"],
+      says: "id-token: write",
+    },
+    {
+      finding: "first-publish",
+      name: "@acme/brand-new",
+      claims: {},
+      args: [],
+      says: "a first publish cannot use OIDC",
+    },
+    {
+      finding: "repository-mismatch",
+      name: "@acme/wrong-repo",
+      claims: {},
+      args: [],
+      repository: "git+https://github.com/someone/else.git",
+      says: "points at someone/else",
+    },
+  ])("stops before publishing with $finding", async ({ finding, name, claims, args, says, ...rest }) => {
+    const repository = "repository" in rest ? { repository: { type: "git", url: rest.repository } } : {};
+    const repo = await npmWorkspace({
+      pkg: npmPackage(name, "1.1.0", { publishConfig: { access: "public" }, ...repository }),
+    });
+    const files = jobFiles();
+    const job = claims === "no-id-token" ? withoutIdToken(ids.githubEnv()) : ids.githubEnv(claims);
+    const before = await registryVersions(registry, name);
+
+    const run = await runCliInProcess(["--no-provenance", ...args], repo.dir, stepEnv(files, job), files);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toContain(`[${finding}]`);
+    expect(run.stdout).toContain(says);
+    expect(run.stdout).toMatch(/fix: \S/);
+    expect(run.stdout).toContain("nothing was published");
+    expect(await registryVersions(registry, name)).toEqual(before);
+    expect(await repo.git("tag", "--list")).toBe("");
+    expect(run.outputs).toMatchObject({ published: "false", "published-packages": "[]", pypi: "false" });
+    await repo.cleanup();
+  });
+
+  it("after a registry fault on the 2nd of 3 packages, tags and reports the others, exits 1, and a re-run publishes only the missing one", async () => {
+    const names = ["@acme/c1", "@acme/c2", "@acme/c3"];
+    const repo = await npmWorkspace(
+      Object.fromEntries(
+        names.map((name) => [
+          name.slice(6),
+          npmPackage(name, "1.1.0", { publishConfig: { access: "public" } }),
+        ]),
+      ),
+    );
+    const files = jobFiles();
+    // npm would retry a 500 with a 10 s back-off: no retries keeps the test fast (the fault is the same).
+    const env = stepEnv(files, { ...ids.githubEnv(), npm_config_fetch_retries: "0" });
+    const firstRequest = registry.requests.length;
+    registry.faults.add({ path: "/@acme%2fc2", method: "PUT", status: 500 });
+
+    const first = await runCliInProcess(["--no-provenance"], repo.dir, env, files);
+    registry.faults.clear();
+
+    expect(first.exitCode).toBe(1);
+    expect(first.stdout).toContain("not published: @acme/c2@1.1.0");
+    expect((await repo.git("tag", "--list")).split("\n").sort()).toEqual([
+      "@acme/c1@1.1.0",
+      "@acme/c3@1.1.0",
+    ]);
+    expect(JSON.parse(first.outputs["published-packages"] ?? "").sort(byName)).toEqual([
+      { name: "@acme/c1", version: "1.1.0" },
+      { name: "@acme/c3", version: "1.1.0" },
+    ]);
+    expect(first.summary).toContain("| @acme/c2 | npm | 1.1.0 |");
+    expect(first.summary).toContain("| failed |");
+
+    const afterFirst = registry.requests.length;
+    const second = await runCliInProcess(["--no-provenance"], repo.dir, env, files);
+
+    expect(second.exitCode).toBe(0);
+    expect(JSON.parse(second.outputs["published-packages"] ?? "")).toEqual([
+      { name: "@acme/c2", version: "1.1.0" },
+    ]);
+    for (const name of names) expect(await registryVersions(registry, name)).toEqual(["1.0.0", "1.1.0"]);
+    const puts = (from: number, to: number | undefined, name: string) =>
+      registry.requests
+        .slice(from, to)
+        .filter((request) => request.method === "PUT" && request.path === `/${name.replace("/", "%2f")}`)
+        .length;
+    // c1 and c3 were each published exactly once over both runs; the re-run sent one PUT, for c2 only.
+    expect(puts(firstRequest, undefined, "@acme/c1")).toBe(1);
+    expect(puts(firstRequest, undefined, "@acme/c3")).toBe(1);
+    expect(names.map((name) => puts(afterFirst, undefined, name))).toEqual([0, 1, 0]);
+    expect((await repo.git("tag", "--list")).split("\n").sort()).toEqual([
+      "@acme/c1@1.1.0",
+      "@acme/c2@1.1.0",
+      "@acme/c3@1.1.0",
+    ]);
+    await repo.cleanup();
+  });
+
+  it("--dry-run plans and checks but leaves the tree and the registry unchanged", async () => {
+    const repo = await npmWorkspace({
+      pkg: npmPackage("@acme/solo", "1.1.0", { publishConfig: { access: "public" } }),
+    });
+    const files = jobFiles();
+    const firstRequest = registry.requests.length;
+
+    const run = await runCliInProcess(
+      ["--dry-run", "--json", "--no-provenance"],
+      repo.dir,
+      stepEnv(files, ids.githubEnv()),
+      files,
+    );
+
+    expect(run.exitCode).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ "dry-run": true, published: false, "published-packages": [] });
+    expect(report.rows).toEqual([
+      expect.objectContaining({ package: "@acme/solo", status: "would publish (latest)" }),
+    ]);
+    expect(run.outputs.published).toBe("false");
+    expect(
+      registry.requests
+        .slice(firstRequest)
+        .filter((request) => request.method !== "GET" && !request.path.includes("/oidc/")),
+    ).toEqual([]);
+    expect(await registryVersions(registry, "@acme/solo")).toEqual(["1.0.0"]);
+    expect(await repo.git("tag", "--list")).toBe("");
+    expect(await repo.git("status", "--porcelain")).toBe("");
+    expect(run.everything).not.toContain("changeset v3");
+    await repo.cleanup();
+  });
 });
+
+function withoutIdToken(env: Record<string, string>): Record<string, string> {
+  const { ACTIONS_ID_TOKEN_REQUEST_URL: _url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: _token, ...rest } = env;
+  return rest;
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name.localeCompare(b.name);
+}
