@@ -178,13 +178,13 @@ function dynamicVersionSource(
     pdmSource(data) ??
     setuptoolsSource(data) ??
     scmSource(data) ??
-    flitSource(data, backend, name) ?? {
-      kind: "unknown",
-      paths: [],
-      setting: "project.dynamic",
-      writable: false,
-    }
+    flitSource(data, backend, name) ??
+    unknownSource()
   );
+}
+
+function unknownSource(): PyprojectVersionSource {
+  return { kind: "unknown", paths: [], setting: "project.dynamic", writable: false };
 }
 
 function hatchSource(data: TomlTable): PyprojectVersionSource | undefined {
