@@ -25,24 +25,25 @@ function planned(dir: string, name: string, before: string | undefined, after: s
   return { file: path.join(dir, name), relativeFile: name, before, after };
 }
 
-/** Node's fs, failing the `nth` call of one operation. */
-function failing(operation: "writeFile" | "rename", nth: number): WriteFs {
+/**
+ * Node's fs whose `nth` write fails the way a full disk does: the file is already truncated when the error
+ * comes. `restoreFails` makes every later write of that file fail too.
+ */
+function diskFullAt(nth: number, restoreFails = false): WriteFs {
   let calls = 0;
-  const fail = () => {
-    calls++;
-    if (calls === nth) throw Object.assign(new Error(`injected ${operation} failure`), { code: "EIO" });
-  };
+  let broken: string | undefined;
   return {
     readFile: fs.readFile,
-    stat: fs.stat,
     rm: fs.rm,
-    writeFile: async (file, data, options) => {
-      if (operation === "writeFile") fail();
-      await fs.writeFile(file, data, options);
-    },
-    rename: async (from, to) => {
-      if (operation === "rename") fail();
-      await fs.rename(from, to);
+    access: fs.access,
+    writeFile: async (file, data) => {
+      calls++;
+      if (calls === nth || (restoreFails && file === broken)) {
+        broken = file;
+        await fs.writeFile(file, "");
+        throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+      }
+      await fs.writeFile(file, data);
     },
   };
 }
@@ -68,20 +69,7 @@ describe("applyWrites", () => {
     expect((await stat(path.join(dir, "b.py"))).mode & 0o777).toBe(0o755);
   });
 
-  it("writes nothing when a temp file cannot be written", async () => {
-    const files = { "a.toml": "a = 1\n", "b.py": "v = 1\n" };
-    const dir = await folderWith(files);
-    const error = await applyWrites(
-      [planned(dir, "a.toml", "a = 1\n", "a = 2\n"), planned(dir, "b.py", "v = 1\n", "v = 2\n")],
-      failing("writeFile", 2),
-    ).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(PolyglotError);
-    expect((error as PolyglotError).file).toBe("b.py");
-    expect((error as PolyglotError).message).toMatch(/injected writeFile failure.*left as it was/);
-    expect(await contents(dir)).toEqual(files);
-  });
-
-  it("restores the files already renamed when a later rename fails", async () => {
+  it("restores every file written so far, the failing one included, and removes created ones", async () => {
     const files = { "a.toml": "a = 1\n", "b.py": "v = 1\n", "c.lock": "c 1\n" };
     const dir = await folderWith(files);
     const error = await applyWrites(
@@ -91,11 +79,40 @@ describe("applyWrites", () => {
         planned(dir, "b.py", "v = 1\n", "v = 2\n"),
         planned(dir, "c.lock", "c 1\n", "c 2\n"),
       ],
-      failing("rename", 3),
+      diskFullAt(3),
     ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolyglotError);
     expect((error as PolyglotError).file).toBe("b.py");
+    expect((error as PolyglotError).message).toMatch(/ENOSPC.*every file was left as it was/);
     expect(await contents(dir)).toEqual(files);
+  });
+
+  it("names a file it could not restore", async () => {
+    const dir = await folderWith({ "a.toml": "a = 1\n", "b.py": "v = 1\n" });
+    const error = await applyWrites(
+      [planned(dir, "a.toml", "a = 1\n", "a = 2\n"), planned(dir, "b.py", "v = 1\n", "v = 2\n")],
+      diskFullAt(2, true),
+    ).catch((caught: unknown) => caught);
+    expect((error as PolyglotError).message).toMatch(
+      /could not restore b\.py \(restore them with git checkout\)/,
+    );
+    expect(await contents(dir)).toEqual({ "a.toml": "a = 1\n", "b.py": "" });
+  });
+
+  it("writes nothing when a file is not writable", async () => {
+    const dir = await folderWith({ "a.toml": "a = 1\n", "b.py": "v = 1\n" });
+    const readOnly: WriteFs = {
+      ...diskFullAt(0),
+      access: async (file) => {
+        if (file.endsWith("b.py")) throw Object.assign(new Error("EACCES"), { code: "EACCES" });
+      },
+    };
+    const error = await applyWrites(
+      [planned(dir, "a.toml", "a = 1\n", "a = 2\n"), planned(dir, "b.py", "v = 1\n", "v = 2\n")],
+      readOnly,
+    ).catch((caught: unknown) => caught);
+    expect((error as PolyglotError).message).toBe("cannot write b.py (EACCES); nothing was written");
+    expect(await contents(dir)).toEqual({ "a.toml": "a = 1\n", "b.py": "v = 1\n" });
   });
 
   it("refuses to write when a file changed since planning", async () => {

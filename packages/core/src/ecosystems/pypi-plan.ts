@@ -128,13 +128,34 @@ async function planDependencies(
   draft: PlanDraft,
 ): Promise<void> {
   if (targets.length < 2) return;
-  const byName = new Map(targets.map((target) => [normalizePythonName(target.name), versions.get(target)!]));
+  const synced = new Map(targets.map((target) => [normalizePythonName(target.name), versions.get(target)!]));
   for (const target of targets) {
-    const others = new Map(byName);
-    others.delete(normalizePythonName(target.name));
-    const file = draft.relative(target.manifest);
-    await draft.update(target.manifest, target, (text) => updatePythonDependencies(text, others, { file }));
+    const text = await draft.current(target.manifest);
+    const own = normalizePythonName(target.name);
+    if (text === undefined || !mentionsAnyOf(text, synced, own)) continue;
+    // Other targets only: the shared map is narrowed for this call instead of copied per target.
+    const ownVersion = synced.get(own)!;
+    synced.delete(own);
+    try {
+      const file = draft.relative(target.manifest);
+      await draft.update(target.manifest, target, (current) =>
+        updatePythonDependencies(current, synced, { file }),
+      );
+    } finally {
+      synced.set(own, ownVersion);
+    }
   }
+}
+
+const NAME_TOKEN = /[A-Za-z0-9][A-Za-z0-9._-]*/g;
+
+/** A cheap pre-check: some word of the text is (PEP 503) the name of another synced package. */
+function mentionsAnyOf(text: string, names: ReadonlyMap<string, string>, own: string): boolean {
+  for (const [token] of text.matchAll(NAME_TOKEN)) {
+    const name = normalizePythonName(token);
+    if (name !== own && names.has(name)) return true;
+  }
+  return false;
 }
 
 /** uv.lock files beside a pypi target or in a folder above it, up to the repo root. */
