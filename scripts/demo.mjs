@@ -255,6 +255,11 @@ async function main(options) {
     note("$ git add -A && git diff --cached --stat");
     showOutput(stat.stdout, 30);
     await git("commit", "-q", "--no-verify", "-m", "Version Packages");
+    const mirrored = join(repo, "packages/python/CHANGELOG.md");
+    if (existsSync(mirrored)) {
+      note("$ head packages/python/CHANGELOG.md   (core's section, mirrored with the PEP 440 version)");
+      showOutput((await readFile(mirrored, "utf8")).split("\n").slice(0, 12).join("\n"), 12);
+    }
     const bumped = (await npmPackages(repo)).filter((p) => !p.private);
     const pyproject = await readFile(join(repo, "packages/python/pyproject.toml"), "utf8");
     const pythonVersion = /^version = "([^"]+)"/m.exec(pyproject)?.[1];
@@ -262,6 +267,12 @@ async function main(options) {
     note(
       `committed "Version Packages": ${changed.map((p) => `${p.name}@${p.version}`).join(", ")}, ${PYTHON_PROJECT}==${pythonVersion}`,
     );
+    const unchanged = bumped.filter((p) => !changed.includes(p)).map((p) => p.name.replace(/^@event-forge\//, ""));
+    const version = (name) => bumped.find((p) => p.name === `@event-forge/inbox-outbox-${name}`)?.version;
+    if (version("rabbitmq") === version("core")) {
+      note(`  linked (.changeset/config.json): rabbitmq's patch goes to ${version("rabbitmq")} with core's minor`);
+    }
+    if (unchanged.length) note(`  no changeset, unchanged: ${unchanged.join(", ")}`);
 
     // 5 ------------------------------------------------------------------------------------------------------
     step("polyglot-publish in the publish job: GitHub Actions OIDC, no token anywhere");
