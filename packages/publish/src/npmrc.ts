@@ -170,3 +170,27 @@ export function nerfDartPrefixes(registry: string): string[] {
 export function nerfDart(registry: string): string {
   return nerfDartPrefixes(registry)[0] ?? "";
 }
+
+/**
+ * The project npmrc's registry settings (and, when `withAuth`, its credentials) as `npm_config_*` variables.
+ * pnpm hands a tarball publish to npm in the package folder, where npm does not find a pnpm workspace's root
+ * `.npmrc`: the variables carry those settings to it. Variables the caller already set win.
+ */
+export function projectConfigEnv(
+  files: readonly NpmrcFile[],
+  env: NodeJS.ProcessEnv,
+  withAuth: boolean,
+): Record<string, string> {
+  const project = files.find((file) => file.kind === "project");
+  const exported: Record<string, string> = {};
+  for (const entry of project?.entries ?? []) {
+    const isRegistry = entry.key === "registry" || /^@[^:]+:registry$/.test(entry.key);
+    const isCredential = isAuthKey(entry.key) && entry.key.startsWith("//");
+    if (!isRegistry && !(withAuth && isCredential)) continue;
+    if (npmEnvKeys(env, entry.key).length > 0) continue;
+    const value = expandEnv(entry.value, env);
+    if (value === "" || /\$\{/.test(value)) continue;
+    exported[`npm_config_${entry.key}`] = value;
+  }
+  return exported;
+}

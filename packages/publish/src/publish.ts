@@ -8,7 +8,7 @@ import { type ChangesetRun, runChangesetPublish } from "./changeset.js";
 import { dispatchPypiWorkflow } from "./dispatch.js";
 import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
-import { NpmConfig, readNpmrcFiles } from "./npmrc.js";
+import { NpmConfig, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
 import { type PublishPlan, planWorkspace } from "./plan.js";
 import { type Finding, hasErrors, type Preflight, runPreflight } from "./preflight.js";
 import {
@@ -144,10 +144,14 @@ export function publishEnv(
 ): Record<string, string | undefined> {
   const files = readNpmrcFiles(plan.root, env);
   const cleaned = preflight.useOidc ? cleanPublishEnv(env, files) : { env: { ...env }, npmArgs: [] };
-  const child = cleaned.env;
-  for (const key of Object.keys(child)) if (/^npm_config_provenance$/i.test(key)) delete child[key];
-  if (!args.provenance) child.npm_config_provenance = "false";
-  else if (preflight.useOidc) child.npm_config_provenance = "true";
+  const child = { ...cleaned.env, ...projectConfigEnv(files, env, !preflight.useOidc) };
+  // pnpm 11+ reads pnpm_config_*, npm (and pnpm 10, which hands the publish to npm) npm_config_*.
+  for (const key of Object.keys(child)) if (/^(npm|pnpm)_config_provenance$/i.test(key)) delete child[key];
+  const provenance = !args.provenance ? "false" : preflight.useOidc ? "true" : undefined;
+  if (provenance) {
+    child.npm_config_provenance = provenance;
+    child.pnpm_config_provenance = provenance;
+  }
   const runnerNpm = findOnPath("npm", env);
   if (preflight.npm === "bundled" || cleaned.npmArgs.length > 0) {
     const command =

@@ -23,7 +23,7 @@ const TOKEN_VARIABLES = ["NODE_AUTH_TOKEN", "NPM_TOKEN"];
 export function isTokenVariable(name: string): boolean {
   if (TOKEN_VARIABLES.includes(name)) return true;
   if (/^npm_config__(auth|authtoken|password)$/i.test(name)) return true;
-  if (/^npm_config_.*:_(authtoken|auth|password)$/i.test(name)) return true;
+  if (/^p?npm_config_.*:_(authtoken|auth|password)$/i.test(name)) return true;
   return /^(YARN_NPM_AUTH_TOKEN|YARN_NPM_AUTH_IDENT|PNPM_CONFIG__AUTH\w*)$/i.test(name);
 }
 
