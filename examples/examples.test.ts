@@ -107,6 +107,10 @@ describe("examples/event-forge", () => {
       expect(await read(dir, "packages/core/CHANGELOG.md")).toMatch(
         /## 1\.1\.0[\s\S]*Retry failed publishes/,
       );
+      // "changelog": true mirrors core's new section into the Python package, in its own version spelling
+      expect(await read(dir, "packages/python/CHANGELOG.md")).toMatch(
+        /## 1\.1\.0[\s\S]*Retry failed publishes/,
+      );
       expect(await readdir(path.join(dir, ".changeset"))).not.toContain("brave-retries.md");
 
       const check = polyglotVersion(dir, "--check");
