@@ -4,4 +4,5 @@ export { resolveChangesetCommand, runChangesetVersion } from "./changeset-cli.js
 export type { Io } from "./io.js";
 export { type MainOptions, main } from "./main.js";
 export { type PredictedRelease, predictRelease } from "./release-plan.js";
-export { formatCheck, formatDiff, formatJson, formatPendingVersions, formatSummary } from "./report.js";
+export { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
+export { formatDiff } from "./report-diff.js";

@@ -14,10 +14,8 @@ import {
 } from "@polyglot-changesets/core";
 import { applyWrites } from "./apply.js";
 import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
-import { runChangesetVersion } from "./changeset-cli.js";
 import type { Io } from "./io.js";
-import { predictRelease } from "./release-plan.js";
-import { formatCheck, formatDiff, formatJson, formatPendingVersions, formatSummary } from "./report.js";
+import { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
 
 export interface MainOptions extends Partial<Io> {
   /** Directory to run in (overridden by --cwd); default process.cwd(). */
@@ -84,13 +82,16 @@ async function versionAndSync(
   run: Run,
 ): Promise<number> {
   const { args, io } = run;
+  // Loaded only here: the changesets libraries and execa are most of the start-up time of --sync-only.
+  const { predictRelease } = await import("./release-plan.js");
+  const { runChangesetVersion } = await import("./changeset-cli.js");
   const predicted = await predictRelease(workspace.root, args.changeset, packages);
   if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
   const versions = new Map([...currentVersions(workspace), ...predicted.versions]);
   const plan = await planSync(workspace, versions, { files });
   if (args.dryRun) {
     io.stderr.write(formatPendingVersions(workspace, predicted.versions));
-    return report(plan.files, run);
+    return await report(plan.files, run);
   }
   await checkChangelogInputs(workspace, { files });
   const exitCode = await runChangesetVersion(workspace.root, args.changeset.args, io, {
@@ -128,9 +129,9 @@ async function sync(workspace: Workspace, files: FileCache, run: Run): Promise<n
   return report(planned, run);
 }
 
-function report(planned: PlannedFile[], { args, io }: Run): number {
+async function report(planned: PlannedFile[], { args, io }: Run): Promise<number> {
   if (args.json) io.stdout.write(formatJson(planned));
-  else if (args.dryRun) io.stdout.write(formatDiff(planned));
+  else if (args.dryRun) io.stdout.write((await import("./report-diff.js")).formatDiff(planned));
   io.stderr.write(formatSummary(planned, args.dryRun ? "would change" : "synced"));
   return 0;
 }
