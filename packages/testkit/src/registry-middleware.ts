@@ -5,6 +5,7 @@ import type { RecordedRequest } from "./http.js";
 import {
   type Exchange,
   type ExchangeOutcome,
+  exchangeClaims,
   findTrustedPublisher,
   type OidcIssuer,
   packageOfWrite,
@@ -66,13 +67,14 @@ export function registerMiddlewares(
     app.post(EXCHANGE_PATH, async (req, res) => {
       const name = req.params.name ?? "";
       const outcome = await exchange(req, name, context, (target) => packageExists(storage, req, target));
+      const seen = outcome.claims ? { claims: outcome.claims } : {};
       if (outcome.status !== 201) {
-        context.exchanges.push({ package: name, status: outcome.status, reason: outcome.reason });
+        context.exchanges.push({ package: name, status: outcome.status, reason: outcome.reason, ...seen });
         res.status(outcome.status).json({ error: outcome.reason, message: outcome.reason });
         return;
       }
       const token = await mintToken(auth, name, context.tokenLifetime);
-      context.exchanges.push({ package: name, status: 201, reason: "ok", token });
+      context.exchanges.push({ package: name, status: 201, reason: "ok", token, ...seen });
       res.status(201).json({ token });
     });
     app.get("/-/package/:name/visibility", async (req, res) => {
@@ -98,10 +100,11 @@ async function exchange(
   // npm asks for the audience `npm:<registry hostname>`.
   const verified = await verifyIdToken(idToken, context.trust, `npm:${req.hostname}`);
   if ("error" in verified) return { status: 401, reason: verified.error };
-  if (!(await exists(name))) return { status: 404, reason: `package ${name} not found` };
+  const claims = exchangeClaims(verified.claims);
+  if (!(await exists(name))) return { status: 404, reason: `package ${name} not found`, claims };
   const publisher = findTrustedPublisher(context.publishers, name, verified.claims);
-  if (typeof publisher === "string") return { status: 404, reason: publisher };
-  return { status: 201, reason: "ok", publisher };
+  if (typeof publisher === "string") return { status: 404, reason: publisher, claims };
+  return { status: 201, reason: "ok", publisher, claims };
 }
 
 function mintToken(auth: VerdaccioAuth, name: string, expiresIn: string): Promise<string> {

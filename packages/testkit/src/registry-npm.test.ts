@@ -83,7 +83,12 @@ describe("npm trusted publishing against the testkit registry", () => {
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toMatch(/ENEEDAUTH|E404/);
     expect(registry.exchanges.slice(exchangesBefore)).toEqual([
-      { package: NAME, status: 404, reason: expect.stringMatching(/workflow ci\.yml is not release\.yml/) },
+      {
+        package: NAME,
+        status: 404,
+        reason: expect.stringMatching(/workflow ci\.yml is not release\.yml/),
+        claims: { repository: REPOSITORY, workflow: "ci.yml" },
+      },
     ]);
     expect(await publishedVersions(registry, NAME)).not.toContain("1.0.2");
   });

@@ -26,11 +26,21 @@ export interface Exchange {
   reason: string;
   /** The minted registry token (201 only); kept so tests can check it never leaks into output. */
   token?: string;
+  /** What a verified ID token said (absent when it could not be verified). */
+  claims?: ExchangeClaims;
 }
 
-export type ExchangeOutcome =
+/** The claims a trusted publisher is matched on. */
+export interface ExchangeClaims {
+  repository: string;
+  workflow: string;
+  environment?: string;
+}
+
+export type ExchangeOutcome = { claims?: ExchangeClaims } & (
   | { status: 201; reason: "ok"; publisher: TrustedPublisher }
-  | { status: 401 | 404; reason: string };
+  | { status: 401 | 404; reason: string }
+);
 
 /** Only the claims the exchange reads; the signature, issuer, audience and times are checked by jose. */
 export async function verifyIdToken(
@@ -75,6 +85,15 @@ function mismatch(publisher: TrustedPublisher, claims: JWTPayload): string | und
     return `environment ${String(claims.environment ?? "(none)")} is not ${publisher.environment}`;
   }
   return undefined;
+}
+
+export function exchangeClaims(claims: JWTPayload): ExchangeClaims {
+  const summary: ExchangeClaims = {
+    repository: String(claims.repository ?? ""),
+    workflow: workflowFile(claims),
+  };
+  if (typeof claims.environment === "string") summary.environment = claims.environment;
+  return summary;
 }
 
 /** `owner/repo/.github/workflows/release.yml@refs/heads/main` -> `release.yml` (the job's own workflow first). */

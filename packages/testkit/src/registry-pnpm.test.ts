@@ -94,6 +94,7 @@ describe.each([
       package: name,
       status: 404,
       reason: expect.stringMatching(/workflow nightly\.yml is not release\.yml/),
+      claims: { repository: REPOSITORY, workflow: "nightly.yml" },
     });
     expect(await publishedVersions(registry, name)).toEqual(["1.0.0", "1.0.1"]);
   });

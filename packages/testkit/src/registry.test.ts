@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type IdTokenServer, startIdTokenServer } from "./id-token.js";
+import { type ClaimOverrides, type IdTokenServer, startIdTokenServer } from "./id-token.js";
 import { type Registry, startRegistry } from "./registry.js";
 import { packTarball, publishDocument } from "./registry-tarball.js";
 import {
@@ -126,7 +126,13 @@ describe("token exchange (POST /-/npm/v1/oidc/token/exchange/package/<name>)", (
     const response = await exchange("@acme/core", await npmIdToken());
     expect(response.status).toBe(201);
     const { token } = (await response.json()) as { token: string };
-    expect(registry.exchanges.at(-1)).toEqual({ package: "@acme/core", status: 201, reason: "ok", token });
+    expect(registry.exchanges.at(-1)).toEqual({
+      package: "@acme/core",
+      status: 201,
+      reason: "ok",
+      token,
+      claims: { repository: REPOSITORY, workflow: WORKFLOW },
+    });
     expect((await putVersion("@acme/core", "1.1.0", token)).status).toBe(201);
     expect(await publishedVersions(registry, "@acme/core")).toEqual(["1.0.0", "1.1.0"]);
     const other = await putVersion("@acme/other", "1.1.0", token);
@@ -177,17 +183,26 @@ describe("token exchange (POST /-/npm/v1/oidc/token/exchange/package/<name>)", (
     ],
     ["a missing environment", "guarded", {}, /environment \(none\) is not npm/],
     ["another environment", "guarded", { environment: "staging" }, /environment staging is not npm/],
-  ])("answers 404 for %s", async (_case, name, claims, reason) => {
-    expect((await exchange(name, await npmIdToken(claims))).status).toBe(404);
-    expect(registry.exchanges.at(-1)).toEqual({
-      package: name,
-      status: 404,
-      reason: expect.stringMatching(reason),
-    });
-  });
+  ] as Array<[string, string, ClaimOverrides, RegExp]>)(
+    "answers 404 for %s",
+    async (_case, name, claims, reason) => {
+      expect((await exchange(name, await npmIdToken(claims))).status).toBe(404);
+      expect(registry.exchanges.at(-1)).toEqual({
+        package: name,
+        status: 404,
+        reason: expect.stringMatching(reason),
+        claims: expect.objectContaining({ repository: claims.repository ?? REPOSITORY }),
+      });
+    },
+  );
 
   it("accepts the environment a publisher requires", async () => {
     expect((await exchange("guarded", await npmIdToken({ environment: "npm" }))).status).toBe(201);
+    expect(registry.exchanges.at(-1)?.claims).toEqual({
+      repository: REPOSITORY,
+      workflow: WORKFLOW,
+      environment: "npm",
+    });
   });
 
   it("reads the trusted publishers on each request", async () => {

@@ -10,7 +10,7 @@ import { type PluginContext, registerMiddlewares } from "./registry-middleware.j
 import type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
 import { packTarball, publishDocument } from "./registry-tarball.js";
 
-export type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
+export type { Exchange, ExchangeClaims, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
 
 export interface RegistryOptions {
   /** The ID-token issuer the exchange endpoint trusts; without it every exchange answers 404. */
