@@ -42,6 +42,7 @@ export async function dispatchPypiWorkflow(options: DispatchOptions): Promise<Di
   if (!token) {
     throw new PolyglotError("--pypi-trigger dispatch needs GITHUB_TOKEN", {
       setting: "GITHUB_TOKEN",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
       fix: "add `env: { GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} }` to the publish step and `actions: write` to the job permissions",
     });
   }
