@@ -176,7 +176,7 @@ async function main(options) {
     const home = join(tmp, "home");
     const shims = join(tmp, "bin");
     const github = join(tmp, "github");
-    for (const dir of [home, shims, github]) await mkdir(dir, { recursive: true });
+    for (const dir of [home, shims, github, join(tmp, "tmp")]) await mkdir(dir, { recursive: true });
     await copyExample(repo);
     await writeFile(join(repo, ".npmrc"), `registry=${registry.url}\n`);
     // The same line in the (throwaway) user npmrc: `changeset publish --from-pack-dir` runs `pnpm publish
@@ -191,7 +191,7 @@ async function main(options) {
     const workspaceLinks = await linkWorkspaceDeps(repo);
     const pnpm = await findPnpm(testkit);
     await writeShim(join(shims, "pnpm"), pnpm.cjs);
-    const env = cleanEnv({ home, path: [bin, shims] });
+    const env = cleanEnv({ home, tmp: join(tmp, "tmp"), path: [bin, shims] });
     const git = (...args) => run("git", args, { cwd: repo, env, quiet: true });
     await git("init", "-q", "-b", "main");
     await git("config", "user.name", "Event-Forge Maintainer");
@@ -267,10 +267,14 @@ async function main(options) {
     note(
       `committed "Version Packages": ${changed.map((p) => `${p.name}@${p.version}`).join(", ")}, ${PYTHON_PROJECT}==${pythonVersion}`,
     );
-    const unchanged = bumped.filter((p) => !changed.includes(p)).map((p) => p.name.replace(/^@event-forge\//, ""));
+    const unchanged = bumped
+      .filter((p) => !changed.includes(p))
+      .map((p) => p.name.replace(/^@event-forge\//, ""));
     const version = (name) => bumped.find((p) => p.name === `@event-forge/inbox-outbox-${name}`)?.version;
     if (version("rabbitmq") === version("core")) {
-      note(`  linked (.changeset/config.json): rabbitmq's patch goes to ${version("rabbitmq")} with core's minor`);
+      note(
+        `  linked (.changeset/config.json): rabbitmq's patch goes to ${version("rabbitmq")} with core's minor`,
+      );
     }
     if (unchanged.length) note(`  no changeset, unchanged: ${unchanged.join(", ")}`);
 

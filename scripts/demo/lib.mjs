@@ -144,7 +144,7 @@ export function run(cmd, args, options = {}) {
  * node_modules folder), a throwaway HOME with an empty user npmrc, hermetic git, no colours, and none of the
  * parent's npm, CI, GitHub or token variables (a demo run from a real CI job must not see its credentials).
  */
-export function cleanEnv({ home, path = [], extra = {} }) {
+export function cleanEnv({ home, tmp, path = [], extra = {} }) {
   const systemPath = (process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin")
     .split(delimiter)
     .filter((dir) => dir !== "" && !dir.includes("node_modules"));
@@ -152,7 +152,8 @@ export function cleanEnv({ home, path = [], extra = {} }) {
     PATH: [...path, dirname(NODE), ...systemPath].join(delimiter),
     HOME: home,
     LANG: "C.UTF-8",
-    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+    // Children's temp files (npm, pnpm, polyglot-publish's pack dir, python -m build) go where the demo removes them.
+    TMPDIR: tmp ?? process.env.TMPDIR,
     ...(process.env.TERM ? { TERM: process.env.TERM } : {}),
     NO_COLOR: "1",
     npm_config_userconfig: `${home}/.npmrc`,
