@@ -1,8 +1,7 @@
 import path from "node:path";
 import { POLYGLOT_CONFIG_FILE } from "../config.js";
 import type { PyprojectInfo } from "../edit/pyproject.js";
-import { updatePyprojectVersion } from "../edit/pyproject.js";
-import { updatePythonDependencies } from "../edit/python-deps.js";
+import { updatePyproject } from "../edit/pyproject.js";
 import { updateUvLock } from "../edit/uv-lock.js";
 import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
 import { PolyglotError } from "../errors.js";
@@ -30,8 +29,8 @@ export async function planPypiEdits(
     ...targets.flatMap((target) => [target.manifest, ...target.versionFiles]),
     ...uvLocks,
   ]);
-  for (const target of targets) await planOwnVersion(target, versions.get(target)!, draft);
-  await planDependencies(targets, versions, draft);
+  const synced = new Map(targets.map((target) => [normalizePythonName(target.name), versions.get(target)!]));
+  for (const target of targets) await planTarget(target, versions.get(target)!, synced, draft);
   await planUvLocks(uvLocks, targets, versions, draft);
   return versions;
 }
@@ -66,20 +65,40 @@ async function infoOf(target: Target, draft: PlanDraft): Promise<PyprojectInfo> 
   );
 }
 
-async function planOwnVersion(target: Target, version: string, draft: PlanDraft): Promise<void> {
+/**
+ * A target's pyproject (its version, and its dependency specifiers on the other synced packages, in one
+ * pass) and its version files.
+ */
+async function planTarget(
+  target: Target,
+  version: string,
+  synced: Map<string, string>,
+  draft: PlanDraft,
+): Promise<void> {
   const info = await infoOf(target, draft);
   validateVersionFields(target, info, draft);
   const file = draft.relative(target.manifest);
-  await draft.update(target.manifest, target, (text) => updatePyprojectVersion(text, version, { file }));
+  const own = normalizePythonName(target.name);
+  const text = (await draft.current(target.manifest)) ?? "";
+  const dependsOnOthers = mentionsAnyOf(text, synced, own);
+  // The other targets only: the shared map is narrowed for this call instead of copied per target.
+  synced.delete(own);
+  try {
+    await draft.update(target.manifest, target, (current) =>
+      updatePyproject(current, { version, ...(dependsOnOthers ? { dependencies: synced } : {}) }, { file }),
+    );
+  } finally {
+    synced.set(own, version);
+  }
   for (const versionFile of target.versionFiles) {
     if ((await draft.current(versionFile)) === undefined)
       throw missingVersionFile(target, versionFile, draft);
     const { format, variable } = versionFileFormat(versionFile, target.dir, info);
     const options = { file: draft.relative(versionFile), variable };
-    await draft.update(versionFile, target, (text) =>
+    await draft.update(versionFile, target, (current) =>
       format === "plain"
-        ? updatePlainVersionFile(text, version, options)
-        : updateVersionFile(text, version, options),
+        ? updatePlainVersionFile(current, version, options)
+        : updateVersionFile(current, version, options),
     );
   }
 }
@@ -120,31 +139,6 @@ function missingVersionFile(target: Target, file: string, draft: PlanDraft): Pol
     ...(target.setting ? { setting: `${target.setting}.versionFiles` } : {}),
     fix: `create it with a __version__ = "..." line, or correct "versionFiles" in ${POLYGLOT_CONFIG_FILE}`,
   });
-}
-
-async function planDependencies(
-  targets: Target[],
-  versions: Map<Target, string>,
-  draft: PlanDraft,
-): Promise<void> {
-  if (targets.length < 2) return;
-  const synced = new Map(targets.map((target) => [normalizePythonName(target.name), versions.get(target)!]));
-  for (const target of targets) {
-    const text = await draft.current(target.manifest);
-    const own = normalizePythonName(target.name);
-    if (text === undefined || !mentionsAnyOf(text, synced, own)) continue;
-    // Other targets only: the shared map is narrowed for this call instead of copied per target.
-    const ownVersion = synced.get(own)!;
-    synced.delete(own);
-    try {
-      const file = draft.relative(target.manifest);
-      await draft.update(target.manifest, target, (current) =>
-        updatePythonDependencies(current, synced, { file }),
-      );
-    } finally {
-      synced.set(own, ownVersion);
-    }
-  }
 }
 
 const NAME_TOKEN = /[A-Za-z0-9][A-Za-z0-9._-]*/g;
