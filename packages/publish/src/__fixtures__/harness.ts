@@ -141,14 +141,19 @@ function capture(): { stream: PassThrough; text(): string } {
 }
 
 /** Publishes `name@version` with a token, as a maintainer's first manual publish. */
-export async function seedPackage(registry: Registry, token: string, name: string, version: string): Promise<void> {
+export async function seedPackage(registry: Registry, token: string, name: string, version: string, tag = "latest"): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "polyglot-seed-"));
   writeFileSync(path.join(dir, "package.json"), JSON.stringify(npmPackage(name, version)));
   writeFileSync(path.join(dir, ".npmrc"), "");
   await execa(
     process.execPath,
-    [bundledNpm().cli, "publish", "--access", "public", `--registry=${registry.url}`, `--${registry.npmrcKey}:_authToken=${token}`],
-    { cwd: dir, env: stepEnv(jobFiles()), extendEnv: false, stdin: "ignore" },
+    [bundledNpm().cli, "publish", "--access", "public", "--tag", tag, `--registry=${registry.url}`],
+    {
+      cwd: dir,
+      env: stepEnv(jobFiles(), { [`npm_config_${registry.npmrcKey}:_authToken`]: token }),
+      extendEnv: false,
+      stdin: "ignore",
+    },
   );
 }
 

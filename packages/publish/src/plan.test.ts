@@ -1,0 +1,152 @@
+import type { NpmPackage } from "@polyglot-changesets/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PypiServer, startPypi } from "../../testkit/src/pypi.js";
+import { type Registry, startRegistry } from "../../testkit/src/registry.js";
+import { createWorkspaceRepo, npmPackage, seedPackage } from "./__fixtures__/harness.js";
+import { createPublishPlan, dependencyChunks, isIgnored } from "./plan.js";
+
+let registry: Registry;
+let pypi: PypiServer;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  pypi = await startPypi();
+  const token = await registry.createUser("maintainer");
+  await seedPackage(registry, token, "@acme/p0", "1.0.0");
+  await seedPackage(registry, token, "@acme/pre", "2.0.0-beta.0", "beta");
+});
+
+afterAll(async () => {
+  await Promise.all([registry?.close(), pypi?.close()]);
+});
+
+function workspace(packages: Record<string, object>, extra: Record<string, string | object> = {}) {
+  return createWorkspaceRepo({
+    "package.json": { name: "root", private: true, workspaces: ["packages/*"] },
+    "package-lock.json": { name: "root", lockfileVersion: 3, requires: true, packages: {} },
+    ".npmrc": `registry=${registry.url}\n`,
+    ".changeset/polyglot.json": { pypi: { index: pypi.url } },
+    ...Object.fromEntries(
+      Object.entries(packages).map(([dir, json]) => [`packages/${dir}/package.json`, json]),
+    ),
+    ...extra,
+  });
+}
+
+describe("createPublishPlan", () => {
+  it("looks up 30 packages with one in-process GET each, concurrently, and spawns no npm", async () => {
+    const packages = Object.fromEntries(
+      Array.from({ length: 30 }, (_, at) => [
+        `p${at}`,
+        npmPackage(`@acme/p${at}`, at === 0 ? "1.0.0" : "0.1.0"),
+      ]),
+    );
+    const repo = await workspace(packages);
+    const firstRequest = registry.requests.length;
+    // No npm on PATH: a plan that spawned `npm info` would fail.
+    const env = { PATH: "/nonexistent", HOME: repo.dir };
+    const started = performance.now();
+
+    const plan = await createPublishPlan({ cwd: repo.dir, env });
+
+    const elapsed = performance.now() - started;
+    const gets = registry.requests.slice(firstRequest).filter((request) => request.method === "GET");
+    expect(gets).toHaveLength(30);
+    expect(
+      gets.every((request) =>
+        String(request.headers.accept).startsWith("application/vnd.npm.install-v1+json"),
+      ),
+    ).toBe(true);
+    expect(plan.alreadyPublished).toEqual(["@acme/p0@1.0.0"]);
+    expect(plan.npm).toHaveLength(29);
+    expect(plan.npm.every((release) => release.firstPublish && release.registry === registry.url)).toBe(true);
+    // The measured `changeset publish` baseline for 30 packages is 6.6 s of wall time.
+    expect(elapsed).toBeLessThan(3000);
+    await repo.cleanup();
+  });
+
+  it("follows publishConfig, access, pre mode, --tag and ignore", async () => {
+    const repo = await workspace(
+      {
+        pre: npmPackage("@acme/pre", "2.0.0-beta.1", { publishConfig: { access: "public" } }),
+        other: npmPackage("@other/x", "1.0.0", { publishConfig: { "@other:registry": registry.url } }),
+        skipped: npmPackage("@acme/skipped", "1.0.0"),
+        priv: { name: "private-one", version: "1.0.0", private: true },
+      },
+      {
+        ".npmrc": "registry=http://127.0.0.1:9/unreachable/\n",
+        ".changeset/config.json": {
+          access: "restricted",
+          ignore: ["@acme/skip*"],
+          privatePackages: { version: true, tag: true },
+        },
+        ".changeset/pre.json": { mode: "pre", tag: "beta", initialVersions: {}, changesets: [] },
+      },
+    );
+    await expect(createPublishPlan({ cwd: repo.dir, env: {} })).rejects.toThrow(
+      /cannot look up @acme\/pre on http:\/\/127\.0\.0\.1:9\/unreachable\//,
+    );
+    await repo.write({
+      "packages/pre/package.json": npmPackage("@acme/pre", "2.0.0-beta.1", {
+        publishConfig: { access: "public", registry: registry.url },
+      }),
+    });
+
+    const plan = await createPublishPlan({ cwd: repo.dir, env: {} });
+    const releases = plan.npm.map(({ name, distTag, access, firstPublish }) => ({
+      name,
+      distTag,
+      access,
+      firstPublish,
+    }));
+    expect(releases.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      // Only prereleases of the pre tag were ever published: Changesets moves it to latest.
+      { name: "@acme/pre", distTag: "latest", access: "public", firstPublish: false },
+      { name: "@other/x", distTag: "beta", access: "restricted", firstPublish: true },
+    ]);
+    expect(plan.tagOnly).toEqual([
+      { name: "private-one", version: "1.0.0", gitTag: "private-one@1.0.0", relativeDir: "packages/priv" },
+    ]);
+
+    const tagged = await createPublishPlan({ cwd: repo.dir, env: {}, distTag: "canary" });
+    expect(tagged.npm.map((release) => release.distTag)).toEqual(["canary", "canary"]);
+    await repo.cleanup();
+  });
+
+  it("explains a registry that wants credentials for reads", async () => {
+    const repo = await workspace({ a: npmPackage("@acme/auth-needed", "1.0.0") });
+    registry.faults.add({ path: "/@acme%2fauth-needed", method: "GET", status: 401 });
+    await expect(createPublishPlan({ cwd: repo.dir, env: {} })).rejects.toMatchObject({
+      exitCode: 1,
+      fix: expect.stringContaining("read token"),
+    });
+    await repo.cleanup();
+  });
+});
+
+describe("dependencyChunks", () => {
+  const pkg = (
+    name: string,
+    dependencies: Record<string, string> = {},
+    devDependencies: Record<string, string> = {},
+  ) => ({ name, packageJson: { name, dependencies, devDependencies } }) as unknown as NpmPackage;
+
+  it("orders dependencies first, ignores dev dependencies and breaks cycles", () => {
+    const packages = [
+      pkg("app", { lib: "1" }),
+      pkg("lib", { core: "1" }),
+      pkg("core", {}, { app: "1" }),
+      pkg("x", { y: "1" }),
+      pkg("y", { x: "1" }),
+    ];
+    expect(dependencyChunks(packages, new Set(["app", "lib", "core"]))).toEqual([["core"], ["lib"], ["app"]]);
+    expect(dependencyChunks(packages, new Set(["x", "y"]))).toEqual([["x", "y"]]);
+  });
+});
+
+describe("isIgnored", () => {
+  it("matches names and globs as Changesets' ignore does", () => {
+    expect(isIgnored("@a/b", ["@a/*"])).toBe(true);
+    expect(isIgnored("@a/b", ["@a/c"])).toBe(false);
+  });
+});
