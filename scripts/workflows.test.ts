@@ -192,3 +192,79 @@ describe.each(examples)("examples/%s/.changeset", (name) => {
     expect(config.baseBranch).toBe("main");
   });
 });
+
+/** GitHub's anchors of a markdown file: heading slugs and explicit `<a id="...">`. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  let fenced = false;
+  for (const line of markdown.split("\n")) {
+    if (line.startsWith("```")) fenced = !fenced;
+    if (fenced) continue;
+    const heading = /^#{1,6}\s+(.*)$/.exec(line)?.[1];
+    if (heading) {
+      anchors.add(
+        heading
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\- _]/gu, "")
+          .replace(/ /g, "-"),
+      );
+    }
+    for (const match of line.matchAll(/<a id="([^"]+)"><\/a>/g)) anchors.add(match[1] as string);
+  }
+  return anchors;
+}
+
+describe("docs", () => {
+  const docs = ["getting-started.md", "migration.md", "troubleshooting.md"].map((name) =>
+    path.join(root, "docs", name),
+  );
+  const readmes = examples.map((name) => path.join(examplesDir, name, "README.md"));
+  const files = [...docs, ...readmes].filter((file) => existsSync(file));
+
+  it.each(files.map((file) => [relative(file), file]))(
+    "%s links to files and anchors that exist",
+    (_name, file) => {
+      const text = readFileSync(file, "utf8").replace(/```[\s\S]*?```/g, "");
+      const broken: string[] = [];
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (!target || /^[a-z]+:/.test(target)) continue;
+        const [link = "", anchor] = target.split("#");
+        const resolved = link === "" ? file : path.resolve(path.dirname(file), link);
+        if (!existsSync(resolved)) broken.push(target);
+        else if (
+          anchor &&
+          resolved.endsWith(".md") &&
+          !anchorsOf(readFileSync(resolved, "utf8")).has(anchor)
+        ) {
+          broken.push(target);
+        }
+      }
+      expect(broken).toEqual([]);
+    },
+  );
+
+  // polyglot-publish prints a stable id with each preflight finding; each id has its section.
+  const publishSrc = path.join(root, "packages", "publish", "src");
+  const findingIds = existsSync(publishSrc)
+    ? [
+        ...new Set(
+          readdirSync(publishSrc)
+            .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+            .flatMap((name) => [
+              ...readFileSync(path.join(publishSrc, name), "utf8").matchAll(
+                /\bid: "([a-z0-9]+(?:-[a-z0-9]+)+)"/g,
+              ),
+            ])
+            .map((match) => match[1] as string),
+        ),
+      ].sort()
+    : [];
+  it.skipIf(findingIds.length === 0)(
+    "troubleshooting.md has a section for every finding id of polyglot-publish",
+    () => {
+      const anchors = anchorsOf(readFileSync(path.join(root, "docs", "troubleshooting.md"), "utf8"));
+      expect(findingIds.filter((id) => !anchors.has(id))).toEqual([]);
+    },
+  );
+});
