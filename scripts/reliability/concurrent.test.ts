@@ -43,8 +43,8 @@ test("two polyglot-publish runs on the same release: each version once, the lose
   const envB = actionsEnv(servers, b, { extra: canaryEnv() });
   const [ra, rb] = await Promise.all([runPublish(a.dir, args, envA), runPublish(b.dir, args, envB)]);
   servers.registry.faults.clear();
-  await expectNoSecrets(secretsOf(servers, envA), ra, a);
-  await expectNoSecrets(secretsOf(servers, envB), rb, b);
+  await expectNoSecrets(secretsOf(servers, envA), ra, a, envA);
+  await expectNoSecrets(secretsOf(servers, envB), rb, b, envB);
   const shown = `A exit ${ra.code}\n${ra.stderr}\n${ra.stdout}\nB exit ${rb.code}\n${rb.stderr}\n${rb.stdout}`;
 
   for (const name of a.names) expect(await registryVersions(servers, name), shown).toEqual(["1.0.0"]);

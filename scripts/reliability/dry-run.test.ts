@@ -56,7 +56,7 @@ test("polyglot-publish --dry-run leaves the repo, the npm registry and the PyPI 
     const result = await runPublish(repo.dir, args, env);
     expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
     expect(`${result.stdout}\n${result.stderr}`).toContain(repo.names[0]);
-    await expectNoSecrets(secretsOf(servers, env), result, repo);
+    await expectNoSecrets(secretsOf(servers, env), result, repo, env);
   }
   // GITHUB_OUTPUT / the summary live outside the tree (.out/ is ignored); nothing else moved.
   const afterTree = await snapshot(repo.dir, { git: true });

@@ -51,7 +51,7 @@ async function check(
   const result = await runPublish(repo.dir, args, env);
   const shown = `exit ${result.code}\n--- stderr\n${result.stderr}\n--- stdout\n${result.stdout}`;
   expect([expectCode].flat(), shown).toContain(result.code);
-  await expectNoSecrets(secretsOf(servers, env), result, repo);
+  await expectNoSecrets(secretsOf(servers, env), result, repo, env);
   return result;
 }
 
@@ -103,7 +103,7 @@ describe("success paths", () => {
     for (const args of [["--check"], ["--check", "--json"], ["--sync-only", "--dry-run"]]) {
       const result = await runVersion(repo.dir, args, env);
       expect([0, 1]).toContain(result.code);
-      await expectNoSecrets(secretsOf(servers, env), result, repo);
+      await expectNoSecrets(secretsOf(servers, env), result, repo, env);
     }
   });
 });

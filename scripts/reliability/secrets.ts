@@ -44,22 +44,32 @@ export async function expectNoSecrets(
   secrets: string[],
   result: RunResult,
   repo: Pick<ReleaseRepo, "outputFile" | "summaryFile" | "changesetsOutput">,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<void> {
+  // `::add-mask::<value>` is how a step asks the GitHub Actions runner to mask a value: the runner consumes the
+  // line and never shows it. Allowed under GitHub Actions only (elsewhere it would print the secret).
+  const unmasked = (text: string) =>
+    env.GITHUB_ACTIONS === "true"
+      ? text.replace(/^::add-mask::.*$/gm, "::add-mask::(consumed by the runner)")
+      : text;
   const places: Record<string, string> = {
-    stdout: result.stdout,
-    stderr: result.stderr,
+    stdout: unmasked(result.stdout),
+    stderr: unmasked(result.stderr),
     GITHUB_OUTPUT: await readText(repo.outputFile),
     GITHUB_STEP_SUMMARY: await readText(repo.summaryFile),
     CHANGESETS_OUTPUT: await readText(repo.changesetsOutput),
   };
   for (const [place, text] of Object.entries(places)) {
     for (const secret of secrets) {
-      // Also catch a secret cut in half by a line wrap or a JSON escape: check a 12-character slice of its middle.
-      const middle = secret.slice(Math.floor(secret.length / 2) - 6, Math.floor(secret.length / 2) + 6);
+      // Also catch a secret cut by a line wrap: the secret's second half alone counts as a leak. (Halves, not
+      // short slices: JWTs of one issuer share their header and much of their payload.)
+      const half = secret.slice(Math.floor(secret.length / 2));
+      const at = text.includes(secret) ? text.indexOf(secret) : text.indexOf(half);
+      const context = at < 0 ? "" : text.slice(Math.max(0, at - 80), at).replace(/\s+/g, " ");
       expect(
-        text.includes(secret) || text.includes(middle),
-        `a secret (${secret.slice(0, 4)}...) leaked into ${place}`,
-      ).toBe(false);
+        at,
+        `a secret (${secret.slice(0, 4)}..., ${secret.length} chars) leaked into ${place} after "${context}"`,
+      ).toBe(-1);
     }
   }
 }
