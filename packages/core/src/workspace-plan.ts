@@ -58,8 +58,15 @@ export class PlanDraft {
     return draft ? draft.text : this.files.read(file);
   }
 
-  /** Applies `update` to the planned text of `file` on behalf of `target`. */
-  async update(file: string, target: Target, update: (text: string) => EditResult): Promise<void> {
+  /**
+   * Applies `update` to the planned text of `file` on behalf of `target`, or of the targets a function picks
+   * from the result (a lock file shared by several targets).
+   */
+  async update(
+    file: string,
+    target: Target | ((result: EditResult) => Target[]),
+    update: (text: string) => EditResult,
+  ): Promise<void> {
     const text = await this.current(file);
     if (text === undefined) throw new Error(`internal: ${file} was not checked to exist`);
     this.record(file, target, text, update(text));
@@ -71,7 +78,12 @@ export class PlanDraft {
     this.record(file, target, text, result);
   }
 
-  private record(file: string, target: Target, text: string | undefined, result: EditResult): void {
+  private record(
+    file: string,
+    target: Target | ((result: EditResult) => Target[]),
+    text: string | undefined,
+    result: EditResult,
+  ): void {
     const draft = this.#drafts.get(file) ?? {
       before: text,
       text: text ?? "",
@@ -85,7 +97,10 @@ export class PlanDraft {
         .filter((edit) => edit.from !== edit.to)
         .map((edit) => ({ file: relativeFile, ...edit })),
     );
-    if (result.text !== text) draft.targets.add(targetLabel(target));
+    if (result.text !== text) {
+      const owners = typeof target === "function" ? target(result) : [target];
+      for (const owner of owners) draft.targets.add(targetLabel(owner));
+    }
     this.#drafts.set(file, draft);
   }
 

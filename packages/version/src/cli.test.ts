@@ -118,3 +118,22 @@ describe("polyglot-version as a child process", () => {
     expect(bad.stderr).toMatch(/polyglot-version --help/);
   });
 });
+
+describe("polyglot-version --json as a child process", () => {
+  it("keeps stdout pure JSON while changeset version's own output goes to stderr", async () => {
+    const r = await eventForge();
+    const result = await execa(process.execPath, [VERSION_CLI, "--json"], { cwd: r.dir, reject: false });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const edits = JSON.parse(result.stdout) as { file: string; field: string; from: string; to: string }[];
+    expect(edits).toEqual([
+      { file: "packages/python/pyproject.toml", field: "project.version", from: "1.2.0", to: "1.3.0" },
+      {
+        file: "packages/python/src/event_forge_inbox_outbox/__init__.py",
+        field: "__version__",
+        from: "1.2.0",
+        to: "1.3.0",
+      },
+    ]);
+    expect(result.stderr).toMatch(/All files have been updated/);
+  });
+});

@@ -450,3 +450,33 @@ describe("polyglot-version: Rust crates, maturin, uv.lock and dependencies betwe
     );
   });
 });
+
+describe("polyglot-version --check with shared lock files", () => {
+  it("names the target whose uv.lock entry is out of step, not every target", async () => {
+    const uvLock = (a: string, b: string) =>
+      `version = 1\n\n[[package]]\nname = "acme-a"\nversion = "${a}"\nsource = { editable = "python/a" }\n\n[[package]]\nname = "acme-b"\nversion = "${b}"\nsource = { editable = "python/b" }\n`;
+    const r = await repo(
+      npmWorkspace({
+        "packages/a/package.json": json({ name: "a", version: "1.0.0" }),
+        "packages/b/package.json": json({ name: "b", version: "2.0.0" }),
+        "python/a/pyproject.toml": '[project]\nname = "acme-a"\nversion = "1.0.0"\n',
+        "python/b/pyproject.toml": '[project]\nname = "acme-b"\nversion = "2.0.0"\n',
+        "uv.lock": uvLock("1.0.0", "1.9.0"),
+        ".changeset/polyglot.json": json({
+          targets: [
+            { path: "python/a", versionFrom: "a" },
+            { path: "python/b", versionFrom: "b" },
+          ],
+        }),
+      }),
+    );
+    const result = await run(r, "--check");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /python\/b \(pypi acme-b\) is out of step with b: uv.lock package\[acme-b\]\.version is 1\.9\.0, expected 2\.0\.0/,
+    );
+    expect(result.stdout).not.toMatch(/acme-a\) is out of step/);
+    expect((await run(r, "--sync-only")).code).toBe(0);
+    expect(await r.read("uv.lock")).toBe(uvLock("1.0.0", "2.0.0"));
+  });
+});

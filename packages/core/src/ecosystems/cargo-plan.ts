@@ -144,8 +144,11 @@ async function planCargoLocks(
   await Promise.all(locks.map((lock) => draft.files.read(lock)));
   for (const lock of locks) {
     if ((await draft.current(lock)) === undefined) continue;
-    const owner = targets.find((target) => path.dirname(lock) === target.dir) ?? targets[0]!;
     const file = draft.relative(lock);
-    await draft.update(lock, owner, (text) => updateCargoLock(text, crates, { file }));
+    const owners = (result: { edits: { field: string }[] }) => {
+      const names = new Set(result.edits.map((edit) => /^package\[([^\]]+)\]/.exec(edit.field)?.[1]));
+      return targets.filter((target) => names.has(target.name));
+    };
+    await draft.update(lock, owners, (text) => updateCargoLock(text, crates, { file }));
   }
 }

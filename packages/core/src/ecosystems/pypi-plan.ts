@@ -167,8 +167,19 @@ async function planUvLocks(
   const byName = new Map(targets.map((target) => [normalizePythonName(target.name), versions.get(target)!]));
   for (const lock of candidates) {
     if ((await draft.current(lock)) === undefined) continue;
-    const owner = targets.find((target) => lock.startsWith(`${target.dir}${path.sep}`)) ?? targets[0]!;
     const file = draft.relative(lock);
-    await draft.update(lock, owner, (text) => updateUvLock(text, byName, { file }));
+    await draft.update(
+      lock,
+      (result) => targetsNamedIn(result, targets),
+      (text) => updateUvLock(text, byName, { file }),
+    );
   }
+}
+
+/** The targets whose lock entries an edit result changed (fields read `package[<name>]...`). */
+function targetsNamedIn(result: { edits: { field: string }[] }, targets: Target[]): Target[] {
+  const names = new Set(
+    result.edits.map((edit) => /^package\[([^\]]+)\]/.exec(edit.field)?.[1]).filter(Boolean),
+  );
+  return targets.filter((target) => names.has(normalizePythonName(target.name)));
 }
