@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   cleanEnv,
+  killChildren,
   log,
   note,
   ROOT,
@@ -172,6 +173,11 @@ async function main(options) {
     // 2 ------------------------------------------------------------------------------------------------------
     step("Copy examples/event-forge into a temp git repo, with this checkout's suite linked in");
     tmp = realpathSync(await mkdtemp(join(tmpdir(), "polyglot-demo-")));
+    onSignal = async () => {
+      await killChildren();
+      if (!options.keep) await rm(tmp, { recursive: true, force: true });
+      else log(`Kept: ${tmp}`);
+    };
     const repo = join(tmp, "repo");
     const home = join(tmp, "home");
     const shims = join(tmp, "bin");
@@ -520,6 +526,19 @@ function parseJsonOutput(outputs, name) {
   } catch {
     throw new Error(`GITHUB_OUTPUT ${name} is not JSON: ${raw}`);
   }
+}
+
+// Ctrl-C or SIGTERM: stop the children, remove the temp dir (the servers die with this process).
+let onSignal = async () => {};
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+]) {
+  process.on(signal, async () => {
+    log(`\nDemo interrupted (${signal}).`);
+    await onSignal().catch(() => {});
+    process.exit(code);
+  });
 }
 
 try {

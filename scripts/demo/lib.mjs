@@ -77,6 +77,15 @@ export function showOutput(text, max = 40, { tail = false, filter } = {}) {
   if (!tail && lines.length > max) log(`    | ... (${lines.length - max} more lines)`);
 }
 
+const running = new Set();
+
+/** Stops every child still running (on Ctrl-C or SIGTERM); resolves once they exited (at most `waitMs`). */
+export function killChildren(waitMs = 3000) {
+  const exited = [...running].map((child) => new Promise((resolve) => child.once("close", resolve)));
+  for (const child of running) child.kill("SIGTERM");
+  return Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, waitMs))]);
+}
+
 /** Quotes an argument for the `$ command` lines. */
 const shellQuote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
 
@@ -100,6 +109,7 @@ export function run(cmd, args, options = {}) {
   if (!quiet) log(`    $ ${display ?? [cmd, ...args].map(shellQuote).join(" ")}`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
     let stdout = "";
     let stderr = "";
     let all = "";
@@ -117,6 +127,7 @@ export function run(cmd, args, options = {}) {
       reject(new Error(`could not start ${cmd}: ${error.message}`));
     });
     child.on("close", (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       const result = { code: code ?? 1, signal, stdout, stderr, all };
       const failedHere = result.code !== 0 && !allowFail;
