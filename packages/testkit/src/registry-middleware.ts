@@ -140,3 +140,15 @@ function recordBody(context: PluginContext): Middleware {
     next();
   };
 }
+
+/**
+ * npmjs.com answers a package write with an invalid token 404 (npm: E404) where Verdaccio answers 401: on a real
+ * runner that is what a failed OIDC exchange falling back to setup-node's placeholder token looks like.
+ */
+export function answerBadTokenWritesLikeNpmjs(req: IncomingMessage, res: ServerResponse): void {
+  const isWrite = req.method === "PUT" || req.method === "DELETE";
+  if (!isWrite || !req.headers.authorization || packageOfWrite(req.url ?? "/") === undefined) return;
+  const writeHead = res.writeHead.bind(res) as (status: number, ...rest: unknown[]) => ServerResponse;
+  res.writeHead = ((status: number, ...rest: unknown[]) =>
+    writeHead(status === 401 ? 404 : status, ...rest)) as ServerResponse["writeHead"];
+}

@@ -1,6 +1,6 @@
 // Proof that the registry stand-in and the ID-token endpoint are real enough for npm's trusted publishing:
 // the npm CLI itself (11.21.2, testkit's own) publishes through the token exchange with no token anywhere.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -125,8 +125,33 @@ describe("npm trusted publishing against the testkit registry", () => {
     }
   });
 
-  it("makes npm try provenance when asked (it then fails: Sigstore is unreachable offline)", async () => {
+  it("falls back to setup-node's placeholder token when the exchange fails: E404, as on npmjs.com", async () => {
     await project.setVersion("1.0.2");
+    const npmrc = join(project.dir, ".npmrc");
+    await writeFile(npmrc, `${registry.npmrcKey}:_authToken=\${NODE_AUTH_TOKEN}\n`);
+    try {
+      const placeholder = { NODE_AUTH_TOKEN: "XXXXX-XXXXX-XXXXX-XXXXX" };
+      const refused = await project.run("npm", ["publish"], {
+        ...oidcPublishEnv(idTokens, { workflowFile: "ci.yml" }),
+        ...placeholder,
+      });
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.output).toMatch(/E404/);
+      expect(registry.exchanges.at(-1)).toMatchObject({ package: NAME, status: 404 });
+      // With a matching publisher the exchanged token replaces the placeholder.
+      const published = await project.run("npm", ["publish"], {
+        ...oidcPublishEnv(idTokens),
+        ...placeholder,
+      });
+      expect(published.exitCode, published.output).toBe(0);
+      expect(await publishedVersions(registry, NAME)).toContain("1.0.2");
+    } finally {
+      await rm(npmrc, { force: true });
+    }
+  });
+
+  it("makes npm try provenance when asked (it then fails: Sigstore is unreachable offline)", async () => {
+    await project.setVersion("1.0.3");
     const result = await project.run("npm", ["publish"], {
       ...oidcPublishEnv(idTokens),
       ...SIGSTORE_UNREACHABLE,
@@ -135,13 +160,13 @@ describe("npm trusted publishing against the testkit registry", () => {
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toMatch(/fulcio\.sigstore\.dev/);
     expect(registry.exchanges.at(-1)).toMatchObject({ package: NAME, status: 201 });
+    expect(await publishedVersions(registry, NAME)).not.toContain("1.0.3");
     // npm asked the ID-token endpoint for a Sigstore token before calling Fulcio.
     expect(idTokens.requests.at(-1)?.query.get("audience")).toBe("sigstore");
-    expect(await publishedVersions(registry, NAME)).not.toContain("1.0.2");
   });
 
   it("makes npm switch provenance on by itself for a public repo and package, as on github.com", async () => {
-    await project.setVersion("1.0.2");
+    await project.setVersion("1.0.3");
     const { NPM_CONFIG_PROVENANCE: _, ...env } = oidcPublishEnv(idTokens);
     const result = await project.run("npm", ["publish"], { ...env, ...SIGSTORE_UNREACHABLE });
     expect(result.exitCode).not.toBe(0);
@@ -151,5 +176,6 @@ describe("npm trusted publishing against the testkit registry", () => {
         (request) => request.path === `/-/package/${NAME.replace("/", "%2f")}/visibility`,
       ),
     ).toBe(true);
+    expect(await publishedVersions(registry, NAME)).not.toContain("1.0.3");
   });
 });

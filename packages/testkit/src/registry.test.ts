@@ -105,6 +105,13 @@ describe("startRegistry: Verdaccio", () => {
     expect(await publishedVersions(registry, "unscoped-by-alice")).toEqual(["1.0.0"]);
   });
 
+  it("answers a package write with an invalid token 404, as npmjs.com does", async () => {
+    for (const junk of ["XXXXX-XXXXX-XXXXX-XXXXX", "eyJhbGciOiJIUzI1NiJ9.e30.forged"]) {
+      expect((await putVersion("@acme/core", "9.9.9", junk)).status).toBe(404);
+    }
+    expect(await publishedVersions(registry, "@acme/core")).not.toContain("9.9.9");
+  });
+
   it("reports a refused user creation", async () => {
     await registry.createUser("bob", "first-password");
     await expect(registry.createUser("bob", "another-password")).rejects.toThrow(

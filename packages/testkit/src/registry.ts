@@ -6,7 +6,11 @@ import { join } from "node:path";
 import { runServer } from "verdaccio";
 import { FaultInjector } from "./faults.js";
 import { listen, type RecordedRequest, type TestServer } from "./http.js";
-import { type PluginContext, registerMiddlewares } from "./registry-middleware.js";
+import {
+  answerBadTokenWritesLikeNpmjs,
+  type PluginContext,
+  registerMiddlewares,
+} from "./registry-middleware.js";
 import type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
 import { packTarball, publishDocument } from "./registry-tarball.js";
 
@@ -139,6 +143,7 @@ function putInFront(server: Server, faults: FaultInjector, record: (req: Incomin
   server.on("request", async (req, res) => {
     if (await faults.handle(req, res)) return;
     record(req);
+    answerBadTokenWritesLikeNpmjs(req, res);
     app(req, res);
   });
 }
