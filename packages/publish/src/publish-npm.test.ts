@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type IdTokenServer, startIdTokenServer } from "../../testkit/src/id-token.js";
 import { type PypiServer, startPypi } from "../../testkit/src/pypi.js";
@@ -37,6 +39,7 @@ beforeAll(async () => {
     "@acme/c3",
     "@acme/wrong-repo",
     "@acme/solo",
+    "@acme/token-path",
   ]) {
     await seedPackage(registry, token, name, "1.0.0");
   }
@@ -288,6 +291,98 @@ describe("polyglot-publish on an npm workspace", () => {
     await repo.cleanup();
   });
 });
+
+describe("polyglot-publish without OIDC, doctor, and an old runner npm", () => {
+  it("--oidc auto without an ID token publishes with the configured token, as Changesets does", async () => {
+    const repo = await npmWorkspace({
+      tok: npmPackage("@acme/token-path", "1.1.0", { publishConfig: { access: "public" } }),
+    });
+    const files = jobFiles();
+    const exchangesBefore = registry.exchanges.length;
+
+    const run = await runCliInProcess([], repo.dir, stepEnv(files, { NODE_AUTH_TOKEN: token }), files);
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain("used for the publish (no OIDC ID token)");
+    expect(await registryVersions(registry, "@acme/token-path")).toEqual(["1.0.0", "1.1.0"]);
+    expect(registry.exchanges.length).toBe(exchangesBefore);
+    expect(run.everything).not.toContain(token);
+    await repo.cleanup();
+  });
+
+  it("uses the bundled npm when the runner's is older than 11.5.1", async () => {
+    const repo = await npmWorkspace({
+      solo: npmPackage("@acme/solo", "1.1.0", { publishConfig: { access: "public" } }),
+    });
+    const files = jobFiles();
+    const oldNpm = fakeNpm("10.9.2");
+
+    const run = await runCliInProcess(
+      ["--no-provenance"],
+      repo.dir,
+      stepEnv(files, ids.githubEnv(), [oldNpm]),
+      files,
+    );
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /npm 10\.9\.2 on PATH is older than 11\.5\.1: the publish uses the bundled npm 11\.\d+\.\d+/,
+    );
+    expect(await registryVersions(registry, "@acme/solo")).toEqual(["1.0.0", "1.1.0"]);
+    await repo.cleanup();
+  });
+
+  it("doctor reports every finding with its fix, names tokens without their values, and exits 2 on errors", async () => {
+    const repo = await npmWorkspace({
+      doc: npmPackage("@acme/doctor-only", "1.0.0", { publishConfig: { access: "restricted" } }),
+    });
+    const files = jobFiles();
+    const userconfig = `${files.home}/.npmrc`;
+    writeFileSync(userconfig, `${registry.npmrcKey}:_authToken=${CANARY}\n`);
+
+    const run = await runCliInProcess(
+      ["doctor", "--oidc", "require", "--json"],
+      repo.dir,
+      stepEnv(files, { NPM_TOKEN: CANARY }),
+      files,
+    );
+
+    expect(run.exitCode).toBe(2);
+    const { findings } = JSON.parse(run.stdout) as {
+      findings: Array<{ id: string; level: string; fix?: string; file?: string }>;
+    };
+    const byId = Object.fromEntries(findings.map((finding) => [finding.id, finding]));
+    expect(byId["ci-provider"]).toMatchObject({ level: "info" });
+    expect(byId["oidc-unavailable"]).toMatchObject({
+      level: "error",
+      fix: expect.stringContaining("--oidc off"),
+    });
+    expect(byId["first-publish"]).toMatchObject({ level: "error", file: "packages/doc/package.json" });
+    expect(byId["scoped-access"]).toMatchObject({
+      level: "error",
+      fix: expect.stringContaining('"access": "public"'),
+    });
+    expect(
+      findings.filter((finding) => finding.id === "long-lived-token").map((finding) => finding.file ?? "env"),
+    ).toEqual(["env", userconfig]);
+    expect(findings.every((finding) => finding.level === "info" || finding.fix)).toBe(true);
+    expect(run.everything).not.toContain(CANARY);
+    expect(await registryVersions(registry, "@acme/doctor-only")).toEqual([]);
+    await repo.cleanup();
+  });
+});
+
+/** An `npm` that only answers `--version` (with `version`) and fails anything else. */
+function fakeNpm(version: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "old-npm-"));
+  const file = path.join(dir, "npm");
+  writeFileSync(
+    file,
+    `#!/bin/sh\nif [ "$1" = "--version" ]; then echo ${version}; exit 0; fi\necho "old npm must not publish" >&2\nexit 1\n`,
+  );
+  chmodSync(file, 0o755);
+  return dir;
+}
 
 function withoutIdToken(env: Record<string, string>): Record<string, string> {
   const { ACTIONS_ID_TOKEN_REQUEST_URL: _url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: _token, ...rest } = env;
