@@ -66,16 +66,23 @@ export function registerMiddlewares(
     app.use(enforcePackageScope);
     app.post(EXCHANGE_PATH, async (req, res) => {
       const name = req.params.name ?? "";
-      const outcome = await exchange(req, name, context, (target) => packageExists(storage, req, target));
-      const seen = outcome.claims ? { claims: outcome.claims } : {};
-      if (outcome.status !== 201) {
-        context.exchanges.push({ package: name, status: outcome.status, reason: outcome.reason, ...seen });
-        res.status(outcome.status).json({ error: outcome.reason, message: outcome.reason });
-        return;
+      try {
+        const outcome = await exchange(req, name, context, (target) => packageExists(storage, req, target));
+        const seen = outcome.claims ? { claims: outcome.claims } : {};
+        if (outcome.status !== 201) {
+          context.exchanges.push({ package: name, status: outcome.status, reason: outcome.reason, ...seen });
+          res.status(outcome.status).json({ error: outcome.reason, message: outcome.reason });
+          return;
+        }
+        const token = await mintToken(auth, name, context.tokenLifetime);
+        context.exchanges.push({ package: name, status: 201, reason: "ok", token, ...seen });
+        res.status(201).json({ token });
+      } catch (error) {
+        // Express 4 does not catch a rejected handler: answer here rather than leave npm waiting.
+        const reason = `exchange failed: ${(error as Error).message}`;
+        context.exchanges.push({ package: name, status: 500, reason });
+        res.status(500).json({ error: reason, message: reason });
       }
-      const token = await mintToken(auth, name, context.tokenLifetime);
-      context.exchanges.push({ package: name, status: 201, reason: "ok", token, ...seen });
-      res.status(201).json({ token });
     });
     app.get("/-/package/:name/visibility", async (req, res) => {
       const name = req.params.name ?? "";

@@ -223,6 +223,23 @@ describe("token exchange (POST /-/npm/v1/oidc/token/exchange/package/<name>)", (
     }
   });
 
+  it("answers 500, and records why, when minting fails (a bad oidcTokenLifetime)", async () => {
+    await using broken = await startRegistry({
+      oidc: idTokens,
+      trustedPublishers: [{ package: "@acme/*", repository: REPOSITORY, workflow: WORKFLOW }],
+      packages: [{ name: "@acme/core", version: "1.0.0" }],
+      oidcTokenLifetime: "until the heat death of the universe",
+    });
+    const response = await fetch(new URL(`${EXCHANGE}@acme%2fcore`, broken.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${await npmIdToken()}` },
+    });
+    expect(response.status).toBe(500);
+    expect(broken.exchanges).toEqual([
+      { package: "@acme/core", status: 500, reason: expect.stringMatching(/^exchange failed: .*expiresIn/) },
+    ]);
+  });
+
   it("answers 404 on a registry that trusts no issuer", async () => {
     await using plain = await startRegistry({ packages: [{ name: "@acme/core", version: "1.0.0" }] });
     const response = await fetch(new URL(`${EXCHANGE}@acme%2fcore`, plain.url), {
