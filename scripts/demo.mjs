@@ -501,7 +501,9 @@ async function main(options) {
       );
     }
     log();
-    log(`Demo ${failed ? "FAILED" : "done"} in ${seconds(performance.now() - started)}.`);
+    log(
+      `Demo ${failed ? "FAILED" : "done"} in ${seconds(performance.now() - started)} (steps ${step.timings()}).`,
+    );
     if (options.keep) log(`Kept: ${tmp}  (repo/, github/ outputs, pypi-dist/)`);
     return failed ? 1 : 0;
   } catch (error) {

@@ -35,11 +35,17 @@ export const log = (line = "") => process.stdout.write(`${redact(line)}\n`);
 /** A numbered step header: `[3/7] Seed the first versions`. */
 export function stepper(total) {
   let n = 0;
-  return (title) => {
+  const starts = [];
+  const step = (title) => {
     n += 1;
+    starts.push(performance.now());
     log();
     log(`[${n}/${total}] ${title}`);
   };
+  /** `1: 0.4 s, 2: 1.1 s, ...` for the steps run so far. */
+  step.timings = () =>
+    starts.map((start, i) => `${i + 1}: ${seconds((starts[i + 1] ?? performance.now()) - start)}`).join(", ");
+  return step;
 }
 
 /** Indented notes under the current step. */
