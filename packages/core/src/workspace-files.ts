@@ -11,6 +11,11 @@ export class FileCache {
   readonly #derived = new Map<string, unknown>();
   #root: string | undefined;
 
+  /** `root`: the repo root, to name files relative to it in errors (loadWorkspace sets it too). */
+  constructor(root?: string) {
+    this.#root = root;
+  }
+
   /** Names files relative to `root` in errors. */
   setRoot(root: string): void {
     this.#root = root;

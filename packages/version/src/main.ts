@@ -102,7 +102,7 @@ async function versionAndSync(
     if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);
     return exitCode;
   }
-  return sync(withWrittenVersions(workspace), new FileCache(), run);
+  return sync(withWrittenVersions(workspace), new FileCache(workspace.root), run);
 }
 
 /**
