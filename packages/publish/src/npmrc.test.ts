@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: npmrc placeholders like ${NODE_AUTH_TOKEN} are the subject here
 import { describe, expect, it } from "vitest";
 import {
   expandEnv,

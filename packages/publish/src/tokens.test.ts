@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: npmrc placeholders like ${NODE_AUTH_TOKEN} are the subject here
 import { readFileSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type NpmrcFile, parseNpmrc } from "./npmrc.js";
