@@ -57,7 +57,7 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
   it("exits 0 after the seven numbered steps", () => {
     expect(demo.code).toBe(0);
     for (let n = 1; n <= 7; n++) expect(demo.stdout).toContain(`[${n}/7] `);
-    expect(demo.stdout).toMatch(/Demo done in \d+\.\d s\./);
+    expect(demo.stdout).toMatch(/Demo done in \d+\.\d s \(steps 1: /);
   });
 
   it("versions the Python package with core: pyproject.toml and __init__.py diffs", () => {
