@@ -1,6 +1,7 @@
 // Proof that the registry stand-in and the ID-token endpoint are real enough for npm's trusted publishing:
 // the npm CLI itself (11.21.2, testkit's own) publishes through the token exchange with no token anywhere.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,13 +16,14 @@ import {
   REPOSITORY,
   WORKFLOW,
 } from "./registry-test-helpers.js";
-import { linkBundledNpm } from "./tools.js";
+import { ensureTool, linkBundledNpm } from "./tools.js";
 
 let idTokens: IdTokenServer;
 let registry: Registry;
 let project: ProofProject;
 let binDir: string;
 const NAME = "@acme/npm-proof";
+const SYSTEM_NPM_CLI = "/usr/lib/node_modules/npm/bin/npm-cli.js";
 /**
  * Sigstore is offline here. A refused proxy makes its calls fail at once instead of hanging on connect, and
  * no retries: npm hands its fetch-retry settings to sigstore (by default the failure takes ~70 s).
@@ -178,4 +180,46 @@ describe("npm trusted publishing against the testkit registry", () => {
     ).toBe(true);
     expect(await publishedVersions(registry, NAME)).not.toContain("1.0.3");
   });
+});
+
+describe("other npm versions", () => {
+  it("the system npm (11.x, as on runners) publishes through the exchange too", async (context) => {
+    if (!existsSync(SYSTEM_NPM_CLI)) return context.skip(`no system npm at ${SYSTEM_NPM_CLI}`);
+    const systemBin = await mkdtemp(join(tmpdir(), "polyglot-system-npm-"));
+    try {
+      await symlink(SYSTEM_NPM_CLI, join(systemBin, "npm"));
+      const other = await createProofProject(registry, "@acme/system-npm", [systemBin]);
+      try {
+        const npmVersion = (await other.run("npm", ["--version"])).output.trim();
+        expect(npmVersion).toMatch(/^11\./);
+        const userconfig = await other.tokenUserconfig(await registry.createUser("system-npm"));
+        expect((await other.run("npm", ["publish"], { npm_config_userconfig: userconfig })).exitCode).toBe(0);
+        await other.setVersion("1.0.1");
+        const result = await other.run("npm", ["publish"], oidcPublishEnv(idTokens));
+        expect(result.exitCode, result.output).toBe(0);
+        expect(registry.exchanges.at(-1)).toMatchObject({ package: "@acme/system-npm", status: 201 });
+        expect(await publishedVersions(registry, "@acme/system-npm")).toEqual(["1.0.0", "1.0.1"]);
+      } finally {
+        await other.cleanup();
+      }
+    } finally {
+      await rm(systemBin, { recursive: true, force: true });
+    }
+  });
+
+  it("npm 10 (< 11.5.1) never calls the exchange: ENEEDAUTH without a token", async () => {
+    const npm10 = await ensureTool("npm@10.9.8");
+    const old = await createProofProject(registry, NAME, [npm10]);
+    try {
+      expect((await old.run("npm", ["--version"])).output.trim()).toBe("10.9.8");
+      await old.setVersion("1.0.9");
+      const exchangesBefore = registry.exchanges.length;
+      const result = await old.run("npm", ["publish"], oidcPublishEnv(idTokens));
+      expect(result.exitCode).not.toBe(0);
+      expect(result.output).toMatch(/ENEEDAUTH/);
+      expect(registry.exchanges.length).toBe(exchangesBefore);
+    } finally {
+      await old.cleanup();
+    }
+  }, 120_000);
 });
