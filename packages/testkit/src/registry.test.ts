@@ -162,6 +162,15 @@ describe("token exchange (POST /-/npm/v1/oidc/token/exchange/package/<name>)", (
     });
   });
 
+  it("never echoes the ID token or the minted token in a refusal", async () => {
+    const expired = await npmIdToken({ exp: Math.floor(Date.now() / 1000) - 120 });
+    const refused = await exchange("@acme/core", expired);
+    const body = await refused.text();
+    const signature = expired.split(".")[2] ?? "";
+    expect(body).not.toContain(signature);
+    expect(JSON.stringify(registry.exchanges)).not.toContain(signature);
+  });
+
   it("answers 401 for a token signed by another key", async () => {
     await using stranger = await startIdTokenServer();
     const forged = await stranger.sign({
