@@ -184,6 +184,18 @@ describe("loadWorkspace", () => {
     ]);
   });
 
+  it("skips a bridge folder's pyproject.toml of tool settings only and a virtual Cargo workspace manifest", async () => {
+    const root = await writeTree({
+      "package-lock.json": LOCK,
+      "package.json": npmRoot(["packages/*"]),
+      "packages/web/package.json": json({ name: "web", version: "1.0.0" }),
+      "packages/web/pyproject.toml": "[tool.ruff]\nline-length = 100\n",
+      "packages/rs/package.json": json({ name: "rs", version: "1.0.0" }),
+      "packages/rs/Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n',
+    });
+    expect((await loadWorkspace(root)).targets).toEqual([]);
+  });
+
   it("treats a single-package repo's root as a bridge folder", async () => {
     const root = await writeTree({
       "package.json": json({ name: "solo", version: "2.0.0", private: true }),
@@ -260,7 +272,8 @@ describe("loadWorkspace", () => {
       "package-lock.json": LOCK,
       "package.json": npmRoot(["packages/*"]),
       "packages/py/package.json": json({ name: "py", version: "1.0.0" }),
-      "packages/py/pyproject.toml": '[build-system]\nrequires = ["hatchling"]\n',
+      "packages/py/pyproject.toml":
+        '[build-system]\nrequires = ["hatchling"]\n\n[project]\nversion = "1.0.0"\n',
     });
     expect(error.file).toBe("packages/py/pyproject.toml");
     expect(error.setting).toBe("project.name");

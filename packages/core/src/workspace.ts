@@ -202,9 +202,11 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
     );
   }
   const targets: Target[] = [];
-  if (cargoText !== undefined) targets.push(cargoTarget(root, folder, cargoFile, cargoText));
-  if (pyprojectText !== undefined) {
-    const pypi = pypiTarget(root, folder, pyprojectFile, pyprojectText, files);
+  const cargo = cargoText === undefined ? undefined : cargoTarget(root, folder, cargoFile, cargoText);
+  if (cargo) targets.push(cargo);
+  const pypi =
+    pyprojectText === undefined ? undefined : pypiTarget(root, folder, pyprojectFile, pyprojectText, files);
+  if (pypi) {
     targets.push(pypi);
     const companion = await companionCargoTarget(root, folder, pypi, targets, files);
     if (companion) targets.push(companion);
@@ -225,9 +227,19 @@ function baseTarget(root: string, folder: Folder, manifest: string): Omit<Target
   };
 }
 
-function cargoTarget(root: string, folder: Folder, manifest: string, text: string): Target {
+/**
+ * The cargo target of a Cargo.toml; in a bridge folder, a manifest that declares no crate and no shared
+ * version (a virtual workspace root) is not one.
+ */
+function cargoTarget(root: string, folder: Folder, manifest: string, text: string): Target | undefined {
   const relativeFile = toRelative(root, manifest);
   const facts = inspectCargoToml(text, relativeFile);
+  const declaresNothing =
+    facts.name === undefined &&
+    facts.version === undefined &&
+    !facts.inheritsWorkspaceVersion &&
+    facts.workspaceVersion === undefined;
+  if (declaresNothing && folder.mode === "bridge") return undefined;
   const name = facts.name ?? (facts.workspaceVersion !== undefined ? path.basename(folder.dir) : undefined);
   if (!name) {
     throw new PolyglotError("Cargo.toml has no [package].name", {
@@ -239,9 +251,25 @@ function cargoTarget(root: string, folder: Folder, manifest: string, text: strin
   return { ...baseTarget(root, folder, manifest), ecosystem: "cargo", name };
 }
 
-function pypiTarget(root: string, folder: Folder, manifest: string, text: string, files: FileCache): Target {
+/**
+ * The pypi target of a pyproject.toml; in a bridge folder, one that declares no project (only tool settings,
+ * such as ruff's or black's beside a JavaScript package) is not one.
+ */
+function pypiTarget(
+  root: string,
+  folder: Folder,
+  manifest: string,
+  text: string,
+  files: FileCache,
+): Target | undefined {
   const relativeFile = toRelative(root, manifest);
   const info = files.derive(manifest, "pyproject", () => inspectPyproject(text, relativeFile));
+  const declaresNothing =
+    info.name === undefined &&
+    info.version === undefined &&
+    info.poetryVersion === undefined &&
+    !info.dynamic;
+  if (declaresNothing && folder.mode === "bridge") return undefined;
   const name = requirePythonName(info, relativeFile);
   const dynamic = resolveDynamicVersionSource(folder.dir, info, relativeFile, folder.versionFiles.length > 0);
   const versionFiles = [...new Set([...folder.versionFiles, ...dynamic.versionFiles])];
