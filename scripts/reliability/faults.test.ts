@@ -221,3 +221,35 @@ describe("PyPI JSON API faults (pypi-check)", () => {
     });
   }
 });
+
+describe("GitHub API faults (the PyPI workflow dispatch)", () => {
+  const cases = [
+    { name: "answers 500", fault: { status: 500 } },
+    { name: "drops the connection", fault: { drop: true } },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const repo = await createReleaseRepo(servers, { npmrcToken: servers.token });
+      dirs.push(repo.dir);
+      const env = actionsEnv(servers, repo, { extra: canaryEnv() });
+      const args = [...TOKEN_ARGS, "--pypi-trigger", "dispatch", "--pypi-workflow", "publish-pypi.yml"];
+      servers.github.faults.add({ path: "/repos/", times: 1000, ...c.fault });
+      const first = await publish(repo, args, env);
+      servers.github.faults.clear();
+      expect(first.result.code, first.shown).toBe(1);
+      expect(`${first.result.stderr}\n${first.result.stdout}`, first.shown).toMatch(
+        /dispatch|publish-pypi\.yml/i,
+      );
+      expect(first.result.stderr, `no stack trace\n${first.shown}`).not.toMatch(NO_STACK);
+      // The npm publish itself went through and is reported.
+      expect(npmNames(repo, first.published), first.shown).toEqual(repo.names.slice().sort());
+
+      // The re-run publishes nothing again and only dispatches.
+      const before = servers.github.dispatches.length;
+      const second = await publish(repo, args, env);
+      expect(second.result.code, second.shown).toBe(0);
+      expect(npmNames(repo, second.published), second.shown).toEqual([]);
+      expect(servers.github.dispatches.length, second.shown).toBe(before + 1);
+    });
+  }
+});

@@ -37,7 +37,7 @@ export async function startServers(): Promise<Servers> {
     trustedPublishers: [{ project: "*", repository: REPOSITORY, workflow: WORKFLOW }],
   });
   const github = await testkit.startGithubApi();
-  github.addWorkflow({ repo: REPOSITORY, file: "publish-pypi.yml" });
+  github.addWorkflow({ repo: REPOSITORY, file: "publish-pypi.yml", inputs: ["packages", "tag"] });
   const token = await registry.createUser("ci");
   return {
     idToken,
@@ -210,6 +210,8 @@ export function actionsEnv(
   const base = servers.github.url.replace(/\/$/, "");
   const idEnv = oidc ? servers.idToken.githubEnv({ repository: REPOSITORY, workflowFile: WORKFLOW }) : {};
   return cleanEnv({
+    // testkit's job env first: it names github.com's API, which the stand-in below replaces.
+    ...idEnv,
     CI: "true",
     GITHUB_ACTIONS: "true",
     GITHUB_REPOSITORY: REPOSITORY,
@@ -223,7 +225,6 @@ export function actionsEnv(
     GITHUB_STEP_SUMMARY: repo.summaryFile,
     CHANGESETS_OUTPUT: repo.changesetsOutput,
     npm_config_registry: servers.registry.url,
-    ...idEnv,
     ...extra,
   });
 }

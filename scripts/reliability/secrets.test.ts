@@ -93,7 +93,8 @@ describe("success paths", () => {
   test("doctor reports on every credential without printing one", async () => {
     const repo = await tokenRepo();
     const env = actionsEnv(servers, repo, { oidc: true, extra: canaryEnv() });
-    const result = await check(repo, ["doctor"], env, [0, 1]);
+    // Exit 2: the packages are not on the registry yet, which OIDC cannot publish (an error finding).
+    const result = await check(repo, ["doctor"], env, [0, 1, 2]);
     expect(`${result.stdout}${result.stderr}`).toMatch(/NPM_TOKEN|NODE_AUTH_TOKEN|\.npmrc|token/i);
   });
 
@@ -113,7 +114,7 @@ describe("failure paths", () => {
     const repo = await tokenRepo();
     const env = actionsEnv(servers, repo, { extra: canaryEnv() });
     const result = await check(repo, ["--oidc", "require", "--no-provenance"], env, [1, 2]);
-    expect(result.stderr).toMatch(/id-token|ID token|OIDC/i);
+    expect(`${result.stderr}\n${result.stdout}`).toMatch(/id-token|ID token|OIDC/i);
   });
 
   test("a wrong token in .npmrc (the registry refuses the publish)", async () => {
