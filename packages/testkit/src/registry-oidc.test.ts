@@ -18,16 +18,16 @@ describe("packageMatches", () => {
 });
 
 describe("workflowFile", () => {
-  it("takes the file of the job's workflow, before the ref", () => {
+  it("takes the file of the workflow that ran (the caller of a reusable one), before the ref", () => {
     expect(
       workflowFile({
         job_workflow_ref: "acme/shared/.github/workflows/reusable.yml@refs/tags/v1",
         workflow_ref: "acme/widgets/.github/workflows/release.yml@refs/heads/main",
       }),
-    ).toBe("reusable.yml");
-    expect(workflowFile({ workflow_ref: "acme/widgets/.github/workflows/release.yml@refs/heads/main" })).toBe(
-      "release.yml",
-    );
+    ).toBe("release.yml");
+    expect(
+      workflowFile({ job_workflow_ref: "acme/widgets/.github/workflows/publish.yml@refs/heads/main" }),
+    ).toBe("publish.yml");
     expect(workflowFile({})).toBe("");
   });
 });
@@ -39,7 +39,7 @@ describe("findTrustedPublisher", () => {
   ];
   const claims = {
     repository: "acme/widgets",
-    job_workflow_ref: "acme/widgets/.github/workflows/nightly.yml@refs/heads/main",
+    workflow_ref: "acme/widgets/.github/workflows/nightly.yml@refs/heads/main",
   };
 
   it("returns the first publisher whose rules all hold", () => {

@@ -12,7 +12,7 @@ export interface TrustedPublisher {
   package: string;
   /** `owner/repo`. */
   repository: string;
-  /** Workflow file name, e.g. `release.yml`. */
+  /** Workflow file name, e.g. `release.yml`: the top-level workflow (`workflow_ref`), as npm checks it. */
   workflow: string;
   /** When set, the token's `environment` claim must equal it. */
   environment?: string;
@@ -96,9 +96,12 @@ export function exchangeClaims(claims: JWTPayload): ExchangeClaims {
   return summary;
 }
 
-/** `owner/repo/.github/workflows/release.yml@refs/heads/main` -> `release.yml` (the job's own workflow first). */
+/**
+ * `owner/repo/.github/workflows/release.yml@refs/heads/main` -> `release.yml`. npm checks the workflow that was
+ * run (`workflow_ref`): with `workflow_call`, the caller, not the reusable workflow holding `npm publish`.
+ */
 export function workflowFile(claims: JWTPayload): string {
-  const ref = String(claims.job_workflow_ref ?? claims.workflow_ref ?? "");
+  const ref = String(claims.workflow_ref ?? claims.job_workflow_ref ?? "");
   const path = ref.split("@")[0] ?? "";
   return path.slice(path.lastIndexOf("/") + 1);
 }

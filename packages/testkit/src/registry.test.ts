@@ -212,6 +212,14 @@ describe("token exchange (POST /-/npm/v1/oidc/token/exchange/package/<name>)", (
     },
   );
 
+  it("matches the calling workflow when a reusable workflow publishes, as npm does", async () => {
+    const reusable = `${REPOSITORY}/.github/workflows/_publish.yml@refs/heads/main`;
+    const idToken = await npmIdToken({ workflowFile: WORKFLOW, job_workflow_ref: reusable });
+    expect((await exchange("@acme/core", idToken)).status).toBe(201);
+    const calledFromElsewhere = await npmIdToken({ workflowFile: "_publish.yml" });
+    expect((await exchange("@acme/core", calledFromElsewhere)).status).toBe(404);
+  });
+
   it("accepts the environment a publisher requires", async () => {
     expect((await exchange("guarded", await npmIdToken({ environment: "npm" }))).status).toBe(201);
     expect(registry.exchanges.at(-1)?.claims).toEqual({
