@@ -188,6 +188,34 @@ describe("polyglot-version: changeset version, then sync", () => {
   });
 });
 
+describe("polyglot-version warnings about .changeset/config.json", () => {
+  it("warns that a private bridge source is not versioned without privatePackages.version", async () => {
+    const r = await repo({
+      ...bridge(),
+      ".changeset/config.json": json({
+        ...JSON.parse(CHANGESET_CONFIG),
+        privatePackages: { version: false, tag: false },
+      }),
+    });
+    const result = await run(r, "--dry-run");
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /warning: @acme\/py is private and \.changeset\/config\.json has privatePackages\.version false.*fix: set "privatePackages": \{ "version": true, "tag": true \}/,
+    );
+  });
+
+  it("warns that with commit on, the synced files stay uncommitted", async () => {
+    const r = await repo({
+      ...bridge(),
+      ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), commit: true }),
+    });
+    const result = await run(r);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/warning: \.changeset\/config\.json has "commit" on/);
+    expect(await r.changedFiles()).toEqual(["packages/py/pyproject.toml"]);
+  });
+});
+
 describe("polyglot-version --sync-only", () => {
   it("syncs targets to the versions a separate changeset version wrote", async () => {
     const r = await repo(follow());

@@ -86,6 +86,7 @@ async function versionAndSync(
   const { predictRelease } = await import("./release-plan.js");
   const { runChangesetVersion } = await import("./changeset-cli.js");
   const predicted = await predictRelease(workspace.root, args.changeset, packages);
+  io.stderr.write(configWarnings(workspace, predicted));
   if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
   const versions = new Map([...currentVersions(workspace), ...predicted.versions]);
   const plan = await planSync(workspace, versions, { files });
@@ -103,6 +104,30 @@ async function versionAndSync(
     return exitCode;
   }
   return sync(withWrittenVersions(workspace), new FileCache(workspace.root), run);
+}
+
+/** Settings of .changeset/config.json that keep the sync from doing what a user expects, one line each. */
+function configWarnings(
+  workspace: Workspace,
+  predicted: { commits: boolean; versionsPrivatePackages: boolean },
+): string {
+  const warnings: string[] = [];
+  const privateSources = workspace.targets
+    .filter((target) => target.mode === "bridge")
+    .map((target) => workspace.packages.find((pkg) => pkg.name === target.source)!)
+    .filter((pkg) => pkg.private);
+  if (!predicted.versionsPrivatePackages && privateSources.length > 0) {
+    const names = [...new Set(privateSources.map((pkg) => pkg.name))].join(", ");
+    warnings.push(
+      `polyglot-version: warning: ${names} ${privateSources.length > 1 ? "are" : "is"} private and .changeset/config.json has privatePackages.version false, so changeset version will not version ${privateSources.length > 1 ? "them" : "it"} (fix: set "privatePackages": { "version": true, "tag": true })\n`,
+    );
+  }
+  if (predicted.commits) {
+    warnings.push(
+      'polyglot-version: warning: .changeset/config.json has "commit" on: changeset version commits its files before the sync, so the synced files stay uncommitted (fix: set "commit": false and let your CI commit, or commit them after this run)\n',
+    );
+  }
+  return warnings.join("");
 }
 
 /**

@@ -19,6 +19,10 @@ export interface PredictedRelease {
   /** `changeset version` will refuse to run ("No unreleased changesets found"). */
   nothingToVersion: boolean;
   preState: PreState | undefined;
+  /** `commit` of .changeset/config.json is on (and not a snapshot): changeset version commits its own files. */
+  commits: boolean;
+  /** `privatePackages.version` of .changeset/config.json: private packages (bridge sources) get versions. */
+  versionsPrivatePackages: boolean;
 }
 
 /**
@@ -80,6 +84,8 @@ async function assemble(
     versions,
     nothingToVersion: changesets.length === 0 && preState?.mode !== "exit",
     preState,
+    commits: Boolean(config.commit) && !options.snapshot,
+    versionsPrivatePackages: config.privatePackages.version,
   };
 }
 
