@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { Ajv, type ErrorObject } from "ajv";
+import type { Ajv, ErrorObject } from "ajv";
 import jsonc from "jsonc-parser";
 import { PolyglotError } from "./errors.js";
 import type { Pep440Map } from "./pep440.js";
@@ -117,7 +117,9 @@ let compiledValidator: ReturnType<Ajv["compile"]> | undefined;
 async function loadValidator(): Promise<ReturnType<Ajv["compile"]>> {
   if (compiledValidator) return compiledValidator;
   const schema = JSON.parse(await readFile(POLYGLOT_SCHEMA_PATH, "utf8")) as JsonObject;
-  compiledValidator = new Ajv({ allErrors: true, strict: true }).compile(schema);
+  // Loaded on first use: a repo without .changeset/polyglot.json never pays for ajv.
+  const { Ajv: AjvClass } = await import("ajv");
+  compiledValidator = new AjvClass({ allErrors: true, strict: true }).compile(schema);
   return compiledValidator;
 }
 
