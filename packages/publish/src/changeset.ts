@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { PolyglotError } from "@polyglot-changesets/core";
 import { execa } from "execa";
@@ -58,6 +57,8 @@ export function resolveChangesetCli(root: string): string {
 export interface RunOptions {
   root: string;
   env: Record<string, string | undefined>;
+  /** Temp folder of this run (plan file, tarballs); the caller removes it. */
+  workDir: string;
   /** Where Changesets appends its NDJSON events: the caller's `CHANGESETS_OUTPUT`, else a temp file. */
   outputFile: string;
   /** Child output goes here (stderr under --json keeps stdout parseable). */
@@ -71,7 +72,7 @@ export interface RunOptions {
  */
 export async function runChangesetPublish(plan: PublishPlan, options: RunOptions): Promise<ChangesetRun> {
   const cli = resolveChangesetCli(options.root);
-  const work = mkdtempSync(path.join(tmpdir(), "polyglot-publish-"));
+  const work = options.workDir;
   const packDir = path.join(work, "pack");
   const planFile = path.join(work, "plan.json");
   const changesetsPlan = { version: 1, plan: toChangesetsPlan(plan) };

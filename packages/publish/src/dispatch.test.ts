@@ -1,5 +1,5 @@
+import { type GithubApi, startGithubApi } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GithubApi, startGithubApi } from "../../testkit/src/github.js";
 import { dispatchPypiWorkflow, dispatchRequest } from "./dispatch.js";
 
 let github: GithubApi;

@@ -1,6 +1,5 @@
-import { accessSync, chmodSync, constants, mkdtempSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import semver from "semver";
@@ -46,11 +45,16 @@ export function findOnPath(command: string, env: NodeJS.ProcessEnv): string | un
 }
 
 /**
- * A folder holding an `npm` shim that runs `command` with `extraArgs` appended, to be put first on the child's
+ * A folder (below `workDir`) holding an `npm` shim that runs `command` with `extraArgs` appended, to be put first on the child's
  * PATH. Extra args go on npm's command line, its highest-priority config layer.
  */
-export function writeNpmShim(command: readonly string[], extraArgs: readonly string[] = []): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "polyglot-npm-"));
+export function writeNpmShim(
+  workDir: string,
+  command: readonly string[],
+  extraArgs: readonly string[] = [],
+): string {
+  const dir = path.join(workDir, "bin");
+  mkdirSync(dir, { recursive: true });
   const quoted = command.map(shellQuote).join(" ");
   const extra = extraArgs.map(shellQuote).join(" ");
   const file = path.join(dir, "npm");

@@ -1,8 +1,12 @@
 import { mask } from "@polyglot-changesets/core";
 import { escapePackageName, fetchWithRetry } from "./lookup.js";
 
-/** An ID token from the CI for `audience` (npm's: `npm:<registry host>`), as npm itself fetches it. */
-export async function fetchIdToken(env: NodeJS.ProcessEnv, audience: string): Promise<string | undefined> {
+/** An ID token from the CI for `audience` (npm's: `npm:<registry host>`), as npm itself fetches it; masked. */
+export async function fetchIdToken(
+  env: NodeJS.ProcessEnv,
+  audience: string,
+  write: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<string | undefined> {
   if (env.NPM_ID_TOKEN) return env.NPM_ID_TOKEN;
   const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
@@ -15,6 +19,7 @@ export async function fetchIdToken(env: NodeJS.ProcessEnv, audience: string): Pr
     });
     if (!response.ok) return undefined;
     const body = (await response.json()) as { value?: string };
+    if (body.value) mask(body.value, env, write);
     return body.value || undefined;
   } catch {
     return undefined;

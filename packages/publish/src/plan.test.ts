@@ -1,7 +1,6 @@
 import type { NpmPackage } from "@polyglot-changesets/core";
+import { type PypiServer, type Registry, startPypi, startRegistry } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PypiServer, startPypi } from "../../testkit/src/pypi.js";
-import { type Registry, startRegistry } from "../../testkit/src/registry.js";
 import { createWorkspaceRepo, npmPackage, seedPackage } from "./__fixtures__/harness.js";
 import { createPublishPlan, dependencyChunks, isIgnored } from "./plan.js";
 

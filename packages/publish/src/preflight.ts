@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type CiInfo, detectCi } from "@polyglot-changesets/core";
 import { execa } from "execa";
@@ -259,7 +260,7 @@ async function packageManagerFindings(
       ];
     }
   }
-  if (plan.tool === "yarn" && useOidc && tokens.length > 0) {
+  if (plan.tool === "yarn" && useOidc && (tokens.length > 0 || yarnrcHasToken(plan.root))) {
     return [
       {
         id: "yarn-token",
@@ -283,6 +284,14 @@ async function packageManagerFindings(
   return [];
 }
 
+function yarnrcHasToken(root: string): boolean {
+  try {
+    return /^\s*npmAuth(Token|Ident)\s*:/m.test(readFileSync(path.join(root, ".yarnrc.yml"), "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 async function toolVersion(tool: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const result = await execa(tool, ["--version"], {
     cwd,
@@ -304,7 +313,7 @@ async function exchangeFindings(
   const findings = await Promise.all(
     existing.map(async (release): Promise<Finding | undefined> => {
       const audience = npmAudience(release.registry);
-      if (!idTokens.has(audience)) idTokens.set(audience, fetchIdToken(env, audience));
+      if (!idTokens.has(audience)) idTokens.set(audience, fetchIdToken(env, audience, writeCommand));
       const idToken = await idTokens.get(audience);
       if (!idToken) {
         return {

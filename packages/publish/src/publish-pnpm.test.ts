@@ -1,13 +1,19 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import {
+  ensureTool,
+  type GithubApi,
+  type IdTokenServer,
+  type PypiServer,
+  type Registry,
+  startGithubApi,
+  startIdTokenServer,
+  startPypi,
+  startRegistry,
+} from "@polyglot-changesets/testkit";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GithubApi, startGithubApi } from "../../testkit/src/github.js";
-import { type IdTokenServer, startIdTokenServer } from "../../testkit/src/id-token.js";
-import { type PypiServer, startPypi } from "../../testkit/src/pypi.js";
-import { type Registry, startRegistry } from "../../testkit/src/registry.js";
-import { ensureTool } from "../../testkit/src/tools.js";
 import {
   createWorkspaceRepo,
   jobFiles,

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { formatAnnotation, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
@@ -118,21 +118,25 @@ async function publishPlan(
   args: PublishArgs,
   io: Io,
 ): Promise<ChangesetRun> {
-  const env = publishEnv(plan, preflight, args, io.env);
-  if (preflight.useOidc) {
-    io.stderr.write(
-      "polyglot-publish: publishing through OIDC; long-lived tokens are kept out of the publish\n",
-    );
+  const workDir = mkdtempSync(path.join(tmpdir(), "polyglot-publish-"));
+  try {
+    const env = publishEnv(plan, preflight, args, io.env, workDir);
+    if (preflight.useOidc) {
+      io.stderr.write(
+        "polyglot-publish: publishing through OIDC; long-lived tokens are kept out of the publish\n",
+      );
+    }
+    return await runChangesetPublish(plan, {
+      root: plan.root,
+      env,
+      workDir,
+      outputFile: io.env.CHANGESETS_OUTPUT || path.join(workDir, "changesets-output.ndjson"),
+      stdout: logStream(io, args.json),
+      stderr: io.stderr,
+    });
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
   }
-  const outputFile =
-    io.env.CHANGESETS_OUTPUT || path.join(mkdtempSync(path.join(tmpdir(), "polyglot-out-")), "out.ndjson");
-  return runChangesetPublish(plan, {
-    root: plan.root,
-    env,
-    outputFile,
-    stdout: logStream(io, args.json),
-    stderr: io.stderr,
-  });
 }
 
 /** The child's environment: see README "How the publish environment is built". */
@@ -141,9 +145,10 @@ export function publishEnv(
   preflight: Pick<Preflight, "useOidc" | "npm">,
   args: Pick<PublishArgs, "provenance">,
   env: NodeJS.ProcessEnv,
+  workDir: string,
 ): Record<string, string | undefined> {
   const files = readNpmrcFiles(plan.root, env);
-  const cleaned = preflight.useOidc ? cleanPublishEnv(env, files) : { env: { ...env }, npmArgs: [] };
+  const cleaned = preflight.useOidc ? cleanPublishEnv(env, files, workDir) : { env: { ...env }, npmArgs: [] };
   const child = { ...cleaned.env, ...projectConfigEnv(files, env, !preflight.useOidc) };
   // pnpm 11+ reads pnpm_config_*, npm (and pnpm 10, which hands the publish to npm) npm_config_*.
   for (const key of Object.keys(child)) if (/^(npm|pnpm)_config_provenance$/i.test(key)) delete child[key];
@@ -156,7 +161,7 @@ export function publishEnv(
   if (preflight.npm === "bundled" || cleaned.npmArgs.length > 0) {
     const command =
       preflight.npm === "runner" && runnerNpm ? [runnerNpm] : [process.execPath, bundledNpm().cli];
-    const shimDir = writeNpmShim(command, cleaned.npmArgs);
+    const shimDir = writeNpmShim(workDir, command, cleaned.npmArgs);
     child.PATH = [shimDir, env.PATH ?? ""].join(path.delimiter);
   }
   return child;

@@ -1,5 +1,5 @@
+import { type PypiServer, startPypi } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PypiServer, startPypi } from "../../testkit/src/pypi.js";
 import { createWorkspaceRepo, jobFiles, runCliInProcess, stepEnv } from "./__fixtures__/harness.js";
 
 let pypi: PypiServer;

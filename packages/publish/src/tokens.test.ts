@@ -1,5 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: npmrc placeholders like ${NODE_AUTH_TOKEN} are the subject here
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { type NpmrcFile, parseNpmrc } from "./npmrc.js";
 import { cleanPublishEnv, findTokenSources, isTokenVariable } from "./tokens.js";
@@ -66,7 +68,7 @@ describe("cleanPublishEnv", () => {
   };
 
   it("drops every credential variable and blanks the project's credential lines for npm", () => {
-    const cleaned = cleanPublishEnv(env, files);
+    const cleaned = cleanPublishEnv(env, files, mkdtempSync(path.join(tmpdir(), "clean-")));
     expect(cleaned.env.PATH).toBe("/bin");
     expect(cleaned.env.NPM_TOKEN).toBeUndefined();
     expect(cleaned.env.NPM_CONFIG__AUTHTOKEN).toBeUndefined();
@@ -79,7 +81,7 @@ describe("cleanPublishEnv", () => {
   });
 
   it("points npm at a sanitized copy of the user npmrc that keeps registries", () => {
-    const cleaned = cleanPublishEnv(env, files);
+    const cleaned = cleanPublishEnv(env, files, mkdtempSync(path.join(tmpdir(), "clean-")));
     const copy = cleaned.env.npm_config_userconfig ?? "";
     expect(copy).not.toBe("/repo/user.npmrc");
     expect(readFileSync(copy, "utf8")).toBe("@s:registry=https://s.example/\n");

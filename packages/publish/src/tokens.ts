@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isAuthKey, type NpmrcFile, referencedVariables } from "./npmrc.js";
 
@@ -67,7 +66,11 @@ export interface CleanEnv {
  * npmrc credential reads (`${NODE_AUTH_TOKEN}`) are set empty, so tools that read the file themselves (pnpm 11+)
  * see an empty token instead of the placeholder text.
  */
-export function cleanPublishEnv(env: NodeJS.ProcessEnv, files: readonly NpmrcFile[]): CleanEnv {
+export function cleanPublishEnv(
+  env: NodeJS.ProcessEnv,
+  files: readonly NpmrcFile[],
+  workDir: string,
+): CleanEnv {
   const child: Record<string, string | undefined> = { ...env };
   const keptOut: string[] = [];
   for (const name of Object.keys(child)) {
@@ -78,7 +81,7 @@ export function cleanPublishEnv(env: NodeJS.ProcessEnv, files: readonly NpmrcFil
   }
   const user = files.find((file) => file.kind === "user");
   for (const name of Object.keys(child)) if (/^npm_config_userconfig$/i.test(name)) delete child[name];
-  child.npm_config_userconfig = writeSanitizedNpmrc(user);
+  child.npm_config_userconfig = writeSanitizedNpmrc(user, workDir);
   if (user?.entries.some((entry) => isAuthKey(entry.key))) keptOut.push(user.path);
 
   const npmArgs: string[] = [];
@@ -92,8 +95,9 @@ export function cleanPublishEnv(env: NodeJS.ProcessEnv, files: readonly NpmrcFil
   return { env: child, npmArgs, keptOut };
 }
 
-function writeSanitizedNpmrc(user: NpmrcFile | undefined): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "polyglot-npmrc-"));
+function writeSanitizedNpmrc(user: NpmrcFile | undefined, workDir: string): string {
+  const dir = path.join(workDir, "npmrc");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, ".npmrc");
   const lines = (user?.entries ?? [])
     .filter((entry) => !isAuthKey(entry.key))
