@@ -131,9 +131,8 @@ export async function planSync(
 ): Promise<SyncPlan> {
   const files = options.files ?? new FileCache();
   const draft = new PlanDraft(workspace.root, files);
-  const versionOf = (target: Target) =>
-    sourceVersions.get(target.source) ??
-    workspace.packages.find((pkg) => pkg.name === target.source)!.version;
+  const current = new Map(workspace.packages.map((pkg) => [pkg.name, pkg.version]));
+  const versionOf = (target: Target) => sourceVersions.get(target.source) ?? current.get(target.source)!;
   const pypi = await planPypiEdits(workspace, draft, versionOf);
   const cargo = await planCargoEdits(workspace, draft, versionOf);
   return { files: draft.result(), versions: new Map([...pypi, ...cargo]) };
