@@ -97,10 +97,7 @@ export async function prepareRepo(ctx) {
   for (const dir of [home, shims, github, childTmp]) await mkdir(dir, { recursive: true });
   await copyExample(repo);
   await writeFile(join(repo, ".npmrc"), `registry=${registry.url}\n`);
-  // The same line in the (throwaway) user npmrc: `changeset publish --from-pack-dir` runs `pnpm publish
-  // <tarball>` in each package folder, and pnpm 10 hands a tarball to npm without the workspace .npmrc's
-  // registry (npm then reads only packages/<name>/.npmrc and the user npmrc). No token in either file.
-  await writeFile(join(home, ".npmrc"), `registry=${registry.url}\n`);
+  await writeFile(join(home, ".npmrc"), "");
   const polyglotJson = join(repo, ".changeset", "polyglot.json");
   const polyglotConfig = await readJson(polyglotJson);
   polyglotConfig.pypi = { ...polyglotConfig.pypi, index: pypi.url.replace(/\/$/, "") };
@@ -122,7 +119,7 @@ export async function prepareRepo(ctx) {
   ctx.packages = (await npmPackages(repo)).filter((p) => !p.private);
   note(`${repo}  (origin ${REMOTE})`);
   note(`npm packages: ${ctx.packages.map((p) => `${p.name}@${p.version}`).join(", ")}`);
-  note(`.npmrc and the user npmrc: registry=${registry.url}   (no token)`);
+  note(`.npmrc: registry=${registry.url}   (no token; the user npmrc is empty)`);
   note(`.changeset/polyglot.json: pypi.index = ${polyglotConfig.pypi.index}   (was https://pypi.org)`);
   note(
     "node_modules: @changesets/cli and @polyglot-changesets/* linked to this checkout's builds (no install);",
@@ -223,7 +220,7 @@ export async function publishNpm(ctx) {
   if (leaks.length) throw new Error(`a token leaked into the publish job: ${leaks.join(", ")}`);
   note("env: GITHUB_ACTIONS=true, ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN (permissions: id-token: write),");
   note("     GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, CHANGESETS_OUTPUT; no NPM_TOKEN / NODE_AUTH_TOKEN;");
-  note("     the .npmrc files have registry= only");
+  note("     .npmrc has registry= only, the user npmrc is empty");
   note(
     "--no-provenance: provenance needs Sigstore (Fulcio, Rekor), which this offline machine cannot reach;",
   );
