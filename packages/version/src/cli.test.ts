@@ -116,6 +116,7 @@ describe("polyglot-version as a child process", () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/unknown option --nope/);
     expect(bad.stderr).toMatch(/polyglot-version --help/);
+    expect(bad.stderr).toMatch(/^Usage: polyglot-version/m);
   });
 });
 

@@ -41,8 +41,15 @@ const NO_CHANGESETS_HINT =
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const io: Io = { stdout: options.stdout ?? process.stdout, stderr: options.stderr ?? process.stderr };
+  let args: VersionArgs;
   try {
-    const args = parseVersionArgs(argv, options.cwd ?? process.cwd());
+    args = parseVersionArgs(argv, options.cwd ?? process.cwd());
+  } catch (error) {
+    if (!(error instanceof PolyglotError)) throw error;
+    io.stderr.write(`polyglot-version: error: ${error.format()}\n\n${USAGE}\n`);
+    return error.exitCode;
+  }
+  try {
     if (args.help) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
