@@ -132,6 +132,34 @@ describe("polyglot-publish on a pnpm workspace", () => {
   });
 });
 
+describe("doctor on a pnpm 12 workspace", () => {
+  it("warns that pnpm 11/12 do their own OIDC exchange, with the fix", async () => {
+    const pnpm12 = await ensureTool("pnpm@12.21.0");
+    const repo = await pnpmWorkspace({
+      ".changeset/polyglot.json": { pypi: { index: pypi.url } },
+      "packages/core/package.json": npmPackage("@acme/p-core", "9.0.0", {
+        publishConfig: { access: "public" },
+      }),
+    });
+    const files = jobFiles();
+    const run = await runCliInProcess(
+      ["doctor", "--json"],
+      repo.dir,
+      stepEnv(files, ids.githubEnv(), [pnpm12]),
+      files,
+    );
+    const { findings } = JSON.parse(run.stdout) as {
+      findings: Array<{ id: string; level: string; fix?: string }>;
+    };
+    expect(findings.find((finding) => finding.id === "pnpm-oidc")).toMatchObject({
+      level: "warning",
+      fix: expect.stringContaining("pnpm 10"),
+    });
+    expect(run.exitCode).toBe(0);
+    await repo.cleanup();
+  }, 180_000);
+});
+
 describe("the provenance switch", () => {
   /** An `npm` that records what `publish` receives and hands every other command to the real npm. */
   function recordingNpm(record: string): string {
