@@ -341,6 +341,13 @@ describe("polyglot-version errors: exit 2, file and fix named, every file byte-i
       'did you mean "versionFiles"',
     ],
     ["unknown option", bridge(), ["--frobnicate"], /unknown option --frobnicate/, "polyglot-version --help"],
+    [
+      "a snapshot tag without a pep440 mapping",
+      bridge(),
+      ["--snapshot", "canary"],
+      /\.changeset\/polyglot\.json: acme-py \(packages\/py\) follows @acme\/py 0\.0\.0-canary-\d{14}: prerelease tag "canary"/,
+      '"pep440": { "canary"',
+    ],
   ];
 
   for (const [name, files, argv, message, fix] of cases) {
