@@ -61,11 +61,10 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
   });
 
   it("versions the Python package with core: pyproject.toml and __init__.py diffs", () => {
-    expect(demo.stdout).toContain(
-      "|  # Kept in step with @event-forge/inbox-outbox-core by polyglot-version",
-    );
+    expect(demo.stdout).toContain("| +++ b/packages/python/pyproject.toml");
     expect(demo.stdout).toContain('| -version = "1.0.0"');
     expect(demo.stdout).toContain('| +version = "1.1.0"');
+    expect(demo.stdout).toContain("| +++ b/packages/python/src/event_forge/__init__.py");
     expect(demo.stdout).toContain('| +__version__ = "1.1.0"');
   });
 
