@@ -26,7 +26,14 @@ export {
   planWorkspace,
   type TagRelease,
 } from "./plan.js";
-export { type Finding, type OidcMode, type Preflight, repositoryOf, runPreflight } from "./preflight.js";
+export {
+  chooseNpm,
+  type Finding,
+  type OidcMode,
+  type Preflight,
+  repositoryOf,
+  runPreflight,
+} from "./preflight.js";
 export { doctorCommand, type Io, publishCommand, publishEnv } from "./publish.js";
 export { pypiCheckCommand } from "./pypi-check.js";
 export { type PublishReport, summaryMarkdown, writeOutputs } from "./report.js";

@@ -77,4 +77,28 @@ describe("polyglot-publish pypi-check", () => {
     );
     await repo.cleanup();
   });
+
+  it("the publish of a bridge-only repo tags without packing and hands the target to the PyPI job", async () => {
+    const repo = await repoWithTargets();
+    await repo.write({ ".changeset/polyglot.json": { pep440: { next: "rc" }, pypi: { index: pypi.url } } });
+    await repo.write({
+      "packages/core/package.json": { name: "@acme/core", version: "2.0.0-next.1", private: true },
+    });
+    await repo.commit("bridge only");
+    const files = jobFiles();
+
+    const run = await runCliInProcess([], repo.dir, stepEnv(files), files);
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).not.toContain("Packed packages");
+    expect((await repo.git("tag", "--list")).split("\n").sort()).toEqual([
+      "@acme/core@2.0.0-next.1",
+      "acme-bridge@0.4.0",
+    ]);
+    expect(JSON.parse(run.outputs["published-packages"] ?? "")).toHaveLength(2);
+    expect(JSON.parse(run.outputs["pypi-packages"] ?? "")).toEqual([
+      { name: "acme-bridge", version: "0.4.0", path: "packages/bridge", tag: "acme-bridge@0.4.0" },
+    ]);
+    await repo.cleanup();
+  });
 });
