@@ -236,9 +236,11 @@ export async function publishNpm(ctx) {
   for (const e of granted) perPackage.set(e.package, (perPackage.get(e.package) ?? 0) + 1);
   const counts = [...perPackage].map(([name, n]) => `${name} x${n}`).join(", ") || "none";
   note(`registry: ${exchanges.length} OIDC token exchange(s), ${granted.length} granted: ${counts}`);
-  note(
-    "  (the preflight proves each trusted publisher before anything is published; npm exchanges again for its PUT)",
-  );
+  if ([...perPackage.values()].every((n) => n === 2)) {
+    note(
+      "  (the preflight proves each trusted publisher before anything is published; npm exchanges again for its PUT)",
+    );
+  }
   for (const refused of exchanges.filter((e) => e.status !== 201)) {
     note(`  refused: ${refused.package} ${refused.status} ${refused.reason}`);
   }
