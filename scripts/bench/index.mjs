@@ -4,7 +4,7 @@
 //   node scripts/bench/index.mjs [version] [publish] [changelog] [--small] [--json FILE]
 // --small runs tiny sizes (seconds, for development); the default is the full sizes of docs/benchmarks.md.
 import { writeFile } from "node:fs/promises";
-import { arch, cpus, totalmem } from "node:os";
+import { arch, cpus, loadavg, totalmem } from "node:os";
 
 const args = process.argv.slice(2);
 const small = args.includes("--small");
@@ -15,7 +15,9 @@ const picked = args.filter((a) => known.includes(a));
 const which = picked.length ? picked : known;
 
 console.log(
-  `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"} (${arch()}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"} (${arch()}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
 );
 const results = {};
 let failed = false;

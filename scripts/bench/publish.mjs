@@ -29,17 +29,62 @@ export const TOOLS = {
     // The same token auth as the baseline: no OIDC, and no provenance (Sigstore is unreachable offline).
     args: ["--oidc", "off", "--no-provenance"],
   },
+  polyOidc: {
+    label: "polyglot-publish (OIDC)",
+    cli: "polyglotPublish",
+    args: ["--oidc", "require", "--no-provenance"],
+  },
 };
 
+const OIDC_REPOSITORY = "bench-owner/bench-repo";
+const OIDC_WORKFLOW = "release.yml";
+
+/** The testkit Verdaccio, a user token, and (for the OIDC row) the ID-token endpoint the registry trusts. */
 export async function startBenchRegistry() {
   let testkit = await importBuilt("testkit");
   if (testkit && !testkit.startRegistry)
-    testkit = await import(join(ROOT, "packages/testkit/dist/registry.js")).catch(() => null);
+    testkit = {
+      ...testkit,
+      ...(await import(join(ROOT, "packages/testkit/dist/registry.js")).catch(() => ({}))),
+    };
   if (!testkit?.startRegistry)
     throw new Error("packages/testkit is not built or has no startRegistry: run `pnpm build`");
-  const registry = await testkit.startRegistry({});
+  const idToken = testkit.startIdTokenServer ? await testkit.startIdTokenServer() : undefined;
+  const registry = await testkit.startRegistry(
+    idToken
+      ? {
+          oidc: { issuer: idToken.issuer, jwks: idToken.jwks },
+          trustedPublishers: [{ package: "**", repository: OIDC_REPOSITORY, workflow: OIDC_WORKFLOW }],
+        }
+      : {},
+  );
   const token = await registry.createUser(`bench${Date.now().toString(36)}`);
-  return { registry, token };
+  const close = registry.close.bind(registry);
+  registry.close = async () => {
+    await close();
+    await idToken?.close();
+  };
+  return { registry, token, idToken };
+}
+
+/**
+ * polyglot-publish through OIDC (as in GitHub Actions with `id-token: write`), 3 of 30 changed: the 30 packages
+ * go out first with the token (trusted publishing cannot create a package), then 3 bumped ones through OIDC.
+ */
+export async function publishOidcChanged({ registry, token, idToken, count, changed, scope }) {
+  const files = publishRepo({ count, scope, registry: registry.url, token });
+  const repo = await createRepo(files, { prefix: "pc-bench-publish-oidc-" });
+  try {
+    const all = await publishOnce("bare", repo);
+    if (all.code !== 0) throw new Error(`set-up publish failed\n${all.stdout}\n${all.stderr}`);
+    const bumped = await bumpSome(repo, count, changed);
+    const env = idToken.githubEnv({ repository: OIDC_REPOSITORY, workflowFile: OIDC_WORKFLOW });
+    const some = await publishOnce("polyOidc", repo, env);
+    expectTags(`${changed} changed (OIDC)`, "polyOidc", some, bumped);
+    return some.ms;
+  } finally {
+    await removeDir(repo);
+  }
 }
 
 /** The versions of `name` on the registry (empty when it does not exist). */
@@ -125,8 +170,9 @@ export async function publishScenarios({ tool, registry, token, count, changed, 
 
 export async function main({ full = false, say = console.log } = {}) {
   const size = full ? FULL : { count: 6, changed: 2, reps: 1 };
-  const { registry, token } = await startBenchRegistry();
+  const { registry, token, idToken } = await startBenchRegistry();
   const times = { bare: { all: [], nothing: [], some: [] }, poly: { all: [], nothing: [], some: [] } };
+  const oidc = [];
   try {
     for (let r = 0; r < size.reps; r++) {
       const order = r % 2 ? ["poly", "bare"] : ["bare", "poly"];
@@ -135,6 +181,10 @@ export async function main({ full = false, say = console.log } = {}) {
         const t = await publishScenarios({ tool, registry, token, ...size, scope });
         for (const k of ["all", "nothing", "some"]) times[tool][k].push(t[k]);
       }
+    }
+    if (idToken) {
+      const scope = `boidc${Date.now().toString(36)}`;
+      oidc.push(await publishOidcChanged({ registry, token, idToken, ...size, scope }));
     }
   } finally {
     await registry.close();
@@ -147,6 +197,12 @@ export async function main({ full = false, say = console.log } = {}) {
   say(row("nothing to publish", "nothing"));
   say(row(`${size.changed} of ${size.count} changed`, "some"));
   say(row(`all ${size.count} new`, "all"));
+  if (oidc.length) {
+    const o = median(oidc);
+    say(
+      `  ${`${size.changed} of ${size.count}, OIDC`.padEnd(22)} ${"".padStart(9)} ${fmt(o).padStart(9)}   ${ratio(o, m("bare", "some"))}x (polyglot-publish --oidc require vs token baseline)`,
+    );
+  }
   const someRatio = ratio(m("poly", "some"), m("bare", "some"));
   const goals = [
     ["nothing to publish under 1 s", m("poly", "nothing") < 1000],
@@ -155,5 +211,5 @@ export async function main({ full = false, say = console.log } = {}) {
   ];
   for (const [goal, met] of goals) say(`  goal: ${goal}: ${met ? "met" : "NOT met"}`);
   say(`publish ratio: ${someRatio}`);
-  return { times, ratio: someRatio };
+  return { times, oidc, ratio: someRatio };
 }
