@@ -81,6 +81,16 @@ describe("readPolyglotConfig", () => {
     expect(error.fix).toMatch(/valid JSON/);
   });
 
+  it("reports a folder in place of the file", async () => {
+    const root = await repoWithConfig();
+    await mkdir(path.join(root, ".changeset/polyglot.json"), { recursive: true });
+    const error = (await readPolyglotConfig(root).catch((caught: unknown) => caught)) as PolyglotError;
+    expect(error).toBeInstanceOf(PolyglotError);
+    expect(error.file).toBe(".changeset/polyglot.json");
+    expect(error.message).toBe("is a folder, not a file");
+    expect(error.fix).toMatch(/readable JSON file/);
+  });
+
   it("reports an empty file", async () => {
     const error = await configError("");
     expect(error.message).toMatch(/empty/);

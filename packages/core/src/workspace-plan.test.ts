@@ -139,6 +139,33 @@ describe("planSync", () => {
     expect(error.setting).toBe("targets[0].versionFiles");
   });
 
+  it("needs a version in a pyproject.toml that is not dynamic", async () => {
+    const { workspace, files } = await workspaceOf({
+      ...source("1.0.0"),
+      "py/pyproject.toml": '[project]\nname = "acme"\n',
+      ".changeset/polyglot.json": json({ targets: [{ path: "py", versionFrom: "core" }] }),
+    });
+    const error = (await planSync(workspace, new Map(), { files }).catch((e: unknown) => e)) as PolyglotError;
+    expect(error.file).toBe("py/pyproject.toml");
+    expect(error.message).toBe("pyproject.toml has no version to sync");
+    expect(error.fix).toMatch(/add version = "0\.0\.0" under \[project\]/);
+  });
+
+  it("needs [workspace.package].version where a crate inherits its version", async () => {
+    const { workspace, files } = await workspaceOf({
+      ...source("1.0.0"),
+      "Cargo.toml": '[workspace]\nmembers = ["rs"]\n',
+      "rs/Cargo.toml": '[package]\nname = "rs"\nversion.workspace = true\n',
+      ".changeset/polyglot.json": json({ targets: [{ path: "rs", versionFrom: "core" }] }),
+    });
+    const error = (await planSync(workspace, new Map(), { files }).catch((e: unknown) => e)) as PolyglotError;
+    expect(error.file).toBe("rs/Cargo.toml");
+    expect(error.message).toMatch(
+      /rs has version\.workspace = true but Cargo\.toml has no \[workspace\.package\]\.version/,
+    );
+    expect(error.fix).toMatch(/add version = "\.\.\." under \[workspace\.package\] in Cargo\.toml/);
+  });
+
   it("needs a version field in a Cargo.toml", async () => {
     const { workspace, files } = await workspaceOf({
       ...source("1.0.0"),

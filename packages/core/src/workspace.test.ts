@@ -279,6 +279,29 @@ describe("loadWorkspace", () => {
     expect(error.setting).toBe("project.name");
   });
 
+  it("requires a crate name", async () => {
+    const error = await loadError({
+      "package-lock.json": LOCK,
+      "package.json": npmRoot(["packages/*"]),
+      "packages/rs/package.json": json({ name: "rs", version: "1.0.0" }),
+      "packages/rs/Cargo.toml": '[package]\nversion = "1.0.0"\n',
+    });
+    expect(error.file).toBe("packages/rs/Cargo.toml");
+    expect(error.setting).toBe("package.name");
+  });
+
+  it("names a manifest that cannot be read (a folder in its place)", async () => {
+    const error = await loadError({
+      "package-lock.json": LOCK,
+      "package.json": npmRoot(["packages/*"]),
+      "packages/py/package.json": json({ name: "py", version: "1.0.0" }),
+      "packages/py/pyproject.toml/.keep": "",
+    });
+    expect(error.file).toBe("packages/py/pyproject.toml");
+    expect(error.message).toBe("packages/py/pyproject.toml is a folder, not a file");
+    expect(error.fix).toMatch(/make packages\/py\/pyproject.toml a readable file/);
+  });
+
   it("names a hatch version path that does not exist", async () => {
     const error = await loadError({
       "package-lock.json": LOCK,

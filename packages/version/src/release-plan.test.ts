@@ -90,6 +90,20 @@ describe("predictRelease", () => {
     expect((error as PolyglotError).fix).toMatch(/changeset status/);
   });
 
+  it("names an unreadable pre.json and an invalid .changeset/config.json", async () => {
+    const r = await workspace();
+    await r.write({ ".changeset/pre.json": '{ "mode": "pre", ' });
+    const pre = (await predictRelease(r.dir, noArgs).catch((caught: unknown) => caught)) as PolyglotError;
+    expect(pre.file).toBe(".changeset/pre.json");
+    expect(pre.message).toMatch(/^invalid JSON/);
+    await r.write({ ".changeset/pre.json": json({ mode: "pre", tag: "beta" }) });
+    await r.write({ ".changeset/config.json": json({ access: "everyone" }) });
+    const config = (await predictRelease(r.dir, noArgs).catch((caught: unknown) => caught)) as PolyglotError;
+    expect(config).toBeInstanceOf(PolyglotError);
+    expect(config.file).toBe(".changeset/config.json");
+    expect(config.message).toMatch(/^invalid configuration: .*access/);
+  });
+
   it("knows when changeset version will find nothing to do", async () => {
     const r = await workspace(false);
     expect((await predictRelease(r.dir, noArgs)).nothingToVersion).toBe(true);
