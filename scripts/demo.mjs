@@ -3,10 +3,11 @@
 // against local stand-ins from packages/testkit: changesets -> polyglot-version -> polyglot-publish through
 // npm trusted publishing (OIDC, no token) -> the PyPI job (build, OIDC mint, upload) -> what landed where.
 // Plain ESM on Node 22, importing only the built workspace packages and Node built-ins.
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { killChildren, log, ROOT, seconds, setVerbose, showOutput, stepper } from "./demo/lib.mjs";
 import {
   prepareRepo,
@@ -136,6 +137,27 @@ for (const [signal, code] of [
     process.exit(code);
   });
 }
+
+/**
+ * Changesets v3 needs Node >= 22.11. On an older Node (the system's, `node scripts/demo.mjs`), run again on the
+ * workspace's own Node 22 (`node_modules/.bin/node`, the `node` devDependency), as `pnpm demo` does.
+ */
+function reexecOnWorkspaceNode() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major > 22 || (major === 22 && minor >= 11)) return;
+  const node = join(ROOT, "node_modules", ".bin", "node");
+  if (!existsSync(node) || process.env.POLYGLOT_DEMO_REEXEC) {
+    process.stderr.write(`demo: needs Node >= 22.11 (this is ${process.version}); run it with pnpm demo\n`);
+    process.exit(2);
+  }
+  const child = spawnSync(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: { ...process.env, POLYGLOT_DEMO_REEXEC: "1" },
+  });
+  process.exit(child.status ?? 1);
+}
+
+reexecOnWorkspaceNode();
 
 try {
   const options = parseArgs(process.argv.slice(2));

@@ -185,6 +185,23 @@ describe("demo usage", () => {
   });
 });
 
+/** A system Node older than 22.11 (Node 20 on these machines), to check the re-run on the workspace's Node. */
+const oldNode = ["/usr/bin/node", "/usr/local/bin/node"].find((node) => {
+  const version = spawnSync(node, ["-p", "process.versions.node"], { encoding: "utf8" }).stdout?.trim();
+  const [major = 99, minor = 0] = (version ?? "").split(".").map(Number);
+  return version && (major < 22 || (major === 22 && minor < 11));
+});
+
+describe.skipIf(!oldNode)("demo on an older system Node", () => {
+  it("runs itself again on the workspace's Node 22", () => {
+    const result = spawnSync(oldNode as string, [DEMO, "--help"], { cwd: ROOT, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("Usage: node scripts/demo.mjs");
+    const bad = spawnSync(oldNode as string, [DEMO, "--nope"], { cwd: ROOT, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+  });
+});
+
 describe("demo helpers", () => {
   it("parses GITHUB_OUTPUT lines and heredocs", () => {
     const text =
