@@ -36,6 +36,7 @@ export async function benchVersion({ npm, python, reps, keep = false, say = cons
   const template = await createRepo(files, { prefix: "pc-bench-version-" });
   const bare = [];
   const poly = [];
+  const plan = [];
   const last = {};
   try {
     for (let r = 0; r < reps; r++) {
@@ -50,13 +51,28 @@ export async function benchVersion({ npm, python, reps, keep = false, say = cons
         if (last[which]) await removeDir(last[which]);
         last[which] = repo;
       }
+      // Where polyglot-version's extra time goes: its plan alone (--dry-run writes nothing, so the template will do).
+      plan.push((await runCli("polyglotVersion", template, ["--dry-run"])).ms);
     }
     const b = median(bare);
     const p = median(poly);
     say(`version: ${npm} npm packages + ${python} Python bridges, ${reps} runs each (median)`);
     say(`  changeset version        ${fmt(b)}   [${bare.map(fmt).join(", ")}]`);
     say(`  polyglot-version         ${fmt(p)}   [${poly.map(fmt).join(", ")}]`);
-    return { bareMs: b, polyMs: p, bare, poly, ratio: ratio(p, b), repos: last, template };
+    say(
+      `  of which the plan alone  ${fmt(median(plan))}   (polyglot-version --dry-run, a process of its own)`,
+    );
+    return {
+      bareMs: b,
+      polyMs: p,
+      planMs: median(plan),
+      bare,
+      poly,
+      plan,
+      ratio: ratio(p, b),
+      repos: last,
+      template,
+    };
   } finally {
     if (!keep) {
       await removeDir(template);
