@@ -129,10 +129,10 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
     });
   }
 
-  const existingTags = await readGitTags(root);
   const privateTaggable = config.tagPrivatePackages
     ? workspace.packages.filter((pkg) => pkg.private && !isIgnored(pkg.name, config.ignore))
     : [];
+  const existingTags = await readGitTags(root, privateTaggable.length > 0);
   const tagOnly = privateTaggable
     .filter((pkg) => !existingTags.has(gitTagOf(pkg)))
     .map((pkg) => ({
@@ -287,14 +287,31 @@ export function isIgnored(name: string, patterns: readonly string[]): boolean {
   });
 }
 
-async function readGitTags(root: string): Promise<Set<string>> {
+/**
+ * Local tags, plus the `origin` remote's when `withRemote` (as Changesets checks before tagging: a shallow CI
+ * checkout has no tags). An unreachable remote leaves the local tags.
+ */
+export async function readGitTags(root: string, withRemote: boolean): Promise<Set<string>> {
   const local = await execa("git", ["tag", "--list"], { cwd: root, reject: false });
   if (local.exitCode !== 0) {
     throw new PolyglotError(`cannot list git tags in ${root}: ${local.stderr.trim()}`, {
       fix: "run polyglot-publish inside the repository's git checkout",
     });
   }
-  return new Set(local.stdout.split("\n").filter(Boolean));
+  const tags = new Set(local.stdout.split("\n").filter(Boolean));
+  if (!withRemote) return tags;
+  const remote = await execa("git", ["ls-remote", "--tags", "--refs", "origin"], {
+    cwd: root,
+    reject: false,
+    timeout: 30_000,
+    env: { GIT_TERMINAL_PROMPT: "0" },
+  });
+  if (remote.exitCode !== 0) return tags;
+  for (const line of remote.stdout.split("\n")) {
+    const ref = line.split("\t")[1];
+    if (ref?.startsWith("refs/tags/")) tags.add(ref.slice("refs/tags/".length));
+  }
+  return tags;
 }
 
 /**

@@ -1,4 +1,8 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { type PypiServer, startPypi } from "@polyglot-changesets/testkit";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkspaceRepo, jobFiles, runCliInProcess, stepEnv } from "./__fixtures__/harness.js";
 
@@ -98,6 +102,32 @@ describe("polyglot-publish pypi-check", () => {
     expect(JSON.parse(run.outputs["published-packages"] ?? "")).toHaveLength(2);
     expect(JSON.parse(run.outputs["pypi-packages"] ?? "")).toEqual([
       { name: "acme-bridge", version: "0.4.0", path: "packages/bridge", tag: "acme-bridge@0.4.0" },
+    ]);
+    await repo.cleanup();
+  });
+
+  it("counts tags that exist only on origin (a shallow CI checkout has none locally)", async () => {
+    const repo = await repoWithTargets();
+    await repo.write({ ".changeset/polyglot.json": { pypi: { index: pypi.url } } });
+    await repo.write({
+      "packages/core/package.json": { name: "@acme/core", version: "2.0.0-next.1", private: true },
+    });
+    await repo.git("tag", "@acme/core@2.0.0-next.1");
+    await repo.commit("bridge only");
+    const origin = mkdtempSync(path.join(tmpdir(), "origin-"));
+    await execa("git", ["init", "-q", "--bare", origin]);
+    await repo.git("remote", "add", "origin", origin);
+    await repo.git("tag", "acme-bridge@0.4.0");
+    await repo.git("push", "-q", "origin", "acme-bridge@0.4.0");
+    await repo.git("tag", "-d", "acme-bridge@0.4.0");
+    const files = jobFiles();
+
+    const run = await runCliInProcess(["--dry-run", "--json"], repo.dir, stepEnv(files), files);
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout).rows as Array<{ package: string; status: string }>;
+    expect(rows).toEqual([
+      expect.objectContaining({ package: "acme-bridge", status: "would hand to the PyPI job" }),
     ]);
     await repo.cleanup();
   });
