@@ -46,8 +46,10 @@ export async function runChangesetVersion(
     if (result.stderr) io.stderr.write(`${result.stderr}\n`);
   }
   if (result.failed && result.exitCode === undefined) {
-    io.stderr.write(`polyglot-version: could not start changeset version: ${result.shortMessage}\n`);
-    return 1;
+    io.stderr.write(
+      `polyglot-version: could not start changeset version: ${result.shortMessage}\n  fix: install the changesets CLI in the repo (pnpm add -Dw @changesets/cli)\n`,
+    );
+    return 2;
   }
   return result.exitCode ?? 1;
 }

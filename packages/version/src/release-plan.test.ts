@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { PolyglotError } from "@polyglot-changesets/core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -116,6 +118,24 @@ describe("runChangesetVersion", () => {
     const command = await resolveChangesetCommand(r.dir);
     expect(command).toEqual({ file: process.execPath, args: [path.join(CHANGESETS_CLI, "bin.js")] });
     expect(CHANGESETS_CLI).toMatch(/@changesets\+cli@3/);
+  });
+
+  it("explains in one line when no changesets CLI can be started", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "polyglot-no-cli-"));
+    try {
+      const stderr = collector();
+      const code = await runChangesetVersion(
+        dir,
+        [],
+        { stdout: collector().stream, stderr: stderr.stream },
+        { stdoutToStderr: false, env: { PATH: dir } },
+      );
+      expect(code).toBe(2);
+      expect(stderr.text()).toMatch(/^polyglot-version: could not start changeset version: .*ENOENT/);
+      expect(stderr.text()).toMatch(/fix: install the changesets CLI/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("returns changeset version's exit code and passes its output through", async () => {
