@@ -23,9 +23,9 @@ import {
   linkSuite,
   linkWorkspaceDeps,
   npmPackages,
-  PNPM_SPEC,
+  pnpmSpec,
   readJson,
-  writeShim,
+  writeToolShim,
 } from "./workspace.mjs";
 
 export const REPOSITORY = "event-forge/event-forge";
@@ -104,8 +104,9 @@ export async function prepareRepo(ctx) {
   await writeFile(polyglotJson, `${JSON.stringify(polyglotConfig, null, 2)}\n`);
   const { bin } = await linkSuite(repo);
   const workspaceLinks = await linkWorkspaceDeps(repo);
-  const pnpm = await findPnpm(ctx.testkit);
-  await writeShim(join(shims, "pnpm"), pnpm.cjs);
+  const pnpmVersion = await pnpmSpec(repo);
+  const pnpm = await findPnpm(ctx.testkit, pnpmVersion);
+  await writeToolShim(join(shims, "pnpm"), pnpm.bin);
   ctx.env = cleanEnv({ home, tmp: childTmp, path: [bin, shims] });
   ctx.git = (...args) => run("git", args, { cwd: repo, env: ctx.env, quiet: true });
   const { git } = ctx;
@@ -125,7 +126,7 @@ export async function prepareRepo(ctx) {
     "node_modules: @changesets/cli and @polyglot-changesets/* linked to this checkout's builds (no install);",
   );
   note(`  .bin/changeset, polyglot-version, polyglot-publish; ${workspaceLinks} workspace: dependency links`);
-  note(`pnpm on PATH: ${PNPM_SPEC} (${pnpm.via})`);
+  note(`pnpm on PATH: ${pnpmVersion} (the example's packageManager; ${pnpm.via})`);
 }
 
 /** 3. The manual first publish of every package with a user token, and 1.0.0 already on PyPI. */

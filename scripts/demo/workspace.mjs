@@ -47,27 +47,42 @@ export async function writeShim(file, script) {
   await chmod(file, 0o755);
 }
 
+/** A shim for a tool's bin: on the demo's Node when it is a JavaScript file, else (pnpm 12 is native) as is. */
+export async function writeToolShim(file, bin) {
+  const head = (await readFile(bin)).subarray(0, 64).toString("latin1");
+  if (/\.[cm]?js$/.test(bin) || /^#!.*\bnode\b/.test(head)) return writeShim(file, bin);
+  await writeFile(file, `#!/bin/sh\nexec "${bin}" "$@"\n`);
+  await chmod(file, 0o755);
+}
+
+/** The example's pnpm (`packageManager` of its package.json, as corepack would pick), else PNPM_SPEC. */
+export async function pnpmSpec(repo) {
+  const { packageManager } = await readJson(join(repo, "package.json"));
+  const spec = /^(pnpm@\d+\.\d+\.\d+[\w.+-]*?)(\+sha\d+\..*)?$/.exec(packageManager ?? "")?.[1];
+  return spec ?? PNPM_SPEC;
+}
+
 /**
- * pnpm 10's `pnpm.cjs`: testkit's tool cache when `ensureTool` is there, else the npx cache (`npx -p` installs it
- * once and prints where). `changeset publish` in a pnpm workspace runs `pnpm info` and `pnpm publish`, so a shim
- * to it goes first on PATH: a direct path avoids one `npx` start per package.
+ * The pnpm bin of `spec`: testkit's tool cache (`ensureTool`), else the npx cache (`npx -p` installs it once and
+ * prints where). `changeset publish` in a pnpm workspace runs `pnpm info` and `pnpm publish`, so a shim to it goes
+ * first on PATH: a direct path avoids one `npx` start per call.
  */
-export async function findPnpm(testkit) {
+export async function findPnpm(testkit, spec = PNPM_SPEC) {
   if (typeof testkit.ensureTool === "function") {
     try {
-      const bin = join(await testkit.ensureTool(PNPM_SPEC), "pnpm");
-      if (existsSync(bin)) return { cjs: realpathSync(bin), via: "testkit ensureTool" };
+      const bin = join(await testkit.ensureTool(spec), "pnpm");
+      if (existsSync(bin)) return { bin: realpathSync(bin), via: "testkit ensureTool" };
     } catch {
       // fall back to npx below
     }
   }
-  const { stdout } = await run("npx", ["-y", "-p", PNPM_SPEC, "-c", "command -v pnpm"], {
+  const { stdout } = await run("npx", ["-y", "-p", spec, "-c", "command -v pnpm"], {
     quiet: true,
     env: { ...process.env, npm_config_update_notifier: "false" },
   });
   const bin = stdout.trim().split("\n").pop();
-  if (!bin || !existsSync(bin)) throw new Error(`npx -p ${PNPM_SPEC} did not print a pnpm path`);
-  return { cjs: realpathSync(bin), via: "npx cache" };
+  if (!bin || !existsSync(bin)) throw new Error(`npx -p ${spec} did not print a pnpm path`);
+  return { bin: realpathSync(bin), via: "npx cache" };
 }
 
 /**
