@@ -1,6 +1,6 @@
 // The demo's copy of examples/event-forge: files, the suite linked in without a registry, the pnpm shim.
 import { existsSync, realpathSync } from "node:fs";
-import { chmod, cp, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, open, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { NODE, ROOT, run } from "./lib.mjs";
 
@@ -49,7 +49,9 @@ export async function writeShim(file, script) {
 
 /** A shim for a tool's bin: on the demo's Node when it is a JavaScript file, else (pnpm 12 is native) as is. */
 export async function writeToolShim(file, bin) {
-  const head = (await readFile(bin)).subarray(0, 64).toString("latin1");
+  const handle = await open(bin);
+  const { buffer, bytesRead } = await handle.read(Buffer.alloc(64), 0, 64, 0).finally(() => handle.close());
+  const head = buffer.subarray(0, bytesRead).toString("latin1");
   if (/\.[cm]?js$/.test(bin) || /^#!.*\bnode\b/.test(head)) return writeShim(file, bin);
   await writeFile(file, `#!/bin/sh\nexec "${bin}" "$@"\n`);
   await chmod(file, 0o755);
