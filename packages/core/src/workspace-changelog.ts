@@ -41,7 +41,7 @@ async function mirrorInto(
   if (text === targetText) return;
   await draft.write(file, target, {
     text,
-    edits: [{ field: `## ${targetVersion}`, from: "", to: "mirrored" }],
+    edits: [{ field: "section", from: "", to: `## ${targetVersion}` }],
   });
 }
 

@@ -122,6 +122,7 @@ describe("polyglot-version: changeset version, then sync", () => {
     expect(changelog).toMatch(
       /^# event-forge-inbox-outbox\n\n## 1\.3\.0\n\n### Minor Changes\n\n- [0-9a-f]{7}: Add the outbox relay\.\n$/,
     );
+    expect(result.stderr).toContain("synced python/CHANGELOG.md (added section ## 1.3.0)");
     const again = await run(r, "--sync-only");
     expect(again.code).toBe(0);
     expect(await r.read("python/CHANGELOG.md")).toBe(changelog);

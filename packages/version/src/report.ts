@@ -13,7 +13,11 @@ export function formatSummary(files: readonly PlannedFile[], verb: string): stri
   if (files.length === 0) return "polyglot-version: every target is in step with its source\n";
   return files
     .map((file) => {
-      const edits = file.edits.map((edit) => `${edit.field} ${edit.from} -> ${edit.to}`).join(", ");
+      const edits = file.edits
+        .map((edit) =>
+          edit.from === "" ? `added ${edit.field} ${edit.to}` : `${edit.field} ${edit.from} -> ${edit.to}`,
+        )
+        .join(", ");
       return `polyglot-version: ${verb} ${file.relativeFile}${edits ? ` (${edits})` : ""}\n`;
     })
     .join("");
