@@ -129,6 +129,7 @@ export function run(cmd, args, options = {}) {
     });
     const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
     child.on("error", (error) => {
+      running.delete(child);
       clearTimeout(timer);
       reject(new Error(`could not start ${cmd}: ${error.message}`));
     });
