@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { TomlTable } from "smol-toml";
-import { parseTomlManifest, stringAt, tableAt } from "../workspace-toml.js";
+import { parseTomlDocument, tomlValueAt } from "../edit/toml.js";
 
 export const CARGO_TOML = "Cargo.toml";
 export const CARGO_LOCK = "Cargo.lock";
@@ -20,21 +19,21 @@ export interface CargoFacts {
   workspaceVersion: string | undefined;
 }
 
+/** Reads the facts of a Cargo.toml; invalid TOML is an error naming the file and line. */
 export function inspectCargoToml(text: string, relativeFile: string): CargoFacts {
-  const toml = parseTomlManifest(text, relativeFile);
-  const pkg = tableAt(toml, "package");
-  const version = pkg?.version;
+  const toml = parseTomlDocument(text, relativeFile).data;
+  const version = tomlValueAt(toml, ["package", "version"]);
   return {
-    name: stringAt(pkg, "name"),
-    version: typeof version === "string" ? version : undefined,
-    inheritsWorkspaceVersion: isInherited(version),
-    isWorkspaceRoot: tableAt(toml, "workspace") !== undefined,
-    workspaceVersion: stringAt(tableAt(toml, "workspace", "package"), "version"),
+    name: stringValue(tomlValueAt(toml, ["package", "name"])),
+    version: stringValue(version),
+    inheritsWorkspaceVersion: tomlValueAt(version, ["workspace"]) === true,
+    isWorkspaceRoot: tomlValueAt(toml, ["workspace"]) !== undefined,
+    workspaceVersion: stringValue(tomlValueAt(toml, ["workspace", "package", "version"])),
   };
 }
 
-function isInherited(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (value as TomlTable).workspace === true;
+function stringValue(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 /**
