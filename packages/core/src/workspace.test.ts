@@ -243,6 +243,17 @@ describe("loadWorkspace", () => {
     expect(error.message).toMatch(/holds no pyproject.toml or Cargo.toml/);
   });
 
+  it("names a target path outside the repo", async () => {
+    const error = await loadError({
+      "package-lock.json": LOCK,
+      "package.json": npmRoot(["packages/*"]),
+      "packages/core/package.json": json({ name: "core", version: "1.0.0" }),
+      ".changeset/polyglot.json": json({ targets: [{ path: "../elsewhere", versionFrom: "core" }] }),
+    });
+    expect(error.setting).toBe("targets[0].path");
+    expect(error.message).toMatch(/is outside the repo/);
+  });
+
   it("names a target path that does not exist", async () => {
     const error = await loadError({
       "package-lock.json": LOCK,

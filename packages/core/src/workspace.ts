@@ -148,6 +148,13 @@ async function followFolder(
   const setting = `targets[${index}]`;
   requireSource(target.versionFrom, `${setting}.versionFrom`, packages);
   const dir = path.resolve(root, target.path);
+  if (toRelative(root, dir).startsWith("..")) {
+    throw new PolyglotError(`${setting}.path "${target.path}" is outside the repo`, {
+      file: POLYGLOT_CONFIG_FILE,
+      setting: `${setting}.path`,
+      fix: "targets live in the repo: use a folder path relative to the repo root, without leading ../",
+    });
+  }
   if (!(await isDirectory(dir))) {
     throw new PolyglotError(`${setting}.path "${target.path}" is not a folder`, {
       file: POLYGLOT_CONFIG_FILE,
