@@ -45,6 +45,7 @@ test("polyglot-publish --dry-run leaves the repo, the npm registry and the PyPI 
   const beforeTree = await snapshot(repo.dir, { git: true });
   const beforeRegistry = await registryState(servers, repo.names);
   const uploads = servers.pypi.uploads.length;
+  const pypiBefore = JSON.stringify(servers.pypi.project(repo.python) ?? null);
   const registryWrites = () =>
     servers.registry.requests?.filter((r: { method: string }) => r.method !== "GET").length;
   const writesBefore = registryWrites();
@@ -65,5 +66,6 @@ test("polyglot-publish --dry-run leaves the repo, the npm registry and the PyPI 
   expect(afterTree).toEqual(beforeTree);
   expect(await registryState(servers, repo.names)).toEqual(beforeRegistry);
   expect(servers.pypi.uploads.length).toBe(uploads);
+  expect(JSON.stringify(servers.pypi.project(repo.python) ?? null)).toBe(pypiBefore);
   expect(registryWrites()).toBe(writesBefore);
 });
