@@ -100,6 +100,7 @@ export async function prepareRepo(ctx) {
   await writeFile(join(home, ".npmrc"), "");
   const polyglotJson = join(repo, ".changeset", "polyglot.json");
   const polyglotConfig = await readJson(polyglotJson);
+  const wasIndex = polyglotConfig.pypi?.index ?? "https://pypi.org, the default";
   polyglotConfig.pypi = { ...polyglotConfig.pypi, index: pypi.url.replace(/\/$/, "") };
   await writeFile(polyglotJson, `${JSON.stringify(polyglotConfig, null, 2)}\n`);
   const { bin } = await linkSuite(repo);
@@ -121,7 +122,7 @@ export async function prepareRepo(ctx) {
   note(`${repo}  (origin ${REMOTE})`);
   note(`npm packages: ${ctx.packages.map((p) => `${p.name}@${p.version}`).join(", ")}`);
   note(`.npmrc: registry=${registry.url}   (no token; the user npmrc is empty)`);
-  note(`.changeset/polyglot.json: pypi.index = ${polyglotConfig.pypi.index}   (was https://pypi.org)`);
+  note(`.changeset/polyglot.json: pypi.index = ${polyglotConfig.pypi.index}   (was ${wasIndex})`);
   note(
     "node_modules: @changesets/cli and @polyglot-changesets/* linked to this checkout's builds (no install);",
   );
