@@ -19,7 +19,7 @@ import {
   timed,
 } from "./lib.mjs";
 
-export const FULL = { count: 30, changed: 3, reps: 1 };
+export const FULL = { count: 30, changed: 3, reps: 3 };
 
 export const TOOLS = {
   bare: { label: "changeset publish", cli: "changeset", args: ["publish"] },
