@@ -1,6 +1,6 @@
 // Bad-input corpus: every case of __fixtures__/corpus/<case>/ (a tree laid over __fixtures__/base/, and a
 // case.json saying what must happen) runs `polyglot-version` and must end with a clear error (exit code, the file
-// at fault, a fix, no stack trace) and leave every file byte-identical.
+// at fault, a fix, no stack trace) and leave every file byte-identical; then the same under --dry-run.
 import { chmod, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,6 +94,13 @@ describe.concurrent("bad input", () => {
       if (manifest.match) expect(output).toMatch(new RegExp(manifest.match));
       expect(output, "no stack trace").not.toMatch(/\n\s+at .+:\d+:\d+/);
       expect(await snapshot(dir), "every file byte-identical").toEqual(before);
+
+      // The same input under --dry-run: the same error, and still nothing written.
+      for (const [file, mode] of Object.entries(manifest.chmod ?? {})) await chmod(join(dir, file), mode);
+      const dry = await runVersion(dir, [...manifest.args, "--dry-run"]);
+      for (const file of Object.keys(manifest.chmod ?? {})) await chmod(join(dir, file), 0o644);
+      expect(dry.code, `--dry-run: exit ${dry.code}\n${dry.stderr}\n${dry.stdout}`).toBe(manifest.exit);
+      expect(await snapshot(dir), "every file byte-identical after --dry-run").toEqual(before);
     });
   }
 });
