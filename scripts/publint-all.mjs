@@ -9,7 +9,7 @@ for (const dir of readdirSync("packages")) {
   const pkgDir = join("packages", dir);
   const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
   if (pkg.private) continue;
-  const { messages } = await publint({ pkgDir, level: "warning", strict: true });
+  const { messages } = await publint({ pkgDir, level: "warning", strict: true, pack: "npm" });
   for (const message of messages) {
     console.log(`${pkg.name}: ${formatMessage(message, pkg)}`);
     failed = true;
