@@ -3,7 +3,16 @@
 // message, the right exit code, outputs that match what actually landed, no secret anywhere, and a re-run
 // (faults gone) must complete without publishing anything twice.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { landed, NO_STACK, names, npmNames, OIDC_ARGS, publishRun, TOKEN_ARGS } from "./fault-run.js";
+import {
+  landed,
+  NO_STACK,
+  names,
+  npmNames,
+  OIDC_ARGS,
+  type PublishedPackage,
+  publishRun,
+  TOKEN_ARGS,
+} from "./fault-run.js";
 import { remove } from "./helpers.js";
 import {
   actionsEnv,
@@ -35,6 +44,18 @@ const landedNow = (repo: ReleaseRepo, version: string) => landed(servers, repo, 
 const FAST_TIMEOUT = { npm_config_fetch_timeout: "3000", npm_config_fetch_retries: "0" };
 /** npm retries a 5xx or a reset twice with 10-60 s back-off: the k-th publish fails for good without retries. */
 const NO_RETRY = { npm_config_fetch_retries: "0" };
+
+/** stdout of a --json run, parsed (a failure shows what else was printed on stdout). */
+function parseJson(
+  stdout: string,
+  shown: string,
+): { published?: boolean; "published-packages"?: PublishedPackage[] } {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new Error(`--json printed more than one JSON document on stdout\n${shown}`);
+  }
+}
 
 /** The registry path of the k-th package of the repo (0-based), as npm PUTs it: `/@scope%2fpkg-k`. */
 const kth = (repo: ReleaseRepo, k: number) => new RegExp(`^/@${repo.scope}(%2f|/)pkg-${k}$`, "i");
@@ -136,7 +157,8 @@ describe("npm publish faults", () => {
       const args = c.oidc ? OIDC_ARGS : TOKEN_ARGS;
 
       c.fault(servers, repo);
-      const first = await publish(repo, args, env);
+      // --json on the failing run: stdout must stay one JSON document that agrees with GITHUB_OUTPUT.
+      const first = await publish(repo, [...args, "--json"], env);
       servers.registry.faults.clear();
       servers.idToken.faults.clear();
       // A transient failure is exit 1; a preflight that stops before publishing may call it configuration (2).
@@ -147,6 +169,11 @@ describe("npm publish faults", () => {
       const afterFirst = await landedNow(repo, version);
       expect(npmNames(repo, first.published), first.shown).toEqual(afterFirst.slice().sort());
       expect(first.outputs.published, first.shown).toBe(first.published.length > 0 ? "true" : "false");
+      if (first.outputs.published !== undefined || first.result.stdout.trim()) {
+        const json = parseJson(first.result.stdout, first.shown);
+        expect(String(json.published), first.shown).toBe(first.outputs.published ?? "false");
+        expect(names(json["published-packages"] ?? []), first.shown).toEqual(names(first.published));
+      }
 
       const second = await publish(repo, args, env);
       expect(second.result.code, second.shown).toBe(0);
