@@ -1,11 +1,11 @@
 // Bad-input corpus: every case of __fixtures__/corpus/<case>/ (a tree laid over __fixtures__/base/, and a
 // case.json saying what must happen) runs `polyglot-version` and must end with a clear error (exit code, the file
 // at fault, a fix, no stack trace) and leave every file byte-identical; then the same under --dry-run.
-import { chmod, readdir, readFile, rm, stat } from "node:fs/promises";
+import { chmod, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { built, copyInto, remove, runVersion, snapshot, tempDir } from "./helpers.js";
+import { built, copyInto, remove, runPublish, runVersion, snapshot, tempDir } from "./helpers.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "__fixtures__");
 const CORPUS = join(FIXTURES, "corpus");
@@ -101,6 +101,41 @@ describe.concurrent("bad input", () => {
       for (const file of Object.keys(manifest.chmod ?? {})) await chmod(join(dir, file), 0o644);
       expect(dry.code, `--dry-run: exit ${dry.code}\n${dry.stderr}\n${dry.stdout}`).toBe(manifest.exit);
       expect(await snapshot(dir), "every file byte-identical after --dry-run").toEqual(before);
+    });
+  }
+});
+
+// polyglot-publish reads the same configuration and manifests: on the same corpus it must stop with a clear error
+// too (no stack trace), write nothing, and name the file for the inputs it reads before any lookup.
+const PUBLISH_READS =
+  /^(config-|toml-|source-|unreadable-(pyproject|config)|pyproject-without-name|cargo-without-name)/;
+
+describe.concurrent("bad input, polyglot-publish --dry-run", () => {
+  for (const name of names) {
+    test(name, async ({ skip }) => {
+      const manifest = JSON.parse(await readFile(join(CORPUS, name, "case.json"), "utf8")) as CaseManifest;
+      if (manifest.skipIfRoot && isRoot) skip("running as root, which reads mode-000 files");
+      const dir = await prepare(name);
+      // A registry nobody listens on: a lookup fails at once instead of reaching the public registry.
+      await writeFile(join(dir, ".npmrc"), "registry=http://127.0.0.1:9/\n");
+      const before = await snapshot(dir);
+      for (const [file, mode] of Object.entries(manifest.chmod ?? {})) await chmod(join(dir, file), mode);
+      const result = await runPublish(dir, ["--dry-run", "--oidc", "off"]);
+      for (const file of Object.keys(manifest.chmod ?? {})) await chmod(join(dir, file), 0o644);
+      const output = `${result.stderr}\n${result.stdout}`;
+      const shown = `exit ${result.code}\n--- stderr\n${result.stderr}\n--- stdout\n${result.stdout}`;
+      expect([1, 2], shown).toContain(result.code);
+      expect(output, `says how to fix it\n${shown}`).toMatch(/fix/i);
+      expect(output, "no stack trace").not.toMatch(/\n\s+at .+:\d+:\d+/);
+      if (PUBLISH_READS.test(name)) {
+        expect(result.code, shown).toBe(2);
+        const files = Array.isArray(manifest.file) ? manifest.file : [manifest.file];
+        expect(
+          files.some((file) => output.includes(file)),
+          `the error names one of ${files.join(", ")}\n${shown}`,
+        ).toBe(true);
+      }
+      expect(await snapshot(dir), "every file byte-identical").toEqual(before);
     });
   }
 });
