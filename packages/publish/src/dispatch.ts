@@ -1,5 +1,4 @@
 import { PolyglotError } from "@polyglot-changesets/core";
-import { fetchWithRetry } from "./lookup.js";
 import type { PypiPackage } from "./report.js";
 
 export interface DispatchOptions {
@@ -47,16 +46,7 @@ export async function dispatchPypiWorkflow(options: DispatchOptions): Promise<Di
     });
   }
   const request = dispatchRequest(options);
-  const response = await fetchWithRetry(request.url, {
-    method: "POST",
-    headers: {
-      accept: "application/vnd.github+json",
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      "x-github-api-version": "2022-11-28",
-    },
-    body: JSON.stringify({ ref: request.ref, inputs: request.inputs }),
-  });
+  const response = await sendDispatch(request, token, options.workflow);
   if (response.status === 204 || response.ok) {
     await response.body?.cancel();
     return request;
@@ -64,6 +54,36 @@ export async function dispatchPypiWorkflow(options: DispatchOptions): Promise<Di
   const message = ((await response.json().catch(() => ({}))) as { message?: string }).message ?? "";
   throw dispatchError(response.status, message, options.workflow, request.ref);
 }
+
+/**
+ * One POST, never retried: a dispatch that reached GitHub before the connection dropped would otherwise start the
+ * PyPI workflow twice.
+ */
+async function sendDispatch(request: DispatchRequest, token: string, workflow: string): Promise<Response> {
+  try {
+    return await fetch(request.url, {
+      method: "POST",
+      headers: {
+        accept: "application/vnd.github+json",
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "x-github-api-version": "2022-11-28",
+      },
+      body: JSON.stringify({ ref: request.ref, inputs: request.inputs }),
+      signal: AbortSignal.timeout(DISPATCH_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const reason =
+      error instanceof Error && error.name === "TimeoutError" ? "timed out" : "connection failed";
+    throw new PolyglotError(`the dispatch of ${workflow} got no answer from GitHub (${reason})`, {
+      setting: "GITHUB_API_URL",
+      exitCode: 1,
+      fix: "check GITHUB_API_URL and GitHub's status, then re-run (the publish itself is done; a re-run only dispatches)",
+    });
+  }
+}
+
+const DISPATCH_TIMEOUT_MS = 30_000;
 
 function dispatchError(status: number, message: string, workflow: string, ref: string): PolyglotError {
   const details = { setting: "--pypi-workflow", exitCode: 1 };
