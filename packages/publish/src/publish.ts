@@ -75,6 +75,11 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
       `polyglot-publish: not published: ${report.failed.join(", ")}; re-run to publish only what is missing\n`,
     );
   }
+  if (report["published-elsewhere"].length > 0) {
+    log.write(
+      `polyglot-publish: already published by another run meanwhile (not claimed by this one): ${report["published-elsewhere"].join(", ")}\n`,
+    );
+  }
   const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, log);
   finish(report, args, io);
   return failed || !triggered ? 1 : 0;
@@ -175,17 +180,20 @@ async function resultReport(
 ): Promise<PublishReport> {
   const tagged = new Set(run.events.map((event) => event.packageName));
   const npmConfig = new NpmConfig(readNpmrcFiles(plan.root, env), env);
-  const npmDone = await Promise.all(
-    plan.npm.map(async (release) => {
-      if (tagged.has(release.name)) return true;
+  // Published by this run = tagged by this run's `changeset publish`. A version that is on the registry without
+  // that was published by someone else meanwhile (a concurrent run): neither ours nor missing.
+  const npmState = await Promise.all(
+    plan.npm.map(async (release): Promise<NpmState> => {
+      if (tagged.has(release.name)) return "published";
       const found = await fetchPackageVersions(
         release.name,
         release.registry,
         npmConfig.authorizationFor(release.registry),
       ).catch(() => undefined);
-      return found?.versions.has(release.version) ?? false;
+      return found?.versions.has(release.version) ? "elsewhere" : "failed";
     }),
   );
+  const npmDone = npmState.map((state) => state === "published");
   const tagsNow = plan.tagOnly.length > 0 ? await gitTags(plan.root) : new Set<string>();
   const tagDone = plan.tagOnly.map((release) => tagged.has(release.name) || tagsNow.has(release.gitTag));
   const publishedNpm = plan.npm.filter((_, at) => npmDone[at]);
@@ -198,7 +206,7 @@ async function resultReport(
       ecosystem: "npm" as const,
       version: release.version,
       link: npmLink(release.registry, release.name, release.version),
-      status: npmDone[at] ? "published" : "failed",
+      status: npmStatusText[npmState[at] ?? "failed"],
     })),
     ...taggedOnly.map((release) => ({
       package: release.name,
@@ -214,10 +222,27 @@ async function resultReport(
     pypi: pypi.length > 0,
     "pypi-packages": pypi.map(toPypiPackage),
     "dry-run": false,
-    failed: plan.npm.filter((_, at) => !npmDone[at]).map((release) => `${release.name}@${release.version}`),
+    failed: releasesIn(plan.npm, npmState, "failed"),
+    "published-elsewhere": releasesIn(plan.npm, npmState, "elsewhere"),
     findings,
     rows,
   };
+}
+
+type NpmState = "published" | "elsewhere" | "failed";
+
+const npmStatusText: Record<NpmState, string> = {
+  published: "published",
+  elsewhere: "already published by another run",
+  failed: "failed",
+};
+
+function releasesIn(
+  releases: { name: string; version: string }[],
+  states: NpmState[],
+  state: NpmState,
+): string[] {
+  return releases.filter((_, at) => states[at] === state).map(({ name, version }) => `${name}@${version}`);
 }
 
 function pypiRow(plan: PublishPlan, release: PublishPlan["pypi"][number], status: string): ReportRow {
@@ -263,6 +288,7 @@ function emptyReport(findings: Finding[], dryRun: boolean): PublishReport {
     "pypi-packages": [],
     "dry-run": dryRun,
     failed: [],
+    "published-elsewhere": [],
     findings,
     rows: [],
   };

@@ -12,6 +12,7 @@ const report: PublishReport = {
   "pypi-packages": [{ name: "a-b", version: "1.0.0rc1", path: "py", tag: "@a/b@1.0.0" }],
   "dry-run": false,
   failed: [],
+  "published-elsewhere": [],
   findings: [{ id: "scoped-access", level: "error", message: "a | b" }],
   rows: [
     {

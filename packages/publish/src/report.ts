@@ -32,6 +32,8 @@ export interface PublishReport {
   "dry-run": boolean;
   /** `name@version` of npm packages whose publish failed. */
   failed: string[];
+  /** `name@version` of npm packages that another run published while this one ran. */
+  "published-elsewhere": string[];
   findings: Finding[];
   rows: ReportRow[];
 }
