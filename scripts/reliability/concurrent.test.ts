@@ -71,6 +71,10 @@ test("two polyglot-publish runs on the same release: each version once, the lose
       expect(`${run.stderr}\n${run.stdout}`, shown).toMatch(
         /already (been )?published|already exists|cannot publish over|EPUBLISHCONFLICT|E403|E409|another (run|publish)/i,
       );
+      // ... naming each package it did not claim.
+      for (const name of a.names.filter((n) => !claimed.includes(n))) {
+        expect(`${run.stderr}\n${run.stdout}`, shown).toContain(name);
+      }
     }
     expect([0, 1], shown).toContain(run.code);
   }
