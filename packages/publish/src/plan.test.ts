@@ -112,6 +112,23 @@ describe("createPublishPlan", () => {
     await repo.cleanup();
   });
 
+  it("hands PyPI targets over when the index cannot be reached, with a warning, instead of stopping", async () => {
+    const repo = await workspace(
+      { bridge: { name: "acme-bridge", version: "0.4.0", private: true } },
+      {
+        "packages/bridge/pyproject.toml": '[project]\nname = "Acme_Bridge"\nversion = "0.4.0"\n',
+        ".changeset/polyglot.json": { pypi: { index: "http://127.0.0.1:9/unreachable" } },
+      },
+    );
+
+    const plan = await createPublishPlan({ cwd: repo.dir, env: {} });
+
+    expect(plan.pypi.map(({ name, version }) => `${name} ${version}`)).toEqual(["acme-bridge 0.4.0"]);
+    expect(plan.pypiLookupErrors).toHaveLength(1);
+    expect(plan.pypiLookupErrors[0]).toMatch(/cannot look up acme-bridge 0\.4\.0 on http:\/\/127\.0\.0\.1:9/);
+    await repo.cleanup();
+  });
+
   it("explains a registry that wants credentials for reads", async () => {
     const repo = await workspace({ a: npmPackage("@acme/auth-needed", "1.0.0") });
     registry.faults.add({ path: "/@acme%2fauth-needed", method: "GET", status: 401 });

@@ -71,6 +71,11 @@ export interface PublishPlan {
   /** Dependency-ordered chunks of `npm` and `tagOnly` names, for Changesets' publish plan. */
   order: string[][];
   pypiIndex: string;
+  /**
+   * PyPI lookups that failed: those targets are handed to the PyPI job anyway (its `pypi-check` decides), because
+   * an unreachable index must not hold back the npm release.
+   */
+  pypiLookupErrors: string[];
 }
 
 export interface ChangesetsConfig {
@@ -143,10 +148,16 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
     }));
 
   const pypiIndex = options.pypiIndex ?? workspace.config.pypi.index;
-  const pypi = await planPypi(workspace, pypiIndex, (source) => {
-    if (source.private) return existingTags.has(gitTagOf(source));
-    return alreadyPublished.includes(`${source.name}@${source.version}`);
-  });
+  const pypiStates = await pypiTargetStates(
+    workspace,
+    pypiIndex,
+    (source) => {
+      if (source.private) return existingTags.has(gitTagOf(source));
+      return alreadyPublished.includes(`${source.name}@${source.version}`);
+    },
+    { tolerateLookupErrors: true },
+  );
+  const pypi = pypiStates.filter((entry) => entry.state !== "present").map((entry) => entry.release);
   const releaseNames = new Set([...npm, ...tagOnly].map((release) => release.name));
   return {
     root,
@@ -157,17 +168,8 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
     alreadyPublished,
     order: dependencyChunks(workspace.packages, releaseNames),
     pypiIndex,
+    pypiLookupErrors: pypiStates.flatMap((entry) => (entry.error ? [entry.error] : [])),
   };
-}
-
-/** The PyPI targets whose canonical version is not on `index`. */
-export async function planPypi(
-  workspace: Workspace,
-  index: string,
-  isSourceReleased: (source: NpmPackage) => boolean,
-): Promise<PypiRelease[]> {
-  const states = await pypiTargetStates(workspace, index, isSourceReleased);
-  return states.filter((entry) => entry.state === "missing").map((entry) => entry.release);
 }
 
 /** Every PyPI target with its PEP 503 name, canonical version and whether the index has it, looked up concurrently. */
@@ -175,7 +177,8 @@ export async function pypiTargetStates(
   workspace: Workspace,
   index: string,
   isSourceReleased: (source: NpmPackage) => boolean = () => false,
-): Promise<Array<{ release: PypiRelease; state: PypiVersionState }>> {
+  options: { tolerateLookupErrors?: boolean } = {},
+): Promise<Array<{ release: PypiRelease; state: PypiVersionState | "unknown"; error?: string }>> {
   const candidates = workspace.targets
     .filter((target) => target.ecosystem === "pypi")
     .map((target) => {
@@ -200,10 +203,14 @@ export async function pypiTargetStates(
         sourceReleased: isSourceReleased(source),
       } satisfies PypiRelease;
     });
-  const states = await mapConcurrent(candidates, LOOKUP_CONCURRENCY, (candidate) =>
-    fetchPypiVersion(index, candidate.name, candidate.version),
-  );
-  return candidates.map((release, at) => ({ release, state: states[at] ?? "missing" }));
+  return mapConcurrent(candidates, LOOKUP_CONCURRENCY, async (release) => {
+    try {
+      return { release, state: await fetchPypiVersion(index, release.name, release.version) };
+    } catch (error) {
+      if (!options.tolerateLookupErrors || !(error instanceof PolyglotError)) throw error;
+      return { release, state: "unknown" as const, error: error.message };
+    }
+  });
 }
 
 /** Changesets' git tag: `name@version`, or `v<version>` in a single-package repo. */

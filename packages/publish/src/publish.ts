@@ -339,7 +339,10 @@ export function planText(plan: PublishPlan, dryRun: boolean): string {
       : `polyglot-publish: ${verb} publish or tag (${plan.alreadyPublished.length} already published):\n${npmLines.join("\n")}\n`;
   const pypi =
     pypiLines.length > 0 ? `polyglot-publish: not on ${plan.pypiIndex} yet:\n${pypiLines.join("\n")}\n` : "";
-  return head + pypi;
+  const lookupErrors = plan.pypiLookupErrors.map(
+    (error) => `warning: ${error}; handed to the PyPI job anyway (its pypi-check decides)\n`,
+  );
+  return head + pypi + lookupErrors.join("");
 }
 
 export function findingsText(findings: readonly Finding[], env: NodeJS.ProcessEnv): string {
