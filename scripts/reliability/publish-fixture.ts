@@ -251,17 +251,17 @@ export async function registryState(servers: Servers, names: string[]): Promise<
   return out;
 }
 
-/** A user npmrc holding `token` for the registry (how a set-up step authenticates without touching the repo). */
-export async function tokenUserconfig(servers: Servers, token: string): Promise<string> {
+/** A user npmrc holding `token` for the registry, in the repo's ignored `.out/` (removed with the repo). */
+export async function tokenUserconfig(servers: Servers, repo: ReleaseRepo, token: string): Promise<string> {
   const host = servers.registry.url.replace(/^https?:/, "");
-  const file = join(await tempDir("pc-rel-npmrc-"), "npmrc");
+  const file = join(repo.dir, ".out", "setup-npmrc");
   await writeFile(file, `registry=${servers.registry.url}\n${host}:_authToken=${token}\n`);
   return file;
 }
 
 /** Publishes `repo` as it is with bare `changeset publish` and the ci token (set-up of later scenarios). */
 export async function prepublish(servers: Servers, repo: ReleaseRepo): Promise<void> {
-  const userconfig = await tokenUserconfig(servers, servers.token);
+  const userconfig = await tokenUserconfig(servers, repo, servers.token);
   const result = await runCommand(NODE, [BIN.changeset, "publish"], {
     cwd: repo.dir,
     env: cleanEnv({ npm_config_userconfig: userconfig, npm_config_registry: servers.registry.url }),
