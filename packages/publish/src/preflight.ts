@@ -21,6 +21,8 @@ export interface Finding {
   file?: string;
   line?: number;
   package?: string;
+  /** A passing fault (the CI or a registry did not answer), not a setting to fix: stops with exit 1, not 2. */
+  transient?: boolean;
 }
 
 export interface PreflightInput {
@@ -73,6 +75,12 @@ export async function runPreflight(input: PreflightInput): Promise<Preflight> {
 
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((finding) => finding.level === "error");
+}
+
+/** 2 when any error is a setting to fix, 1 when every error is a passing fault worth a re-run. */
+export function preflightExitCode(findings: readonly Finding[]): 1 | 2 {
+  const errors = findings.filter((finding) => finding.level === "error");
+  return errors.every((finding) => finding.transient) ? 1 : 2;
 }
 
 function ciFinding(ci: CiInfo): Finding {
@@ -319,6 +327,7 @@ async function exchangeFindings(
         return {
           id: "oidc-token-failed",
           level: "error",
+          transient: true,
           package: release.name,
           message: `the CI refused an ID token for audience ${audience}`,
           fix: "re-run the job; if it persists, check that the job has `id-token: write`",

@@ -10,7 +10,7 @@ import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
 import { NpmConfig, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
 import { type PublishPlan, planWorkspace } from "./plan.js";
-import { type Finding, hasErrors, type Preflight, runPreflight } from "./preflight.js";
+import { type Finding, hasErrors, type Preflight, preflightExitCode, runPreflight } from "./preflight.js";
 import {
   npmLink,
   type PublishReport,
@@ -59,7 +59,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
   if (hasErrors(findings)) {
     log.write("polyglot-publish: stopped before publishing: fix the errors above (nothing was published)\n");
     finish(emptyReport(findings, args.dryRun), args, io);
-    return 2;
+    return preflightExitCode(findings);
   }
   if (args.dryRun) {
     finish(dryRunReport(plan, findings), args, io);
