@@ -365,6 +365,9 @@ function catchError(run: () => unknown): PolyglotError {
   throw new Error("expected a PolyglotError");
 }
 
+/** A date whose month or day has a non-digit first character, which smol-toml accepts against the TOML spec. */
+const SMOL_TOML_LENIENT_DATE = /\d{4}-(?:[^\d\n]\d-\d\d|\d\d-[^\d\n]\d)/;
+
 describe("scanTomlValues on damaged documents (property)", () => {
   it("agrees with smol-toml where it accepts the text, else throws a PolyglotError", () => {
     const damaged = fc
@@ -396,7 +399,8 @@ describe("scanTomlValues on damaged documents (property)", () => {
             expect(new Set(spans.map((span) => JSON.stringify(span.path)))).toEqual(leafPaths(data));
         } catch (error) {
           expect(error).toBeInstanceOf(PolyglotError);
-          expect(data).toBeUndefined();
+          // smol-toml 1.9 reads a damaged date like `1979-05-,7` as 1979-05-07; refusing it is the right answer.
+          if (data !== undefined) expect(text).toMatch(SMOL_TOML_LENIENT_DATE);
         }
       }),
       { numRuns: 1000 },
