@@ -1,7 +1,7 @@
 // Two publish runs at once on the same release (two CI jobs on the same commit): every version lands once,
 // nothing is published twice, and a run that lost a race says why.
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { copyInto, parseGithubOutput, remove, runPublish, tempDir } from "./helpers.js";
+import { expect, test } from "vitest";
+import { copyInto, parseGithubOutput, runPublish, tempDir } from "./helpers.js";
 import {
   actionsEnv,
   createReleaseRepo,
@@ -9,18 +9,13 @@ import {
   readText,
   registryVersions,
   type Servers,
-  startServers,
+  useServers,
 } from "./publish-fixture.js";
 import { canaryEnv, expectNoSecrets, secretsOf } from "./secrets.js";
 
 let servers: Servers;
-const dirs: string[] = [];
-beforeAll(async () => {
-  servers = await startServers();
-});
-afterAll(async () => {
-  await servers?.close();
-  for (const dir of dirs) await remove(dir);
+const dirs = useServers((started) => {
+  servers = started;
 });
 
 test("two polyglot-publish runs on the same release: each version once, the loser says why", async () => {

@@ -1,26 +1,15 @@
 // `--dry-run` of polyglot-version and polyglot-publish writes nothing: the tree (with .git, so no tag and no
 // commit either) and the registries are byte-identical afterwards.
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { versionRepo } from "../bench/generate.mjs";
 import { createRepo } from "../bench/lib.mjs";
-import { remove, runPublish, runVersion, snapshot } from "./helpers.js";
-import {
-  actionsEnv,
-  createReleaseRepo,
-  registryState,
-  type Servers,
-  startServers,
-} from "./publish-fixture.js";
+import { runPublish, runVersion, snapshot } from "./helpers.js";
+import { actionsEnv, createReleaseRepo, registryState, type Servers, useServers } from "./publish-fixture.js";
 import { canaryEnv, expectNoSecrets, secretsOf } from "./secrets.js";
 
 let servers: Servers;
-const dirs: string[] = [];
-beforeAll(async () => {
-  servers = await startServers();
-});
-afterAll(async () => {
-  await servers?.close();
-  for (const dir of dirs) await remove(dir);
+const dirs = useServers((started) => {
+  servers = started;
 });
 
 test("polyglot-version --dry-run prints the edits and leaves the repo byte-identical", async () => {

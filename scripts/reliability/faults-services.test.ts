@@ -1,27 +1,20 @@
 // Faults of the other services of a release: the PyPI JSON API (pypi-check) answering 500, dropping the
 // connection or hanging, and the GitHub API refusing the PyPI workflow dispatch. Each run ends with a clear
 // message, the right exit code and outputs, no secret anywhere, and a re-run completes without doing anything twice.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { NO_STACK, npmNames, publishRun, TOKEN_ARGS } from "./fault-run.js";
-import { remove } from "./helpers.js";
 import {
   actionsEnv,
   createReleaseRepo,
   type ReleaseRepo,
   type Servers,
-  startServers,
+  useServers,
 } from "./publish-fixture.js";
 import { canaryEnv } from "./secrets.js";
 
 let servers: Servers;
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  servers = await startServers();
-});
-afterAll(async () => {
-  await servers?.close();
-  for (const dir of dirs) await remove(dir);
+const dirs = useServers((started) => {
+  servers = started;
 });
 
 const publish = (repo: ReleaseRepo, args: string[], env: NodeJS.ProcessEnv) =>

@@ -2,7 +2,7 @@
 // OIDC exchange failing, the ID-token endpoint failing (PyPI and GitHub faults: faults-services.test.ts). Each run must end with a clear
 // message, the right exit code, outputs that match what actually landed, no secret anywhere, and a re-run
 // (faults gone) must complete without publishing anything twice.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   landed,
   NO_STACK,
@@ -13,7 +13,6 @@ import {
   publishRun,
   TOKEN_ARGS,
 } from "./fault-run.js";
-import { remove } from "./helpers.js";
 import {
   actionsEnv,
   bumpAll,
@@ -22,19 +21,13 @@ import {
   type ReleaseRepo,
   registryVersions,
   type Servers,
-  startServers,
+  useServers,
 } from "./publish-fixture.js";
 import { canaryEnv } from "./secrets.js";
 
 let servers: Servers;
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  servers = await startServers();
-});
-afterAll(async () => {
-  await servers?.close();
-  for (const dir of dirs) await remove(dir);
+const dirs = useServers((started) => {
+  servers = started;
 });
 
 const publish = (repo: ReleaseRepo, args: string[], env: NodeJS.ProcessEnv) =>

@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { BIN, cleanEnv, NODE, ROOT, runCommand, tempDir } from "./helpers.js";
+import { afterAll, beforeAll } from "vitest";
+import { BIN, cleanEnv, NODE, ROOT, remove, runCommand, tempDir } from "./helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the testkit types are read at runtime from its dist
 type Any = any;
@@ -53,6 +54,24 @@ export async function startServers(): Promise<Servers> {
 
 let counter = 0;
 /** A fresh npm scope per repo (`@rel<n>x`), so tests sharing one registry never collide. */
+/**
+ * Starts the servers once for the test file (handing them to `onStart`) and, after it, closes them and removes
+ * every directory the tests pushed onto the returned list.
+ */
+export function useServers(onStart: (servers: Servers) => void): string[] {
+  const dirs: string[] = [];
+  let servers: Servers | undefined;
+  beforeAll(async () => {
+    servers = await startServers();
+    onStart(servers);
+  });
+  afterAll(async () => {
+    await servers?.close();
+    for (const dir of dirs) await remove(dir);
+  });
+  return dirs;
+}
+
 export function freshScope(): string {
   counter += 1;
   return `rel${counter}${Date.now().toString(36)}`;

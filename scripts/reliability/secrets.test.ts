@@ -3,8 +3,8 @@
 // step summary or --json, on success and on failure. (Every run of faults/concurrent/dry-run checks this too.)
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { remove, runPublish, runVersion } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { runPublish, runVersion } from "./helpers.js";
 import {
   actionsEnv,
   bumpAll,
@@ -12,18 +12,13 @@ import {
   prepublish,
   type ReleaseRepo,
   type Servers,
-  startServers,
+  useServers,
 } from "./publish-fixture.js";
 import { CANARY, canaryEnv, expectNoSecrets, secretsOf } from "./secrets.js";
 
 let servers: Servers;
-const dirs: string[] = [];
-beforeAll(async () => {
-  servers = await startServers();
-});
-afterAll(async () => {
-  await servers?.close();
-  for (const dir of dirs) await remove(dir);
+const dirs = useServers((started) => {
+  servers = started;
 });
 
 /** A repo whose .npmrc token is itself a canary (the ci user's real token: success needs it to work). */
