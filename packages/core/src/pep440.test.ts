@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { clean, valid } from "@renovatebot/pep440";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PolyglotError } from "./errors.js";
+import { catchError } from "./__fixtures__/catch-error.js";
 import { normalizePythonName, type Pep440Map, toPep440 } from "./pep440.js";
 
 describe("toPep440", () => {
@@ -126,16 +126,6 @@ describe("normalizePythonName", () => {
     expect(normalizePythonName(name)).toBe(expected);
   });
 });
-
-function catchError(run: () => unknown): PolyglotError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PolyglotError) return error;
-    throw error;
-  }
-  throw new Error("expected a PolyglotError");
-}
 
 const PYTHON = "python3";
 const hasPackaging = spawnSync(PYTHON, ["-c", "import packaging.version"], { encoding: "utf8" }).status === 0;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { catchError } from "../__fixtures__/catch-error.js";
 import { PolyglotError } from "../errors.js";
 import { readPyprojectInfo, updatePyproject, updatePyprojectVersion } from "./pyproject.js";
 import { updatePythonDependencies } from "./python-deps.js";
@@ -242,16 +243,6 @@ describe("readPyprojectInfo", () => {
     expect(info.dynamicSource).toMatchObject(expected);
   });
 });
-
-function catchError(run: () => unknown): PolyglotError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PolyglotError) return error;
-    throw error;
-  }
-  throw new Error("expected a PolyglotError");
-}
 
 describe("updatePyproject", () => {
   it("sets the version and moves dependencies in one pass, like the two updaters in a row", () => {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
+import { catchError } from "../__fixtures__/catch-error.js";
 import { PolyglotError } from "../errors.js";
 import {
   findTomlValue,
@@ -353,16 +354,6 @@ function setAt(root: Record<string, unknown>, path: TomlPath, value: string): vo
   let current: Record<string | number, unknown> = root;
   for (const key of path.slice(0, -1)) current = current[key] as Record<string | number, unknown>;
   current[path[path.length - 1]!] = value;
-}
-
-function catchError(run: () => unknown): PolyglotError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PolyglotError) return error;
-    throw error;
-  }
-  throw new Error("expected a PolyglotError");
 }
 
 /** A date whose month or day has a non-digit first character, which smol-toml accepts against the TOML spec. */

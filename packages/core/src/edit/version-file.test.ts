@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { catchError } from "../__fixtures__/catch-error.js";
 import { PolyglotError } from "../errors.js";
 import { readVersionAssignment, updatePlainVersionFile, updateVersionFile } from "./version-file.js";
 
@@ -81,13 +82,3 @@ describe("updatePlainVersionFile", () => {
     expect(() => updatePlainVersionFile("version: 1.2.0\n", "1.3.0")).toThrow(PolyglotError);
   });
 });
-
-function catchError(run: () => unknown): PolyglotError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PolyglotError) return error;
-    throw error;
-  }
-  throw new Error("expected a PolyglotError");
-}
