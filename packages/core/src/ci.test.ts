@@ -1,8 +1,20 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { appendSummary, detectCi, formatAnnotation, mask, parseOutputFile, setOutput } from "./ci.js";
+import {
+  annotate,
+  appendSummary,
+  CommandSafeStream,
+  detectCi,
+  formatAnnotation,
+  mask,
+  neutralizeWorkflowCommands,
+  parseOutputFile,
+  setOutput,
+  writeCommand,
+} from "./ci.js";
 
 function tempFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), "ci-test-")), "out");
@@ -92,5 +104,72 @@ describe("detectCi", () => {
       idTokenAvailable: true,
     });
     expect(detectCi({ CI: "true" })).toEqual({ provider: "none", idTokenAvailable: false });
+  });
+});
+
+describe("CommandSafeStream", () => {
+  const attack =
+    "ok\n::stop-commands::pwn\n  ::set-output name=x::y\r::add-mask::a\nsee ##[error]x\n\u0085::warning::w\n";
+
+  function collect(): { stream: CommandSafeStream; text: () => string } {
+    const chunks: string[] = [];
+    const target = { write: (chunk: string) => chunks.push(chunk) > 0 } as unknown as NodeJS.WritableStream;
+    return { stream: new CommandSafeStream(target), text: () => chunks.join("") };
+  }
+
+  it("lets no printed line start a workflow command, the way the runner reads lines", () => {
+    const out = collect();
+    out.stream.write(attack);
+    out.stream.flush();
+    const lines = out.text().split(/\r\n|\r|\n/);
+    for (const line of lines) expect(line.replace(/^[\s\u0085]+/, "")).not.toMatch(/^::/);
+    expect(out.text()).not.toContain("##[");
+    expect(out.text()).toContain("| ::stop-commands::pwn");
+  });
+
+  it("neutralizes the same however the text is split into chunks, bytes included", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("::", ":", "#", "##", "[", " ", "\n", "\r", "x", "é", "stop-commands"), {
+          maxLength: 40,
+        }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.boolean(),
+        (pieces, cuts, asBytes) => {
+          const text = pieces.join("");
+          const bytes = Buffer.from(text);
+          const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+          const out = collect();
+          let from = 0;
+          for (const cut of [...at, bytes.length]) {
+            const part = bytes.subarray(from, cut);
+            out.stream.write(asBytes ? part : part.toString());
+            from = cut;
+          }
+          out.stream.flush();
+          if (asBytes) expect(out.text()).toBe(neutralizeWorkflowCommands(text));
+          for (const line of out.text().split(/\r|\n/)) expect(line.trimStart()).not.toMatch(/^::/);
+          expect(out.text()).not.toContain("##[");
+        },
+      ),
+    );
+  });
+
+  it("passes the suite's own commands through writeCommand, and only those", () => {
+    const out = collect();
+    out.stream.write("name: x");
+    writeCommand(out.stream, "::add-mask::secret\n");
+    mask("token-value", { GITHUB_ACTIONS: "true" }, (line) => writeCommand(out.stream, line));
+    out.stream.write("::stop-commands::x\n");
+    expect(out.text()).toBe("name: x::add-mask::secret\n::add-mask::token-value\n| ::stop-commands::x\n");
+  });
+
+  it("writes annotations as commands on GitHub Actions and as guarded text elsewhere", () => {
+    const github = collect();
+    annotate("error", "bad\n::stop-commands::x", { title: "t" }, { GITHUB_ACTIONS: "true" }, github.stream);
+    expect(github.text()).toBe("::error title=t::bad%0A::stop-commands::x\n");
+    const plain = collect();
+    annotate("error", "bad\n::stop-commands::x", {}, {}, plain.stream);
+    expect(plain.text()).toBe("error: bad\n| ::stop-commands::x\n");
   });
 });

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
+import { Writable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 
 export type CiProvider = "github-actions" | "gitlab" | "none";
 
@@ -81,7 +83,7 @@ export function appendSummary(markdown: string, env: NodeJS.ProcessEnv = process
 export function mask(
   secret: string,
   env: NodeJS.ProcessEnv = process.env,
-  write: (text: string) => void = (text) => process.stdout.write(text),
+  write: (text: string) => void = (text) => writeCommand(process.stdout, text),
 ): void {
   if (env.GITHUB_ACTIONS !== "true" || secret === "") return;
   for (const line of secret.split(/\r?\n/)) if (line) write(`::add-mask::${line}\n`);
@@ -116,14 +118,20 @@ export function formatAnnotation(
   return `::${level}${head}::${escapeData(message)}\n`;
 }
 
-/** Writes an annotation to stdout (where the runner reads workflow commands). */
+/**
+ * Writes an annotation to `stream`: on GitHub Actions as a command (its data escaped), elsewhere as the plain
+ * line, which the guard treats as any other text.
+ */
 export function annotate(
   level: "error" | "warning" | "notice",
   message: string,
   where: AnnotationPlace = {},
   env: NodeJS.ProcessEnv = process.env,
+  stream: NodeJS.WritableStream = process.stdout,
 ): void {
-  process.stdout.write(formatAnnotation(level, message, where, env));
+  const line = formatAnnotation(level, message, where, env);
+  if (env.GITHUB_ACTIONS === "true") writeCommand(stream, line);
+  else stream.write(line);
 }
 
 function escapeData(text: string): string {
@@ -132,4 +140,84 @@ function escapeData(text: string): string {
 
 function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+// White space the runner trims before it looks for `::` (.NET's, which also counts U+0085), without line ends.
+const BLANK = "(?:[^\\S\\r\\n]|[\\u0085\\u180e\\u200b])*";
+const COMMAND_AFTER_LINE_BREAK = new RegExp(`([\\r\\n])(${BLANK}::)`, "g");
+const COMMAND_AT_START = new RegExp(`^(${BLANK}::)`);
+/** The end of a text that the next chunk may still turn into `::` at a line start, or into `##[`. */
+const UNDECIDED_END = new RegExp(`(?:(^|[\\r\\n])${BLANK}:?|##?)$`);
+
+/**
+ * Text that cannot start a workflow command. The GitHub runner reads a line as a command when it starts with
+ * `::` after leading white space, or holds the legacy `##[`; such a line gets a `| ` prefix and `##[` becomes
+ * `## [`. `atLineStart`: whether `text` begins at the start of a line.
+ */
+export function neutralizeWorkflowCommands(text: string, atLineStart = true): string {
+  const lines = text.replace(COMMAND_AFTER_LINE_BREAK, "$1| $2").replace(/##\[/g, "## [");
+  return atLineStart ? lines.replace(COMMAND_AT_START, "| $1") : lines;
+}
+
+/**
+ * A stream for everything a CLI prints: no text written to it can start a workflow command, however it is
+ * split into chunks (child output is piped through it too). The suite's own commands (masks, annotations)
+ * are written with `writeCommand`, the only way past the guard.
+ */
+export class CommandSafeStream extends Writable {
+  #atLineStart = true;
+  /** The undecided end of the last chunk, kept until the next one says what it is. */
+  #held = "";
+  /** Child output arrives as bytes: a character split between two chunks is joined first. */
+  readonly #decoder = new StringDecoder("utf8");
+
+  constructor(readonly target: NodeJS.WritableStream) {
+    super({ decodeStrings: false });
+  }
+
+  /** Writes one workflow command line the suite built itself (its data already escaped). */
+  command(line: string): void {
+    this.#emit(this.#takeHeld());
+    this.target.write(line);
+    this.#atLineStart = /[\r\n]$/.test(line);
+  }
+
+  override _write(chunk: unknown, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    const text = this.#takeHeld() + (Buffer.isBuffer(chunk) ? this.#decoder.write(chunk) : String(chunk));
+    const undecided = UNDECIDED_END.exec(text);
+    const lineStartAtZero = undecided?.index === 0 && undecided[1] === "" && !this.#atLineStart;
+    const holdFrom =
+      !undecided || lineStartAtZero ? text.length : undecided.index + (undecided[1]?.length ?? 0);
+    this.#held = text.slice(holdFrom);
+    this.#emit(text.slice(0, holdFrom));
+    done();
+  }
+
+  /** Writes out a held line start (before the process exits). */
+  flush(): void {
+    this.#emit(this.#takeHeld());
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    this.#emit(this.#takeHeld() + this.#decoder.end());
+    done();
+  }
+
+  #takeHeld(): string {
+    const held = this.#held;
+    this.#held = "";
+    return held;
+  }
+
+  #emit(text: string): void {
+    if (text === "") return;
+    this.target.write(neutralizeWorkflowCommands(text, this.#atLineStart));
+    this.#atLineStart = /[\r\n]$/.test(text);
+  }
+}
+
+/** Writes a workflow command the suite built: through the guard's own door when `stream` is guarded. */
+export function writeCommand(stream: NodeJS.WritableStream, line: string): void {
+  if (stream instanceof CommandSafeStream) stream.command(line);
+  else stream.write(line);
 }

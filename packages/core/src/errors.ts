@@ -1,3 +1,5 @@
+import { CommandSafeStream } from "./ci.js";
+
 /** Where a problem is and how to fix it: every user-facing error carries these. */
 export interface ErrorDetails {
   /** Path of the file at fault, relative to the repo root where possible. */
@@ -46,22 +48,40 @@ export class ExitError extends Error {
   }
 }
 
-/** Runs a CLI main function: PolyglotErrors print as `error: ...` with their fix, ExitErrors exit quietly. */
-export async function runCli(main: () => Promise<number | undefined>, prefix: string): Promise<never> {
+/** The process streams of a CLI run, guarded so that nothing printed can start a workflow command. */
+export interface CliStreams {
+  stdout: CommandSafeStream;
+  stderr: CommandSafeStream;
+}
+
+/**
+ * Runs a CLI main function with guarded streams: PolyglotErrors print as `error: ...` with their fix,
+ * ExitErrors exit quietly.
+ */
+export async function runCli(
+  main: (streams: CliStreams) => Promise<number | undefined>,
+  prefix: string,
+): Promise<never> {
+  const streams = {
+    stdout: new CommandSafeStream(process.stdout),
+    stderr: new CommandSafeStream(process.stderr),
+  };
   let code: number;
   try {
-    code = (await main()) ?? 0;
+    code = (await main(streams)) ?? 0;
   } catch (error) {
     if (error instanceof ExitError) code = error.exitCode;
     else if (error instanceof PolyglotError) {
-      process.stderr.write(`${prefix}: error: ${error.format()}\n`);
+      streams.stderr.write(`${prefix}: error: ${error.format()}\n`);
       code = error.exitCode;
     } else {
-      process.stderr.write(
+      streams.stderr.write(
         `${prefix}: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
       );
       code = 1;
     }
   }
+  streams.stdout.flush();
+  streams.stderr.flush();
   process.exit(code);
 }

@@ -2,6 +2,7 @@ export * from "./ci.js";
 export * from "./config.js";
 export * from "./edit/index.js";
 export * from "./errors.js";
+export * from "./names.js";
 export * from "./pep440.js";
 export * from "./workspace.js";
 export * from "./workspace-changelog.js";

@@ -11,6 +11,7 @@ import { CARGO_TOML, inspectCargoToml } from "./ecosystems/cargo.js";
 import { inspectPyproject, PYPROJECT, resolveDynamicVersionSource } from "./ecosystems/pypi.js";
 import type { PyprojectInfo } from "./edit/pyproject.js";
 import { PolyglotError } from "./errors.js";
+import { requireSemver, requireValidName } from "./names.js";
 import { FileCache } from "./workspace-files.js";
 import { closestNames } from "./workspace-names.js";
 
@@ -114,11 +115,13 @@ function toolName(type: string): WorkspaceTool {
 
 function toNpmPackage(root: string, dir: string, packageJson: object): NpmPackage {
   const json = packageJson as Record<string, unknown>;
+  const relativeDir = toRelative(root, dir);
+  const file = relativeDir === "." ? "package.json" : `${relativeDir}/package.json`;
   return {
-    name: String(json.name),
-    version: String(json.version ?? "0.0.0"),
+    name: requireValidName("npm", String(json.name), { file, setting: "name" }),
+    version: requireSemver(String(json.version ?? "0.0.0"), { file, setting: "version" }),
     dir,
-    relativeDir: toRelative(root, dir),
+    relativeDir,
     private: json.private === true,
     packageJson: json,
   };
@@ -255,6 +258,9 @@ function cargoTarget(root: string, folder: Folder, manifest: string, text: strin
       fix: 'add name = "..." under [package]',
     });
   }
+  const setting =
+    facts.name === undefined ? "the folder name (the crate has no [package].name)" : "package.name";
+  requireValidName("crate", name, { file: relativeFile, setting });
   return { ...baseTarget(root, folder, manifest), ecosystem: "cargo", name };
 }
 
@@ -290,7 +296,10 @@ function pypiTarget(
 }
 
 function requirePythonName(info: PyprojectInfo, relativeFile: string): string {
-  if (info.name) return info.name;
+  if (info.name) {
+    const setting = info.nameSetting ?? "project.name";
+    return requireValidName("python", info.name, { file: relativeFile, setting });
+  }
   throw new PolyglotError("pyproject.toml has no [project].name or [tool.poetry].name", {
     file: relativeFile,
     setting: "project.name",

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { formatAnnotation, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
+import { annotate, loadWorkspace, PolyglotError, writeCommand } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
 import { type ChangesetRun, runChangesetPublish } from "./changeset.js";
@@ -55,7 +55,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
 
   const preflight = hasWork ? await preflightFor(plan, io, args) : undefined;
   const findings = preflight?.findings ?? [];
-  log.write(findingsText(findings, io.env));
+  writeFindings(log, findings, io.env);
   if (hasErrors(findings)) {
     log.write("polyglot-publish: stopped before publishing: fix the errors above (nothing was published)\n");
     finish(emptyReport(findings, args.dryRun), args, io);
@@ -92,7 +92,7 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
   const plan = await planWorkspace(workspace, { cwd: args.cwd, env: io.env });
   const preflight = await preflightFor(plan, io, args);
   log.write(planText(plan, true));
-  log.write(findingsText(preflight.findings, io.env));
+  writeFindings(log, preflight.findings, io.env);
   if (args.json) io.stdout.write(`${JSON.stringify({ findings: preflight.findings }, null, 2)}\n`);
   return hasErrors(preflight.findings) ? 2 : 0;
 }
@@ -112,7 +112,7 @@ async function preflightFor(
     npmrcFiles: readNpmrcFiles(plan.root, env),
     runnerNpm: runner.version,
     bundledNpm: bundledNpm().version,
-    writeCommand: (text) => io.stderr.write(text),
+    writeCommand: (text) => writeCommand(io.stderr, text),
   });
 }
 
@@ -345,19 +345,25 @@ export function planText(plan: PublishPlan, dryRun: boolean): string {
   return head + pypi + lookupErrors.join("");
 }
 
-export function findingsText(findings: readonly Finding[], env: NodeJS.ProcessEnv): string {
-  return findings
-    .map((finding) => {
-      const text = `[${finding.id}] ${finding.message}${finding.fix && finding.level !== "info" ? `\n  fix: ${finding.fix}` : ""}`;
-      if (finding.level === "info") return `info: ${text}\n`;
-      const where = {
-        ...(finding.file ? { file: finding.file } : {}),
-        ...(finding.line ? { line: finding.line } : {}),
-        title: finding.id,
-      };
-      return formatAnnotation(finding.level, text, where, env);
-    })
-    .join("");
+/** Each finding as a line: an annotation on GitHub Actions (info stays a plain line), with its fix. */
+export function writeFindings(
+  stream: NodeJS.WritableStream,
+  findings: readonly Finding[],
+  env: NodeJS.ProcessEnv,
+): void {
+  for (const finding of findings) {
+    const text = `[${finding.id}] ${finding.message}${finding.fix && finding.level !== "info" ? `\n  fix: ${finding.fix}` : ""}`;
+    if (finding.level === "info") {
+      stream.write(`info: ${text}\n`);
+      continue;
+    }
+    const where = {
+      ...(finding.file ? { file: finding.file } : {}),
+      ...(finding.line ? { line: finding.line } : {}),
+      title: finding.id,
+    };
+    annotate(finding.level, text, where, env, stream);
+  }
 }
 
 async function gitTags(root: string): Promise<Set<string>> {

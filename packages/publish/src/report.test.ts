@@ -57,6 +57,31 @@ describe("report", () => {
     expect(summaryMarkdown({ ...report, rows: [] })).toContain("Nothing to publish.");
   });
 
+  it("renders repo text as text: no markdown, HTML, broken rows or non-http links", () => {
+    const hostile = {
+      package: "**bold** <img src=x onerror=alert(1)> [x](javascript:alert(1))\n| injected | row |",
+      ecosystem: "npm" as const,
+      version: "1.0.0",
+      link: "javascript:alert(1)",
+      status: "ok",
+    };
+    const markdown = summaryMarkdown({ ...report, rows: [hostile] });
+    const row = markdown.split("\n").find((line) => line.includes("bold")) ?? "";
+    expect(row).toBe(
+      "| \\*\\*bold\\*\\* &lt;img src=x onerror=alert\\(1\\)&gt; \\[x\\]\\(javascript:alert\\(1\\)\\) \\| injected \\| row \\| | npm | 1.0.0 | javascript:alert\\(1\\) | ok |",
+    );
+    expect(markdown).not.toContain("<img");
+    expect(markdown).not.toContain("](javascript");
+  });
+
+  it("keeps a link with parentheses or spaces in one piece", () => {
+    const markdown = summaryMarkdown({
+      ...report,
+      rows: [{ ...report.rows[0]!, link: "https://example.test/a (b)/c" }],
+    });
+    expect(markdown).toContain("(https://example.test/a%20%28b%29/c)");
+  });
+
   it("links other registries to the package document", () => {
     expect(npmLink("http://127.0.0.1:4873/", "@a/b", "1.0.0")).toBe("http://127.0.0.1:4873/@a%2fb");
   });

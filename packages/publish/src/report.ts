@@ -65,7 +65,7 @@ export function summaryMarkdown(report: PublishReport): string {
     "| --- | --- | --- | --- | --- |",
     ...report.rows.map(
       (row) =>
-        `| ${cell(row.package)} | ${row.ecosystem} | ${cell(row.version)} | ${row.link ? `[${cell(linkText(row.link))}](${row.link})` : ""} | ${cell(row.status)} |`,
+        `| ${cell(row.package)} | ${row.ecosystem} | ${cell(row.version)} | ${row.link ? markdownLink(row.link) : ""} | ${cell(row.status)} |`,
     ),
   ];
   const errors = report.findings.filter((finding) => finding.level === "error");
@@ -80,12 +80,31 @@ export function summaryMarkdown(report: PublishReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-function linkText(link: string): string {
-  return link.replace(/^https?:\/\//, "");
+/** A link in a table cell; anything but an http(s) URL is shown as text, never made a link. */
+function markdownLink(link: string): string {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    return cell(link);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return cell(link);
+  // URL.href percent-encodes spaces, quotes and angle brackets; parentheses would end the link early.
+  const href = url.href.replace(/\(/g, "%28").replace(/\)/g, "%29");
+  return `[${cell(href.replace(/^https?:\/\//, ""))}](${href})`;
 }
 
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/**
+ * Repo and registry text as one table cell that renders as the text itself: HTML and markdown are escaped,
+ * a line break cannot end the row.
+ */
+export function cell(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_{}[\]()#+!|~]/g, "\\$&")
+    .replace(/[\r\n]+/g, " ");
 }
 
 /** Where people look at a release: npmjs.com for the public registry, else the registry's packument URL. */

@@ -1,4 +1,4 @@
 import { runCli } from "@polyglot-changesets/core";
 import { main } from "./main.js";
 
-await runCli(() => main(process.argv.slice(2)), "polyglot-version");
+await runCli((streams) => main(process.argv.slice(2), streams), "polyglot-version");

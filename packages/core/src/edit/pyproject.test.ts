@@ -127,6 +127,7 @@ describe("readPyprojectInfo", () => {
     );
     expect(info).toEqual({
       name: "Demo_Pkg",
+      nameSetting: "project.name",
       version: "1.0",
       poetryVersion: "1.0.0",
       dynamic: false,

@@ -47,6 +47,8 @@ export interface PyprojectDynamicVersion {
 export interface PyprojectInfo {
   /** `[project].name`, else `[tool.poetry].name`. */
   name: string | undefined;
+  /** Which of the two `name` came from. */
+  nameSetting?: "project.name" | "tool.poetry.name";
   version?: string;
   poetryVersion?: string;
   /** `"version"` is listed in `[project].dynamic`. */
@@ -138,8 +140,13 @@ function infoOf(doc: TomlDocument): PyprojectInfo {
   const poetryVersion = versionString(doc, POETRY_VERSION);
   const dynamicList = tomlValueAt(data, ["project", "dynamic"]);
   const dynamic = Array.isArray(dynamicList) && dynamicList.includes("version");
+  const projectName = stringAt(data, ["project", "name"]);
+  const name = projectName ?? stringAt(data, ["tool", "poetry", "name"]);
   const info: PyprojectInfo = {
-    name: stringAt(data, ["project", "name"]) ?? stringAt(data, ["tool", "poetry", "name"]),
+    name,
+    ...(name === undefined
+      ? {}
+      : { nameSetting: projectName === undefined ? "tool.poetry.name" : "project.name" }),
     dynamic,
     dependencies: stringsAt(data, ["project", "dependencies"]),
     optionalDependencies: optionalDependenciesOf(data),
