@@ -7,4 +7,5 @@ export * from "./pep440.js";
 export * from "./workspace.js";
 export * from "./workspace-changelog.js";
 export * from "./workspace-files.js";
+export { closestNames, editDistance } from "./workspace-names.js";
 export * from "./workspace-plan.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCliArgs } from "./args.js";
+import { helpText, parseCliArgs } from "./args.js";
 
 describe("parseCliArgs", () => {
   it("has the contract's defaults", () => {
@@ -51,10 +51,31 @@ describe("parseCliArgs", () => {
     });
   });
 
+  it("gives every command its own help", () => {
+    expect(parseCliArgs(["doctor", "--help"])).toEqual({ command: "help", topic: "doctor" });
+    expect(parseCliArgs(["-h"])).toEqual({ command: "help", topic: "publish" });
+    for (const command of ["publish", "doctor", "pypi-check"] as const) {
+      const text = helpText(command);
+      expect(text).toMatch(/^usage: polyglot-publish/);
+      expect(text).toContain("Exit codes: 0");
+      expect(text).toContain("--cwd DIR");
+      expect(text).toMatch(/Docs: https:\/\//);
+    }
+    expect(helpText("pypi-check")).toContain("--fail-if-exists");
+    expect(helpText("doctor")).not.toContain("--dry-run");
+  });
+
   it.each([
     [["--oidc", "maybe"], /--oidc must be one of require, auto, off/],
     [["--pypi-trigger", "email"], /--pypi-trigger must be one of/],
-    [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--frobnicate"], /--frobnicate is an unknown option$/],
+    [["--dryrun"], /--dryrun is an unknown option \(did you mean --dry-run\?\)/],
+    [["docter"], /unknown command "docter" \(did you mean doctor\?\)/],
+    [["pypi-chek", "--json"], /unknown command "pypi-chek" \(did you mean pypi-check\?\)/],
+    [
+      ["--oidc", "requir"],
+      /--oidc must be one of require, auto, off \(got "requir"\) \(did you mean require\?\)/,
+    ],
     [["pypi-check", "--dry-run"], /--dry-run is not an option of pypi-check/],
     [["pypi-check", "--index", "pypi.org"], /--index must be an http\(s\) URL/],
     [["--tag", "has space"], /not a valid npm dist-tag/],

@@ -11,14 +11,17 @@ describe.runIf(built)("polyglot-publish bin", () => {
   it("prints usage with --help", async () => {
     const result = await execa(process.execPath, [bin, "--help"], { reject: false });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain("polyglot-publish pypi-check [--index URL] [--fail-if-exists]");
+    expect(result.stdout).toContain("usage: polyglot-publish [--dry-run]");
+    expect(result.stdout).toContain("Exit codes: 0");
+    const pypiCheck = await execa(process.execPath, [bin, "pypi-check", "--help"], { reject: false });
+    expect(pypiCheck.stdout).toContain("usage: polyglot-publish pypi-check [--index URL] [--fail-if-exists]");
   });
 
   it("exits 2 on bad usage with the fix", async () => {
     const result = await execa(process.execPath, [bin, "--oidc", "sometimes"], { reject: false });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(
-      /polyglot-publish: error: --oidc must be one of require, auto, off .*\[--oidc\]\n {2}fix: usage:/,
+      /polyglot-publish: error: --oidc must be one of require, auto, off .*\[--oidc\]\n {2}fix: run polyglot-publish --help for the flags/,
     );
   });
 

@@ -1,5 +1,5 @@
 import { runCli } from "@polyglot-changesets/core";
-import { parseCliArgs, USAGE } from "./args.js";
+import { helpText, parseCliArgs } from "./args.js";
 import { doctorCommand, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
 
@@ -7,7 +7,7 @@ await runCli(async (streams) => {
   const io = { ...streams, env: process.env };
   const args = parseCliArgs(process.argv.slice(2));
   if (args.command === "help") {
-    io.stdout.write(`${USAGE}\n`);
+    io.stdout.write(`${helpText(args.topic)}\n`);
     return 0;
   }
   if (args.command === "doctor") return doctorCommand(args, io);

@@ -1,6 +1,8 @@
 export {
   type CliArgs,
+  type Command,
   type DoctorArgs,
+  helpText,
   type PublishArgs,
   type PypiCheckArgs,
   parseCliArgs,

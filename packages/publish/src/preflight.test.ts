@@ -60,6 +60,9 @@ async function findings(options: {
   return result.findings;
 }
 
+const TOKEN_KEY = "npm_config_//registry.npmjs.org/:_authToken";
+const WITH_TOKEN = { ...GITHUB_WITH_ID_TOKEN, [TOKEN_KEY]: "npm_token" };
+
 const ids = (list: Finding[]) =>
   list.filter((finding) => finding.level !== "info").map((finding) => `${finding.level}:${finding.id}`);
 
@@ -74,9 +77,38 @@ describe("runPreflight", () => {
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: _t,
       ...env
     } = GITHUB_WITH_ID_TOKEN;
-    expect(ids(await findings({ env, oidc: "require" }))).toContain("error:oidc-permission-missing");
-    expect(ids(await findings({ env, oidc: "auto" }))).toEqual(["warning:oidc-permission-missing"]);
-    expect(ids(await findings({ env, oidc: "off" }))).toEqual([]);
+    const withToken = { ...env, [TOKEN_KEY]: "npm_token" };
+    expect(ids(await findings({ env: withToken, oidc: "require" }))).toContain(
+      "error:oidc-permission-missing",
+    );
+    expect(ids(await findings({ env: withToken, oidc: "auto" }))).toEqual([
+      "warning:oidc-permission-missing",
+    ]);
+    expect(ids(await findings({ env: withToken, oidc: "off" }))).toEqual([]);
+  });
+
+  it("stops a publish that nothing can authenticate: no ID token and no token for the registry", async () => {
+    const {
+      ACTIONS_ID_TOKEN_REQUEST_URL: _u,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: _t,
+      ...env
+    } = GITHUB_WITH_ID_TOKEN;
+    const result = await findings({ env, oidc: "auto" });
+    expect(ids(result)).toEqual(["warning:oidc-permission-missing", "error:no-credentials"]);
+    const finding = result.find((entry) => entry.id === "no-credentials");
+    expect(finding?.message).toContain("@acme/a to https://registry.npmjs.org/");
+    expect(finding?.fix).toMatch(
+      /id-token: write.*or configure a token for https:\/\/registry\.npmjs\.org\//,
+    );
+    expect(result.find((entry) => entry.id === "oidc-permission-missing")?.message).toContain(
+      "no token is configured either",
+    );
+    expect(ids(await findings({ env: {}, oidc: "auto" }))).toEqual(["error:no-credentials"]);
+    // A placeholder whose variable is unset is no credential either.
+    expect(ids(await findings({ env: { [TOKEN_KEY]: "${NODE_AUTH_TOKEN}" }, oidc: "off" }))).toEqual([
+      "error:no-credentials",
+    ]);
+    expect(ids(await findings({ env: { [TOKEN_KEY]: "npm_token" }, oidc: "off" }))).toEqual([]);
   });
 
   it("tells GitLab jobs how to get an ID token", async () => {
@@ -96,7 +128,7 @@ describe("runPreflight", () => {
       "error:repository-mismatch",
       "error:scoped-access",
     ]);
-    expect(ids(await findings({ plan: plan("npm", [bad]), oidc: "off" }))).toEqual([
+    expect(ids(await findings({ plan: plan("npm", [bad]), oidc: "off", env: WITH_TOKEN }))).toEqual([
       "warning:repository-mismatch",
       "warning:scoped-access",
     ]);

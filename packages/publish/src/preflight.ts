@@ -4,7 +4,7 @@ import { type CiInfo, detectCi } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import semver from "semver";
 import { MIN_OIDC_NPM, supportsOidc } from "./npm-cli.js";
-import type { NpmrcFile } from "./npmrc.js";
+import { NpmConfig, type NpmrcFile } from "./npmrc.js";
 import { checkExchange, fetchIdToken, npmAudience } from "./oidc.js";
 import type { NpmRelease, PublishPlan } from "./plan.js";
 import { findTokenSources, type TokenSource } from "./tokens.js";
@@ -59,9 +59,11 @@ export async function runPreflight(input: PreflightInput): Promise<Preflight> {
   const tokens = findTokenSources(input.env, input.npmrcFiles);
   const blanksProjectTokens = useOidc && tokens.some((token) => token.fileKind === "project");
   const npm = chooseNpm(input.runnerNpm, input.bundledNpm, blanksProjectTokens);
+  const credentialless = useOidc ? [] : releasesWithoutCredentials(input.plan.npm, input);
   const findings: Finding[] = [
     ciFinding(ci),
-    ...oidcFindings(ci, input.oidc),
+    ...oidcFindings(ci, input.oidc, credentialless.length === 0),
+    ...credentialFindings(credentialless, ci),
     npmFinding(input.runnerNpm, input.bundledNpm, npm, useOidc),
     ...tokenFindings(tokens, input.oidc, useOidc),
     ...input.plan.npm.flatMap((release) => packageFindings(release, ci, useOidc, input.provenance)),
@@ -88,10 +90,44 @@ function ciFinding(ci: CiInfo): Finding {
   return { id: "ci-provider", level: "info", message: `CI: ${PROVIDER_NAMES[ci.provider]}; ${oidc}` };
 }
 
-function oidcFindings(ci: CiInfo, mode: OidcMode): Finding[] {
+/** Releases npm could not authenticate without OIDC: no credential for their registry in npmrc or env. */
+function releasesWithoutCredentials(releases: readonly NpmRelease[], input: PreflightInput): NpmRelease[] {
+  const config = new NpmConfig(input.npmrcFiles, input.env);
+  return releases.filter((release) => {
+    const authorization = config.authorizationFor(release.registry);
+    return authorization === undefined || /\$\{[^}]*\}/.test(authorization);
+  });
+}
+
+/** Without OIDC and without a token nothing can publish: npm would fail with ENEEDAUTH after the plan. */
+function credentialFindings(releases: readonly NpmRelease[], ci: CiInfo): Finding[] {
+  const registries = [...new Set(releases.map((release) => release.registry))];
+  const oidcFix =
+    ci.provider === "github-actions"
+      ? "add `permissions: { id-token: write, contents: write }` to the publish job (trusted publishing)"
+      : ci.provider === "gitlab"
+        ? 'add `id_tokens: { NPM_ID_TOKEN: { aud: "npm:registry.npmjs.org" } }` to the publish job (trusted publishing)'
+        : "publish from the CI workflow that npm trusts (trusted publishing)";
+  return registries.map((registry) => {
+    const names = releases.filter((release) => release.registry === registry).map((release) => release.name);
+    return {
+      id: "no-credentials",
+      level: "error",
+      message: `nothing can authenticate the publish of ${names.join(", ")} to ${registry}: no OIDC ID token and no npm token for that registry`,
+      fix: `${oidcFix}, or configure a token for ${registry} (an \`_authToken\` line in .npmrc, e.g. setup-node's registry-url with NODE_AUTH_TOKEN)`,
+    };
+  });
+}
+
+function oidcFindings(ci: CiInfo, mode: OidcMode, hasToken: boolean): Finding[] {
   if (mode === "off" || ci.idTokenAvailable) return [];
   const level: FindingLevel = mode === "require" ? "error" : "warning";
-  const fallback = mode === "require" ? "" : " (--oidc auto: publishing with the configured token instead)";
+  const fallback =
+    mode === "require"
+      ? ""
+      : hasToken
+        ? " (--oidc auto: publishing with the configured token instead)"
+        : " (--oidc auto, and no token is configured either)";
   if (ci.provider === "github-actions") {
     return [
       {
@@ -334,7 +370,15 @@ async function exchangeFindings(
         };
       }
       const result = await checkExchange(release.registry, release.name, idToken, env, writeCommand);
-      if (result.status === "ok") return undefined;
+      if (result.status === "ok") {
+        return {
+          id: "trusted-publisher-ok",
+          level: "info",
+          package: release.name,
+          message: `${release.name}: the trusted publisher on ${release.registry} accepts this job (repository ${env.GITHUB_REPOSITORY ?? env.CI_PROJECT_PATH ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
+          fix: "nothing to do",
+        };
+      }
       if (result.status === "no-trusted-publisher") {
         return {
           id: "trusted-publisher-mismatch",

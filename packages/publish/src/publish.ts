@@ -93,8 +93,11 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
   const preflight = await preflightFor(plan, io, args);
   log.write(planText(plan, true));
   writeFindings(log, preflight.findings, io.env);
-  if (args.json) io.stdout.write(`${JSON.stringify({ findings: preflight.findings }, null, 2)}\n`);
-  return hasErrors(preflight.findings) ? 2 : 0;
+  const problems = preflight.findings.filter((finding) => finding.level !== "info");
+  if (problems.length === 0)
+    log.write("polyglot-publish: doctor: all good, nothing stands in the way of the publish\n");
+  if (args.json) io.stdout.write(`${JSON.stringify(dryRunReport(plan, preflight.findings), null, 2)}\n`);
+  return hasErrors(preflight.findings) ? preflightExitCode(preflight.findings) : 0;
 }
 
 async function preflightFor(
@@ -352,7 +355,7 @@ export function writeFindings(
   env: NodeJS.ProcessEnv,
 ): void {
   for (const finding of findings) {
-    const text = `[${finding.id}] ${finding.message}${finding.fix && finding.level !== "info" ? `\n  fix: ${finding.fix}` : ""}`;
+    const text = `[${finding.id}] ${finding.message}${finding.fix ? `\n  fix: ${finding.fix}` : ""}`;
     if (finding.level === "info") {
       stream.write(`info: ${text}\n`);
       continue;

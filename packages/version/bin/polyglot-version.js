@@ -1,2 +1,5 @@
 #!/usr/bin/env node
-import "../dist/cli.js";
+import { requireNode } from "@polyglot-changesets/core/require-node";
+
+requireNode("polyglot-version");
+await import("../dist/cli.js");

@@ -68,7 +68,9 @@ describe("parseVersionArgs", () => {
     expect(usageError("--frobnicate").message).toBe("unknown option --frobnicate");
     expect(usageError("--cwd").message).toBe("--cwd needs a value");
     expect(usageError("--ignore").message).toBe("--ignore needs a value");
-    expect(usageError("--json=yes").message).toBe("unknown option --json=yes");
+    expect(usageError("--json=yes").message).toBe("unknown option --json=yes (did you mean --json?)");
+    expect(usageError("--dryrun").message).toBe("unknown option --dryrun (did you mean --dry-run?)");
+    expect(usageError("--sync").message).toBe("unknown option --sync (did you mean --sync-only?)");
   });
 
   it("rejects changeset arguments with --sync-only and --check, which do not run it", () => {

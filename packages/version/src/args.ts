@@ -1,4 +1,4 @@
-import { PolyglotError } from "@polyglot-changesets/core";
+import { closestNames, PolyglotError } from "@polyglot-changesets/core";
 
 /** What `changeset version` is asked to do; also what the plan must predict. */
 export interface ChangesetVersionOptions {
@@ -112,8 +112,15 @@ function parseOne(arg: string, rest: string[], parsed: VersionArgs): void {
       return;
     }
   }
-  if (arg.startsWith("-")) throw usageError(`unknown option ${arg}`);
+  if (arg.startsWith("-")) throw usageError(`unknown option ${arg}${didYouMean(name)}`);
   changeset.args.push(arg);
+}
+
+const OPTIONS = [...Object.keys(FLAGS), "--cwd", "--snapshot", "--snapshot-prerelease-template", "--ignore"];
+
+function didYouMean(name: string): string {
+  const [best] = name.startsWith("--") ? closestNames(name, OPTIONS, 1) : [];
+  return best ? ` (did you mean ${best}?)` : "";
 }
 
 function splitInline(arg: string): [string, string | undefined] {
