@@ -33,7 +33,7 @@ function workspace(packages: Record<string, object>, extra: Record<string, strin
 }
 
 describe("createPublishPlan", () => {
-  it("looks up 30 packages with one in-process GET each, concurrently, and spawns no npm", async () => {
+  it("looks up 30 packages with one in-process GET each and spawns no npm", async () => {
     const packages = Object.fromEntries(
       Array.from({ length: 30 }, (_, at) => [
         `p${at}`,
@@ -44,11 +44,8 @@ describe("createPublishPlan", () => {
     const firstRequest = registry.requests.length;
     // No npm on PATH: a plan that spawned `npm info` would fail.
     const env = { PATH: "/nonexistent", HOME: repo.dir };
-    const started = performance.now();
-
     const plan = await createPublishPlan({ cwd: repo.dir, env });
 
-    const elapsed = performance.now() - started;
     const gets = registry.requests.slice(firstRequest).filter((request) => request.method === "GET");
     expect(gets).toHaveLength(30);
     expect(
@@ -59,8 +56,7 @@ describe("createPublishPlan", () => {
     expect(plan.alreadyPublished).toEqual(["@acme/p0@1.0.0"]);
     expect(plan.npm).toHaveLength(29);
     expect(plan.npm.every((release) => release.firstPublish && release.registry === registry.url)).toBe(true);
-    // The measured `changeset publish` baseline for 30 packages is 6.6 s of wall time.
-    expect(elapsed).toBeLessThan(3000);
+    // How fast against `changeset publish` is measured by the bench (scripts/bench), not here.
     await repo.cleanup();
   });
 
