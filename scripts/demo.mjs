@@ -9,6 +9,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { killChildren, log, ROOT, seconds, setVerbose, showOutput, stepper } from "./demo/lib.mjs";
+import { requirePython } from "./demo/pypi-job.mjs";
 import {
   prepareRepo,
   publishNpm,
@@ -22,7 +23,7 @@ import { EXAMPLE } from "./demo/workspace.mjs";
 
 const STEPS = 7;
 
-const USAGE = `Usage: node scripts/demo.mjs [--keep] [--verbose] [--python PATH] [--no-twine]
+const USAGE = `Usage: node scripts/demo.mjs [--keep] [--verbose] [--python PATH] [--no-twine] [--skip-pypi]
 
 Runs a whole release of examples/event-forge on a temp copy against local stand-ins (npm registry with
 trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run build (pnpm demo does).
@@ -30,7 +31,10 @@ trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run bui
   --keep          keep the temp dir (the repo, GITHUB_OUTPUT files, built Python files) and print its path
   --verbose       show every line of every command's output
   --python PATH   the Python that builds the sdist and wheel (needs the build and hatchling modules);
-                  default /usr/bin/python3, then python3. Without one the PyPI build and upload are skipped.
+                  default /usr/bin/python3, then python3. Without one, as root with apt-get, Debian's
+                  python3-build, python3-hatchling and twine are installed (scripts/install-python-tools.sh);
+                  otherwise the demo stops and names the command
+  --skip-pypi     leave the PyPI build and upload out (the npm release and the PyPI hand-off still run)
   --no-twine      upload with the multipart POST twine would send, from Node, even where twine is installed`;
 
 class UsageError extends Error {}
@@ -42,6 +46,7 @@ function parseArgs(argv) {
     if (arg === "--keep") options.keep = true;
     else if (arg === "--verbose") options.verbose = true;
     else if (arg === "--no-twine") options.twine = false;
+    else if (arg === "--skip-pypi") options.skipPypi = true;
     else if (arg === "--python" || arg.startsWith("--python=")) {
       options.python = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
       if (!options.python) throw new UsageError("--python needs a path");
@@ -99,6 +104,7 @@ async function main(options) {
   };
   try {
     checkBuilt();
+    if (!options.skipPypi) ctx.python = await requirePython(process.env, options.python);
     ctx.testkit = await loadTestkit();
     await startStandIns(ctx);
     await prepareRepo(ctx);
@@ -114,6 +120,7 @@ async function main(options) {
     return agree ? 0 : 1;
   } catch (error) {
     if (error instanceof UsageError) throw error;
+    if (error.usage) throw new UsageError(error.message);
     log();
     log(`Demo FAILED: ${error.message}`);
     if (error.output) showOutput(error.output, 60);

@@ -47,7 +47,7 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
   let demo: Run;
 
   beforeAll(async () => {
-    demo = await runDemo();
+    demo = await runDemo(pythonBuilds ? [] : ["--skip-pypi"]);
     if (demo.code !== 0) {
       // The whole output, so a failure in CI says which step broke.
       process.stderr.write(`demo exited ${demo.code}\n${demo.stdout}\n${demo.stderr}\n`);
@@ -113,13 +113,24 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
 });
 
 describe("pnpm demo without a Python that can build", () => {
-  it("skips the build and upload, says why, and still exits 0", async () => {
+  it("stops before anything runs and names the command that installs the tools", async () => {
     const demo = await runDemo(["--python", "/nonexistent/python3"]);
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toContain(
+      "the PyPI half of the demo needs Python build tools: /nonexistent/python3 does not exist",
+    );
+    expect(demo.stderr).toContain(
+      "fix: as root, bash scripts/install-python-tools.sh (apt-get install -y python3-build python3-hatchling twine python3-venv)",
+    );
+    expect(demo.stderr).toContain("--skip-pypi");
+    expect(demo.stdout).not.toContain("[1/");
+  });
+
+  it("with --skip-pypi: skips the build and upload, says why, and still exits 0", async () => {
+    const demo = await runDemo(["--skip-pypi"]);
     if (demo.code !== 0) process.stderr.write(`${demo.stdout}\n${demo.stderr}\n`);
     expect(demo.code).toBe(0);
-    expect(demo.stdout).toContain(
-      "build of event-forge-inbox-outbox 1.1.0 skipped: /nonexistent/python3 does not exist (Debian: apt-get install -y python3-build python3-hatchling twine)",
-    );
+    expect(demo.stdout).toContain("build of event-forge-inbox-outbox 1.1.0 skipped: --skip-pypi was given");
     expect(demo.stdout).toMatch(/\| event-forge-inbox-outbox +\| PyPI +\| 1\.1\.0 \(not built\) +\| - +\|/);
     expect(demo.stdout).toContain(
       "agree: npm view and the PyPI JSON API report every version in the table (2 of 2); PyPI upload skipped",

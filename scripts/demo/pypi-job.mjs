@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { run, secret } from "./lib.mjs";
+import { log, ROOT, run, secret } from "./lib.mjs";
 
 /** The Python that can build the example (`build` + `hatchling` importable), and whether it has twine. */
 export async function findPython(env, only) {
@@ -29,6 +29,29 @@ export async function findPython(env, only) {
     reason = `${python} has no ${["build", "hatchling"].filter((m) => !modules.has(m)).join(" or ")}`;
   }
   return { python: undefined, twine: false, reason };
+}
+
+export const INSTALL_PYTHON_TOOLS = join(ROOT, "scripts", "install-python-tools.sh");
+
+/**
+ * The Python the PyPI job builds with. When none has the build tools and this runs as root with apt-get, they are
+ * installed as .ci/run does; otherwise the error names the exact command (or `--skip-pypi`).
+ */
+export async function requirePython(env, only) {
+  const found = await findPython(env, only);
+  if (found.python) return found;
+  const canInstall = !only && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+  if (canInstall) {
+    log(`Installing Debian's python3-build, python3-hatchling and twine (${found.reason}) ...`);
+    await run("bash", [INSTALL_PYTHON_TOOLS], { env, quiet: true });
+    const installed = await findPython(env);
+    if (installed.python) return installed;
+  }
+  const error = new Error(
+    `the PyPI half of the demo needs Python build tools: ${found.reason}\n  fix: as root, bash scripts/install-python-tools.sh (apt-get install -y python3-build python3-hatchling twine python3-venv); or pass --python PATH, or --skip-pypi to leave the PyPI upload out`,
+  );
+  error.usage = true;
+  throw error;
 }
 
 /** `python -m build --no-isolation` of one project into `outDir`; returns the built files. */

@@ -16,7 +16,7 @@ import {
   table,
   tokenVariables,
 } from "./lib.mjs";
-import { buildDists, findPython, mintPypiToken, multipartUpload, twineUpload } from "./pypi-job.mjs";
+import { buildDists, mintPypiToken, multipartUpload, twineUpload } from "./pypi-job.mjs";
 import {
   copyExample,
   findPnpm,
@@ -305,10 +305,10 @@ export async function publishPypi(ctx) {
   await run("polyglot-publish", ["pypi-check", "--index", index], { cwd: repo, env: jobEnv });
   const checked = parseJsonOutput(await readGithubOutput(jobOutput), "pypi-packages");
   if (checked.length === 0) throw new Error("pypi-check found nothing to upload");
-  const tools = await findPython(env, options.python);
+  const tools = options.skipPypi ? { python: undefined, reason: "--skip-pypi was given" } : ctx.python;
   for (const target of checked) {
     if (!tools.python) {
-      const why = `${tools.reason} (Debian: apt-get install -y python3-build python3-hatchling twine)`;
+      const why = tools.reason;
       note(`build of ${target.name} ${target.version} skipped: ${why}`);
       note(
         "without a built sdist and wheel there is nothing to upload: the OIDC mint and upload are skipped too",

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian's Python build tools and twine (on /usr/bin/python3), for the demo's PyPI job and the tests that build and
+# upload real wheels. Needs root and apt-get; does nothing when they are already there.
+set -euo pipefail
+if /usr/bin/python3 -c 'import build, hatchling' 2>/dev/null && command -v twine >/dev/null 2>&1; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-python-tools: needs root and apt-get; run: sudo apt-get install -y python3-build python3-hatchling twine python3-venv" >&2
+  exit 1
+fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-build python3-hatchling twine python3-venv >/dev/null
