@@ -5,7 +5,7 @@ import type { CommitInfo, PullRequestInfo } from "@changesets/get-github-info";
 import type { ModCompWithPackage, NewChangesetWithCommit } from "@changesets/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChangelogConfigError } from "./errors.js";
-import { createChangelogFunctions, type GithubLookups } from "./generator.js";
+import { createChangelogFunctions, type GithubLookups, writeWarning } from "./generator.js";
 
 const SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
 const MERGE_SHA = "fedcba9876543210fedcba9876543210fedcba98";
@@ -383,6 +383,25 @@ describe("thankCoAuthors", () => {
     });
     expect(line).toContain(
       "Thanks [@octocat](https://github.com/octocat), [@mona](https://github.com/mona)! - Fix",
+    );
+  });
+});
+
+describe("writeWarning", () => {
+  it("keeps GitHub's error text on one line and escapes the annotation, so it cannot start a command", () => {
+    const written = { stdout: "", stderr: "" };
+    const streams = {
+      stdout: { write: (text: string) => Boolean((written.stdout += text)) },
+      stderr: { write: (text: string) => Boolean((written.stderr += text)) },
+    } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+    writeWarning(
+      "lookup failed (bad\n::stop-commands::x\r::add-mask::y 100%)",
+      { GITHUB_ACTIONS: "true" },
+      streams,
+    );
+    expect(written.stderr).toBe("warning: lookup failed (bad ::stop-commands::x ::add-mask::y 100%)\n");
+    expect(written.stdout).toBe(
+      "::warning title=Changelog without GitHub lookups::lookup failed (bad%0A::stop-commands::x%0D::add-mask::y 100%25)\n",
     );
   });
 });

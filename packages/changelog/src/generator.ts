@@ -48,13 +48,21 @@ const PACKAGE_NAME = "@polyglot-changesets/changelog";
 const TOKEN_FIX =
   "For PR links and thanks, set GITHUB_TOKEN (a token with read:user and repo:status; in GitHub Actions, pass secrets.GITHUB_TOKEN to the version step).";
 
-/** One stderr line; in GitHub Actions also an annotation, so the degraded changelog shows on the run's page. */
-function writeWarning(message: string, env: NodeJS.ProcessEnv): void {
-  process.stderr.write(`warning: ${message}\n`);
+/**
+ * One stderr line; in GitHub Actions also an annotation, so the degraded changelog shows on the run's page. The
+ * message carries GitHub's error text (an untrusted answer): it is kept on one line, so no part of it can start a
+ * workflow command, and its data is escaped as the runner expects.
+ */
+export function writeWarning(
+  message: string,
+  env: NodeJS.ProcessEnv,
+  streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
+): void {
+  const oneLine = message.replace(/[\r\n\u0085\u2028\u2029]+/g, " ");
+  streams.stderr.write(`warning: ${oneLine}\n`);
   if (env.GITHUB_ACTIONS === "true") {
-    process.stdout.write(
-      `::warning title=Changelog without GitHub lookups::${message.replaceAll("%", "%25")}\n`,
-    );
+    const data = message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+    streams.stdout.write(`::warning title=Changelog without GitHub lookups::${data}\n`);
   }
 }
 
