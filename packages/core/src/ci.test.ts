@@ -161,7 +161,24 @@ describe("CommandSafeStream", () => {
     writeCommand(out.stream, "::add-mask::secret\n");
     mask("token-value", { GITHUB_ACTIONS: "true" }, (line) => writeCommand(out.stream, line));
     out.stream.write("::stop-commands::x\n");
-    expect(out.text()).toBe("name: x::add-mask::secret\n::add-mask::token-value\n| ::stop-commands::x\n");
+    expect(out.text()).toBe("name: x\n::add-mask::secret\n::add-mask::token-value\n| ::stop-commands::x\n");
+  });
+
+  it("masks every piece of a secret the runner would see as a line, with its data escaped", () => {
+    const out = collect();
+    mask("npm_abc\r::stop-commands::pwned\r\ntok%0Aen", { GITHUB_ACTIONS: "true" }, (line) =>
+      writeCommand(out.stream, line),
+    );
+    expect(out.text()).toBe(
+      "::add-mask::npm_abc\n::add-mask::::stop-commands::pwned\n::add-mask::tok%250Aen\n",
+    );
+  });
+
+  it("starts a command on its own line after a partial line", () => {
+    const out = collect();
+    out.stream.write("child output without a newline");
+    annotate("error", "real error", {}, { GITHUB_ACTIONS: "true" }, out.stream);
+    expect(out.text()).toBe("child output without a newline\n::error::real error\n");
   });
 
   it("writes annotations as commands on GitHub Actions and as guarded text elsewhere", () => {

@@ -86,7 +86,8 @@ export function mask(
   write: (text: string) => void = (text) => writeCommand(process.stdout, text),
 ): void {
   if (env.GITHUB_ACTIONS !== "true" || secret === "") return;
-  for (const line of secret.split(/\r?\n/)) if (line) write(`::add-mask::${line}\n`);
+  // The runner splits lines at a lone CR too, and unescapes the data: each piece is masked as it is.
+  for (const line of secret.split(/\r\n|\r|\n/)) if (line) write(`::add-mask::${escapeData(line)}\n`);
 }
 
 export interface AnnotationPlace {
@@ -178,6 +179,8 @@ export class CommandSafeStream extends Writable {
   /** Writes one workflow command line the suite built itself (its data already escaped). */
   command(line: string): void {
     this.#emit(this.#takeHeld());
+    // A command counts only at the start of a line: end a partial line (child output without a newline) first.
+    if (!this.#atLineStart) this.target.write("\n");
     this.target.write(line);
     this.#atLineStart = /[\r\n]$/.test(line);
   }

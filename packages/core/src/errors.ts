@@ -83,5 +83,12 @@ export async function runCli(
   }
   streams.stdout.flush();
   streams.stderr.flush();
+  // process.stdout to a pipe is asynchronous: exiting at once would cut what is still queued (e.g. a long --json).
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   process.exit(code);
+}
+
+/** Resolves once everything written to `stream` before it has been handed to the OS. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()));
 }

@@ -80,6 +80,14 @@ describe("report", () => {
       rows: [{ ...report.rows[0]!, link: "https://example.test/a (b)/c" }],
     });
     expect(markdown).toContain("(https://example.test/a%20%28b%29/c)");
+    const piped = summaryMarkdown({
+      ...report,
+      rows: [{ ...report.rows[0]!, link: "http://127.0.0.1:4873/r|**published**|<img src=x>|" }],
+    });
+    const row = piped.split("\n").find((line) => line.includes("127.0.0.1")) ?? "";
+    // Five cells, whatever the URL holds: no `|` but the separators, no markdown in the link.
+    expect(row.replace(/\\\|/g, "").split("|")).toHaveLength(7);
+    expect(row).toContain("(http://127.0.0.1:4873/r%7C%2A%2Apublished%2A%2A%7C%3Cimg%20src=x%3E%7C)");
   });
 
   it("links other registries to the package document", () => {

@@ -89,8 +89,12 @@ function markdownLink(link: string): string {
     return cell(link);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return cell(link);
-  // URL.href percent-encodes spaces, quotes and angle brackets; parentheses would end the link early.
-  const href = url.href.replace(/\(/g, "%28").replace(/\)/g, "%29");
+  // URL.href leaves these as they are: parentheses would end the link early, `|` the table cell, and the rest is
+  // markdown. None is legal in a host name, so encoding them changes only the path and query.
+  const href = url.href.replace(
+    /[()|`\\[\]*_<>]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `[${cell(href.replace(/^https?:\/\//, ""))}](${href})`;
 }
 

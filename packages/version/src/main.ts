@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
 import {
+  CommandSafeStream,
   checkChangelogInputs,
   FileCache,
   findPackages,
@@ -40,7 +41,10 @@ const NO_CHANGESETS_HINT =
  * failing `changeset version`. User-facing errors are printed to stderr with their fix.
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
-  const io: Io = { stdout: options.stdout ?? process.stdout, stderr: options.stderr ?? process.stderr };
+  const io: Io = {
+    stdout: options.stdout ?? new CommandSafeStream(process.stdout),
+    stderr: options.stderr ?? new CommandSafeStream(process.stderr),
+  };
   let args: VersionArgs;
   try {
     args = parseVersionArgs(argv, options.cwd ?? process.cwd());
