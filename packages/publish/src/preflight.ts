@@ -3,6 +3,7 @@ import path from "node:path";
 import { type CiInfo, detectCi } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import semver from "semver";
+import { redactUrl } from "./http.js";
 import { MIN_OIDC_NPM, supportsOidc } from "./npm-cli.js";
 import type { NpmrcFile } from "./npmrc.js";
 import { checkExchange, fetchIdToken, npmAudience } from "./oidc.js";
@@ -194,7 +195,7 @@ function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, prov
       id: "first-publish",
       level: useOidc ? "error" : "info",
       package: release.name,
-      message: `${release.name} is not on ${release.registry} yet${useOidc ? ": a first publish cannot use OIDC" : ""}`,
+      message: `${release.name} is not on ${redactUrl(release.registry)} yet${useOidc ? ": a first publish cannot use OIDC" : ""}`,
       fix: `publish ${release.name}@${release.version} once with a token (\`npm publish --access ${release.access}\`), add the trusted publisher on npmjs.com, then re-run`,
       file,
     });
@@ -318,18 +319,25 @@ async function exchangeFindings(
 ): Promise<Finding[]> {
   const existing = releases.filter((release) => !release.firstPublish);
   const idTokens = new Map<string, Promise<string | undefined>>();
+  const idTokenFailures = new Map<string, string>();
   const findings = await Promise.all(
     existing.map(async (release): Promise<Finding | undefined> => {
       const audience = npmAudience(release.registry);
-      if (!idTokens.has(audience)) idTokens.set(audience, fetchIdToken(env, audience, writeCommand));
+      if (!idTokens.has(audience)) {
+        idTokens.set(
+          audience,
+          fetchIdToken(env, audience, writeCommand, (reason) => idTokenFailures.set(audience, reason)),
+        );
+      }
       const idToken = await idTokens.get(audience);
       if (!idToken) {
+        const reason = idTokenFailures.get(audience);
         return {
           id: "oidc-token-failed",
           level: "error",
           transient: true,
           package: release.name,
-          message: `the CI refused an ID token for audience ${audience}`,
+          message: `the CI refused an ID token for audience ${audience}${reason ? ` (${reason})` : ""}`,
           fix: "re-run the job; if it persists, check that the job has `id-token: write`",
         };
       }
@@ -340,7 +348,7 @@ async function exchangeFindings(
           id: "trusted-publisher-mismatch",
           level: "error",
           package: release.name,
-          message: `${release.registry} has no trusted publisher for ${release.name} matching this job (repository ${env.GITHUB_REPOSITORY ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
+          message: `${redactUrl(release.registry)} has no trusted publisher for ${release.name} matching this job (repository ${env.GITHUB_REPOSITORY ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
           fix: `on npmjs.com, ${release.name} > Settings > Trusted publishing: add GitHub Actions with this repository, workflow file and environment (names are case-sensitive)`,
         };
       }

@@ -6,6 +6,7 @@ import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
 import { type ChangesetRun, runChangesetPublish } from "./changeset.js";
 import { dispatchPypiWorkflow } from "./dispatch.js";
+import { redactUrl, rememberSecrets } from "./http.js";
 import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
 import { NpmConfig, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
@@ -21,7 +22,7 @@ import {
   writeOutputs,
   writeSummary,
 } from "./report.js";
-import { cleanPublishEnv } from "./tokens.js";
+import { cleanPublishEnv, secretValues } from "./tokens.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -38,6 +39,7 @@ function logStream(io: Io, json: boolean): NodeJS.WritableStream {
 export async function publishCommand(args: PublishArgs, io: Io): Promise<number> {
   const log = logStream(io, args.json);
   const workspace = await loadWorkspace(args.cwd);
+  rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
   const pypiWorkflow = args.pypiWorkflow ?? workspace.config.pypi.workflow;
   if (args.pypiTrigger === "dispatch" && !pypiWorkflow) {
     throw new PolyglotError("--pypi-trigger dispatch needs the workflow to start", {
@@ -89,6 +91,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
 export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
   const log = logStream(io, args.json);
   const workspace = await loadWorkspace(args.cwd);
+  rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
   const plan = await planWorkspace(workspace, { cwd: args.cwd, env: io.env });
   const preflight = await preflightFor(plan, io, args);
   log.write(planText(plan, true));
@@ -205,7 +208,7 @@ async function resultReport(
       package: release.name,
       ecosystem: "npm" as const,
       version: release.version,
-      link: npmLink(release.registry, release.name, release.version),
+      link: npmLink(redactUrl(release.registry), release.name, release.version),
       status: npmStatusText[npmState[at] ?? "failed"],
     })),
     ...taggedOnly.map((release) => ({
@@ -250,7 +253,7 @@ function pypiRow(plan: PublishPlan, release: PublishPlan["pypi"][number], status
     package: release.name,
     ecosystem: "PyPI",
     version: release.version,
-    link: pypiLink(plan.pypiIndex, release.name, release.version),
+    link: pypiLink(redactUrl(plan.pypiIndex), release.name, release.version),
     status,
   };
 }
@@ -266,7 +269,7 @@ function dryRunReport(plan: PublishPlan, findings: Finding[]): PublishReport {
         package: release.name,
         ecosystem: "npm" as const,
         version: release.version,
-        link: npmLink(release.registry, release.name, release.version),
+        link: npmLink(redactUrl(release.registry), release.name, release.version),
         status: `would publish (${release.distTag})`,
       })),
       ...plan.tagOnly.map((release) => ({
@@ -326,7 +329,8 @@ export function planText(plan: PublishPlan, dryRun: boolean): string {
   const verb = dryRun ? "would" : "will";
   const npmLines = [
     ...plan.npm.map(
-      (release) => `  npm     ${release.name}@${release.version} -> ${release.registry} (${release.distTag})`,
+      (release) =>
+        `  npm     ${release.name}@${release.version} -> ${redactUrl(release.registry)} (${release.distTag})`,
     ),
     ...plan.tagOnly.map((release) => `  tag     ${release.gitTag}`),
   ];
@@ -338,7 +342,7 @@ export function planText(plan: PublishPlan, dryRun: boolean): string {
       ? `polyglot-publish: nothing to publish or tag (${plan.alreadyPublished.length} already published)\n`
       : `polyglot-publish: ${verb} publish or tag (${plan.alreadyPublished.length} already published):\n${npmLines.join("\n")}\n`;
   const pypi =
-    pypiLines.length > 0 ? `polyglot-publish: not on ${plan.pypiIndex} yet:\n${pypiLines.join("\n")}\n` : "";
+    pypiLines.length > 0 ? `polyglot-publish: not on ${redactUrl(plan.pypiIndex)} yet:\n${pypiLines.join("\n")}\n` : "";
   const lookupErrors = plan.pypiLookupErrors.map(
     (error) => `warning: ${error}; handed to the PyPI job anyway (its pypi-check decides)\n`,
   );
