@@ -1,5 +1,12 @@
 import { PolyglotError } from "@polyglot-changesets/core";
-import { describeFetchError, type HttpAnswer, httpRequest, isObject, parseJsonAnswer, redactUrl } from "./http.js";
+import {
+  describeFetchError,
+  type HttpAnswer,
+  httpRequest,
+  isObject,
+  parseJsonAnswer,
+  redactUrl,
+} from "./http.js";
 import { quoted } from "./lookup.js";
 import type { PypiPackage } from "./report.js";
 
@@ -52,7 +59,12 @@ export async function dispatchPypiWorkflow(options: DispatchOptions): Promise<Di
   if (answer.status >= 200 && answer.status <= 299) return request;
   const parsed = parseJsonAnswer(answer);
   const said = parsed.ok && isObject(parsed.value) ? parsed.value.message : undefined;
-  throw dispatchError(answer.status, typeof said === "string" ? quoted(said) : "", options.workflow, request.ref);
+  throw dispatchError(
+    answer.status,
+    typeof said === "string" ? quoted(said) : "",
+    options.workflow,
+    request.ref,
+  );
 }
 
 /**
@@ -84,7 +96,6 @@ async function sendDispatch(request: DispatchRequest, token: string, workflow: s
     );
   }
 }
-
 
 function dispatchError(status: number, message: string, workflow: string, ref: string): PolyglotError {
   const details = { setting: "--pypi-workflow", exitCode: 1 };

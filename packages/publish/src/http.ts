@@ -41,7 +41,9 @@ export function redactUrl(raw: string): string {
   const tokenInPath = TOKEN_IN_PATH_HOSTS.test(url.hostname);
   url.pathname = url.pathname
     .split("/")
-    .map((segment, at) => ((tokenInPath && at === 1 && segment) || isSecretSegment(segment) ? "***" : segment))
+    .map((segment, at) =>
+      (tokenInPath && at === 1 && segment) || isSecretSegment(segment) ? "***" : segment,
+    )
     .join("/");
   for (const key of [...url.searchParams.keys()]) {
     if (SECRET_PARAMETER.test(key)) url.searchParams.set(key, "***");
@@ -230,7 +232,9 @@ function describeSystemError(cause: SystemError): string {
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return `timed out (${code})`;
   const where = cause.address ? ` ${cause.address}${cause.port ? `:${cause.port}` : ""}` : "";
   if (where) return `${code}${where}`;
-  return cause.message && !cause.message.includes(code) ? `${code} (${cause.message})` : cause.message || code;
+  return cause.message && !cause.message.includes(code)
+    ? `${code} (${cause.message})`
+    : cause.message || code;
 }
 
 function formatSeconds(ms: number): string {

@@ -73,7 +73,12 @@ function packumentVersions(name: string, registry: string, answer: HttpAnswer): 
   if (!parsed.ok) throw lookupError(name, registry, parsed.reason, BAD_ANSWER_FIX);
   const packument = parsed.value;
   if (!isObject(packument)) {
-    throw lookupError(name, registry, `answered ${describeJson(packument)} instead of a package document`, BAD_ANSWER_FIX);
+    throw lookupError(
+      name,
+      registry,
+      `answered ${describeJson(packument)} instead of a package document`,
+      BAD_ANSWER_FIX,
+    );
   }
   if (packument.name !== name) {
     throw lookupError(
@@ -88,7 +93,9 @@ function packumentVersions(name: string, registry: string, answer: HttpAnswer): 
   if (!isObject(versions) || !isObject(distTags)) {
     throw lookupError(name, registry, "answered a package document without a versions map", BAD_ANSWER_FIX);
   }
-  const tags = Object.entries(distTags).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+  const tags = Object.entries(distTags).filter(
+    (entry): entry is [string, string] => typeof entry[1] === "string",
+  );
   return { exists: true, versions: new Set(Object.keys(versions)), distTags: Object.fromEntries(tags) };
 }
 
@@ -155,11 +162,18 @@ function pypiAnswerProblem(answer: HttpAnswer, name: string, version: string): s
   return undefined;
 }
 
-const PYPI_NETWORK_FIX = "check the network and `pypi.index` in .changeset/polyglot.json (or --index), then re-run";
+const PYPI_NETWORK_FIX =
+  "check the network and `pypi.index` in .changeset/polyglot.json (or --index), then re-run";
 const PYPI_SHAPE_FIX =
   "check `pypi.index` in .changeset/polyglot.json (or --index): it must serve the PyPI JSON API at /pypi/<name>/<version>/json";
 
-function pypiLookupError(index: string, name: string, version: string, what: string, fix: string): PolyglotError {
+function pypiLookupError(
+  index: string,
+  name: string,
+  version: string,
+  what: string,
+  fix: string,
+): PolyglotError {
   return new PolyglotError(`cannot look up ${name} ${version} on ${redactUrl(index)}: ${what}`, {
     setting: "pypi.index",
     fix,

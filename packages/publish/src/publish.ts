@@ -342,7 +342,9 @@ export function planText(plan: PublishPlan, dryRun: boolean): string {
       ? `polyglot-publish: nothing to publish or tag (${plan.alreadyPublished.length} already published)\n`
       : `polyglot-publish: ${verb} publish or tag (${plan.alreadyPublished.length} already published):\n${npmLines.join("\n")}\n`;
   const pypi =
-    pypiLines.length > 0 ? `polyglot-publish: not on ${redactUrl(plan.pypiIndex)} yet:\n${pypiLines.join("\n")}\n` : "";
+    pypiLines.length > 0
+      ? `polyglot-publish: not on ${redactUrl(plan.pypiIndex)} yet:\n${pypiLines.join("\n")}\n`
+      : "";
   const lookupErrors = plan.pypiLookupErrors.map(
     (error) => `warning: ${error}; handed to the PyPI job anyway (its pypi-check decides)\n`,
   );

@@ -110,6 +110,9 @@ export function errorJson(error: unknown): string {
           ...(error.setting ? { setting: error.setting } : {}),
           ...(error.fix ? { fix: error.fix } : {}),
         }
-      : { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 };
+      : {
+          message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+          exitCode: 1,
+        };
   return `${JSON.stringify({ error: details }, null, 2)}\n`;
 }

@@ -112,7 +112,9 @@ function writeSanitizedNpmrc(user: NpmrcFile | undefined, workDir: string): stri
  */
 export function secretValues(env: NodeJS.ProcessEnv, files: readonly NpmrcFile[]): string[] {
   const names = Object.keys(env).filter(
-    (name) => isTokenVariable(name) || /^(GITHUB_TOKEN|GH_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|NPM_ID_TOKEN)$/.test(name),
+    (name) =>
+      isTokenVariable(name) ||
+      /^(GITHUB_TOKEN|GH_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|NPM_ID_TOKEN)$/.test(name),
   );
   const values = names.map((name) => env[name]);
   for (const file of files) {
