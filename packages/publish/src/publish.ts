@@ -1,16 +1,16 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { formatAnnotation, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
-import { type ChangesetRun, runChangesetPublish } from "./changeset.js";
+import { type ChangesetRun, type GitTagEvent, runChangesetPublish } from "./changeset.js";
 import { dispatchPypiWorkflow } from "./dispatch.js";
 import { redactUrl, rememberSecrets } from "./http.js";
 import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
 import { NpmConfig, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
-import { type PublishPlan, planWorkspace } from "./plan.js";
+import { type PublishPlan, planWorkspace, type TagRelease } from "./plan.js";
 import { type Finding, hasErrors, type Preflight, preflightExitCode, runPreflight } from "./preflight.js";
 import {
   npmLink,
@@ -22,6 +22,7 @@ import {
   writeOutputs,
   writeSummary,
 } from "./report.js";
+import { StopOnSignal } from "./signals.js";
 import { cleanPublishEnv, secretValues } from "./tokens.js";
 
 export interface Io {
@@ -68,23 +69,83 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
     return 0;
   }
 
-  const run =
-    hasWork && preflight ? await publishPlan(plan, preflight, args, io) : { exitCode: 0, events: [] };
-  const report = await resultReport(plan, run, findings, io.env);
-  const failed = run.exitCode !== 0 || report.failed.length > 0;
-  if (report.failed.length > 0) {
+  const stopper = new StopOnSignal().install();
+  try {
+    const reconciled = await tagUntagged(plan, io, log);
+    const run =
+      hasWork && preflight
+        ? await publishPlan(plan, preflight, args, io, stopper)
+        : { exitCode: 0, events: [] };
+    const report = await resultReport(plan, run, findings, io.env, reconciled);
+    if (stopper.signal) return stoppedBy(stopper, report, args, io);
+    const failed = run.exitCode !== 0 || report.failed.length > 0;
+    if (report.failed.length > 0) {
+      log.write(
+        `polyglot-publish: not published: ${report.failed.join(", ")}; re-run to publish only what is missing\n`,
+      );
+    }
+    if (report["published-elsewhere"].length > 0) {
+      log.write(
+        `polyglot-publish: already published by another run meanwhile (not claimed by this one): ${report["published-elsewhere"].join(", ")}\n`,
+      );
+    }
+    const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, log);
+    finish(report, args, io);
+    return failed || !triggered ? 1 : 0;
+  } finally {
+    stopper.uninstall();
+  }
+}
+
+/**
+ * A run stopped by SIGTERM/SIGINT: the child publish was stopped; say what is on the registry now and that a
+ * re-run tags and finishes it. No PyPI hand-off: the release is incomplete.
+ */
+function stoppedBy(stopper: StopOnSignal, report: PublishReport, args: PublishArgs, io: Io): number {
+  const landedUntagged = report["published-elsewhere"];
+  const parts = [
+    `published and tagged: ${listOrNone(report["published-packages"].map(({ name, version }) => `${name}@${version}`))}`,
+    `on the registry without a tag yet: ${listOrNone(landedUntagged)}`,
+    `not published: ${listOrNone(report.failed)}`,
+  ];
+  io.stderr.write(
+    `polyglot-publish: stopped by ${stopper.signal}: the publish was stopped (${parts.join("; ")}); re-run polyglot-publish to tag what landed and publish the rest\n`,
+  );
+  finish({ ...report, pypi: false, "pypi-packages": [] }, args, io);
+  return stopper.exitCode();
+}
+
+function listOrNone(items: readonly string[]): string {
+  return items.length > 0 ? items.join(", ") : "none";
+}
+
+/**
+ * Creates the missing git tags of versions already on their registry (on HEAD, annotated as Changesets does) and
+ * appends Changesets' `git-tag` events to CHANGESETS_OUTPUT; returns the versions tagged.
+ */
+async function tagUntagged(plan: PublishPlan, io: Io, log: NodeJS.WritableStream): Promise<TagRelease[]> {
+  const tagged: TagRelease[] = [];
+  for (const release of plan.untagged) {
+    const result = await execa("git", ["tag", release.gitTag, "-m", release.gitTag], {
+      cwd: plan.root,
+      reject: false,
+    });
+    if (result.exitCode !== 0) {
+      io.stderr.write(
+        `polyglot-publish: warning: could not create the missing tag ${release.gitTag}: ${result.stderr.trim()}\n`,
+      );
+      continue;
+    }
+    tagged.push(release);
+    const event: GitTagEvent = { type: "git-tag", tag: release.gitTag, packageName: release.name };
+    if (io.env.CHANGESETS_OUTPUT) appendFileSync(io.env.CHANGESETS_OUTPUT, `${JSON.stringify(event)}\n`);
+  }
+  if (tagged.length > 0) {
     log.write(
-      `polyglot-publish: not published: ${report.failed.join(", ")}; re-run to publish only what is missing\n`,
+      `polyglot-publish: tagged ${tagged.map((release) => release.gitTag).join(", ")} (already on the registry, the tag was missing)\n`,
     );
   }
-  if (report["published-elsewhere"].length > 0) {
-    log.write(
-      `polyglot-publish: already published by another run meanwhile (not claimed by this one): ${report["published-elsewhere"].join(", ")}\n`,
-    );
-  }
-  const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, log);
-  finish(report, args, io);
-  return failed || !triggered ? 1 : 0;
+  return tagged;
 }
 
 /** `polyglot-publish doctor`: the preflight alone; exit 2 when any finding is an error. */
@@ -125,6 +186,7 @@ async function publishPlan(
   preflight: Preflight,
   args: PublishArgs,
   io: Io,
+  stopper: StopOnSignal,
 ): Promise<ChangesetRun> {
   const workDir = mkdtempSync(path.join(tmpdir(), "polyglot-publish-"));
   try {
@@ -141,6 +203,7 @@ async function publishPlan(
       outputFile: io.env.CHANGESETS_OUTPUT || path.join(workDir, "changesets-output.ndjson"),
       stdout: logStream(io, args.json),
       stderr: io.stderr,
+      stopper,
     });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -180,6 +243,7 @@ async function resultReport(
   run: ChangesetRun,
   findings: Finding[],
   env: NodeJS.ProcessEnv,
+  reconciled: TagRelease[] = [],
 ): Promise<PublishReport> {
   const tagged = new Set(run.events.map((event) => event.packageName));
   const npmConfig = new NpmConfig(readNpmrcFiles(plan.root, env), env);
@@ -201,7 +265,7 @@ async function resultReport(
   const tagDone = plan.tagOnly.map((release) => tagged.has(release.name) || tagsNow.has(release.gitTag));
   const publishedNpm = plan.npm.filter((_, at) => npmDone[at]);
   const taggedOnly = plan.tagOnly.filter((_, at) => tagDone[at]);
-  const releasedNow = new Set([...publishedNpm, ...taggedOnly].map((release) => release.name));
+  const releasedNow = new Set([...publishedNpm, ...taggedOnly, ...reconciled].map((release) => release.name));
   const pypi = plan.pypi.filter((release) => release.sourceReleased || releasedNow.has(release.source));
   const rows: ReportRow[] = [
     ...plan.npm.map((release, at) => ({
@@ -217,11 +281,20 @@ async function resultReport(
       version: release.version,
       status: `tagged ${release.gitTag}`,
     })),
+    ...reconciled.map((release) => ({
+      package: release.name,
+      ecosystem: "git tag" as const,
+      version: release.version,
+      status: `tagged ${release.gitTag} (published earlier, the tag was missing)`,
+    })),
     ...pypi.map((release) => pypiRow(plan, release, "ready for the PyPI job")),
   ];
   return {
-    published: publishedNpm.length + taggedOnly.length > 0,
-    "published-packages": [...publishedNpm, ...taggedOnly].map(({ name, version }) => ({ name, version })),
+    published: publishedNpm.length + taggedOnly.length + reconciled.length > 0,
+    "published-packages": [...publishedNpm, ...taggedOnly, ...reconciled].map(({ name, version }) => ({
+      name,
+      version,
+    })),
     pypi: pypi.length > 0,
     "pypi-packages": pypi.map(toPypiPackage),
     "dry-run": false,
@@ -278,6 +351,12 @@ function dryRunReport(plan: PublishPlan, findings: Finding[]): PublishReport {
         version: release.version,
         status: `would tag ${release.gitTag}`,
       })),
+      ...plan.untagged.map((release) => ({
+        package: release.name,
+        ecosystem: "git tag" as const,
+        version: release.version,
+        status: `would tag ${release.gitTag} (published earlier, the tag is missing)`,
+      })),
       ...pypi.map((release) => pypiRow(plan, release, "would hand to the PyPI job")),
     ],
   };
@@ -333,6 +412,7 @@ export function planText(plan: PublishPlan, dryRun: boolean): string {
         `  npm     ${release.name}@${release.version} -> ${redactUrl(release.registry)} (${release.distTag})`,
     ),
     ...plan.tagOnly.map((release) => `  tag     ${release.gitTag}`),
+    ...plan.untagged.map((release) => `  tag     ${release.gitTag} (already published, the tag is missing)`),
   ];
   const pypiLines = plan.pypi.map(
     (release) => `  PyPI    ${release.name} ${release.version} (${release.path}, after ${release.tag})`,
