@@ -9,13 +9,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { NO_STACK, TOKEN_ARGS } from "./fault-run.js";
+import { NO_STACK, OIDC_ARGS, TOKEN_ARGS } from "./fault-run.js";
 import { BIN, NODE, parseGithubOutput, type RunResult } from "./helpers.js";
 import {
   actionsEnv,
+  bumpAll,
   createReleaseRepo,
+  prepublish,
   type ReleaseRepo,
   readText,
+  registryVersions,
   type Servers,
   useServers,
 } from "./publish-fixture.js";
@@ -157,6 +160,8 @@ async function everything(run: RunResult, repo: ReleaseRepo): Promise<string> {
 }
 
 const PASSWORD = "s3cretPASSWORDcanary77";
+/** A classic npm token revoked by the registry: it answers 401 to any request that carries it. */
+const REVOKED = "npm_REVOKEDclassicTOKEN00000000000000009";
 const USER = "deploy-user";
 
 describe("credentials in registry and index URLs", () => {
@@ -376,5 +381,39 @@ describe("network failures name their cause; --json prints the error", () => {
       message: expect.stringMatching(/ECONNREFUSED/),
       setting: "pypi.index",
     });
+  });
+});
+
+describe("under OIDC the plan reads the registry anonymously (issue #17 item 2)", () => {
+  test("a revoked token in .npmrc and NODE_AUTH_TOKEN (the registry answers it 401) does not stop an OIDC publish", async () => {
+    const repo = await freshRepo();
+    await prepublish(servers, repo);
+    await bumpAll(repo, "1.1.0");
+    const host = servers.registry.url.replace(/^https?:/, "");
+    await writeFile(
+      join(repo.dir, ".npmrc"),
+      `registry=${servers.registry.url}\n${host}:_authToken=\${NODE_AUTH_TOKEN}\n`,
+    );
+    const env = actionsEnv(servers, repo, {
+      oidc: true,
+      extra: { ...canaryEnv(), NODE_AUTH_TOKEN: REVOKED },
+    });
+    // The registry refuses the revoked token, on reads too (as npmjs.com does since classic tokens were revoked).
+    servers.registry.faults.add({
+      path: "/",
+      authorization: `Bearer ${REVOKED}`,
+      status: 401,
+      body: JSON.stringify({ error: "token revoked" }),
+      times: 100_000,
+    });
+    const refused = await fetch(new URL(repo.names[0]?.replace("/", "%2f") ?? "", servers.registry.url), {
+      headers: { authorization: `Bearer ${REVOKED}` },
+    });
+    expect(refused.status).toBe(401);
+    const run = await runBounded(repo.dir, OIDC_ARGS, env);
+    servers.registry.faults.clear();
+    expect(run.code, shownOf(run)).toBe(0);
+    for (const name of repo.names) expect(await registryVersions(servers, name)).toContain("1.1.0");
+    await expectNoSecrets([...secretsOf(servers, env), REVOKED], run, repo, env);
   });
 });

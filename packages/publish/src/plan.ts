@@ -96,6 +96,11 @@ export interface PlanOptions {
   distTag?: string;
   /** Overrides `pypi.index`. */
   pypiIndex?: string;
+  /**
+   * Read the registries without credentials: under OIDC the long-lived token may be revoked (a 401 even on public
+   * reads) and must not reach the registry.
+   */
+  anonymousReads?: boolean;
   /** Reads npm versions (tests may count calls); default: the registry over HTTP. */
   lookup?: (name: string, registry: string, authorization?: string) => Promise<PackageVersions>;
 }
@@ -117,7 +122,8 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
   const publishable = workspace.packages.filter((pkg) => !pkg.private && !isIgnored(pkg.name, config.ignore));
   const lookups = await mapConcurrent(publishable, LOOKUP_CONCURRENCY, async (pkg) => {
     const registry = npmConfig.registryFor(pkg.name, publishConfigOf(pkg));
-    return { pkg, registry, found: await lookup(pkg.name, registry, npmConfig.authorizationFor(registry)) };
+    const authorization = options.anonymousReads ? undefined : npmConfig.authorizationFor(registry);
+    return { pkg, registry, found: await lookup(pkg.name, registry, authorization) };
   });
   const npm: NpmRelease[] = [];
   const alreadyPublished: string[] = [];

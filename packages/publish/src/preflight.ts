@@ -56,7 +56,7 @@ const PROVIDER_NAMES = { "github-actions": "GitHub Actions", gitlab: "GitLab CI"
 /** Every check of the contract, as findings; performs only reads and (under OIDC) a token exchange per package. */
 export async function runPreflight(input: PreflightInput): Promise<Preflight> {
   const ci = detectCi(input.env);
-  const useOidc = input.oidc === "require" || (input.oidc === "auto" && ci.idTokenAvailable);
+  const useOidc = usesOidc(input.oidc, input.env);
   const tokens = findTokenSources(input.env, input.npmrcFiles);
   const blanksProjectTokens = useOidc && tokens.some((token) => token.fileKind === "project");
   const npm = chooseNpm(input.runnerNpm, input.bundledNpm, blanksProjectTokens);
@@ -72,6 +72,11 @@ export async function runPreflight(input: PreflightInput): Promise<Preflight> {
     findings.push(...(await exchangeFindings(input.plan.npm, input.env, input.writeCommand)));
   }
   return { ci, useOidc, npm, tokens, findings: findings.filter((finding) => finding.message !== "") };
+}
+
+/** Whether the publish goes through OIDC: `--oidc require`, or `auto` where the CI offers an ID token. */
+export function usesOidc(mode: OidcMode, env: NodeJS.ProcessEnv): boolean {
+  return mode === "require" || (mode === "auto" && detectCi(env).idTokenAvailable);
 }
 
 export function hasErrors(findings: readonly Finding[]): boolean {
@@ -195,8 +200,8 @@ function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, prov
       id: "first-publish",
       level: useOidc ? "error" : "info",
       package: release.name,
-      message: `${release.name} is not on ${redactUrl(release.registry)} yet${useOidc ? ": a first publish cannot use OIDC" : ""}`,
-      fix: `publish ${release.name}@${release.version} once with a token (\`npm publish --access ${release.access}\`), add the trusted publisher on npmjs.com, then re-run`,
+      message: `${release.name} is not on ${redactUrl(release.registry)} yet${useOidc ? ": a first publish cannot use OIDC (under OIDC the registry is read without a token, so a restricted package that exists is not visible either)" : ""}`,
+      fix: `publish ${release.name}@${release.version} once with a token (\`npm publish --access ${release.access}\`), add the trusted publisher on npmjs.com, then re-run${useOidc ? `; if ${release.name} exists but is restricted, publish it with --oidc off and a token that can read it` : ""}`,
       file,
     });
   }

@@ -11,7 +11,14 @@ import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
 import { NpmConfig, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
 import { type PublishPlan, planWorkspace, type TagRelease } from "./plan.js";
-import { type Finding, hasErrors, type Preflight, preflightExitCode, runPreflight } from "./preflight.js";
+import {
+  type Finding,
+  hasErrors,
+  type Preflight,
+  preflightExitCode,
+  runPreflight,
+  usesOidc,
+} from "./preflight.js";
 import {
   npmLink,
   type PublishReport,
@@ -51,6 +58,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
   const plan = await planWorkspace(workspace, {
     cwd: args.cwd,
     env: io.env,
+    anonymousReads: usesOidc(args.oidc, io.env),
     ...(args.tag ? { distTag: args.tag } : {}),
   });
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
@@ -76,7 +84,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
       hasWork && preflight
         ? await publishPlan(plan, preflight, args, io, stopper)
         : { exitCode: 0, events: [] };
-    const report = await resultReport(plan, run, findings, io.env, reconciled);
+    const report = await resultReport(plan, run, findings, io.env, reconciled, usesOidc(args.oidc, io.env));
     if (stopper.signal) return stoppedBy(stopper, report, args, io);
     const failed = run.exitCode !== 0 || report.failed.length > 0;
     if (report.failed.length > 0) {
@@ -153,7 +161,11 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
   const log = logStream(io, args.json);
   const workspace = await loadWorkspace(args.cwd);
   rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
-  const plan = await planWorkspace(workspace, { cwd: args.cwd, env: io.env });
+  const plan = await planWorkspace(workspace, {
+    cwd: args.cwd,
+    env: io.env,
+    anonymousReads: usesOidc(args.oidc, io.env),
+  });
   const preflight = await preflightFor(plan, io, args);
   log.write(planText(plan, true));
   log.write(findingsText(preflight.findings, io.env));
@@ -244,6 +256,7 @@ async function resultReport(
   findings: Finding[],
   env: NodeJS.ProcessEnv,
   reconciled: TagRelease[] = [],
+  anonymousReads = false,
 ): Promise<PublishReport> {
   const tagged = new Set(run.events.map((event) => event.packageName));
   const npmConfig = new NpmConfig(readNpmrcFiles(plan.root, env), env);
@@ -255,7 +268,7 @@ async function resultReport(
       const found = await fetchPackageVersions(
         release.name,
         release.registry,
-        npmConfig.authorizationFor(release.registry),
+        anonymousReads ? undefined : npmConfig.authorizationFor(release.registry),
       ).catch(() => undefined);
       return found?.versions.has(release.version) ? "elsewhere" : "failed";
     }),
