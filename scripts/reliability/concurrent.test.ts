@@ -73,9 +73,15 @@ test("two polyglot-publish runs on the same release: each version once, the lose
     }
     expect([0, 1], shown).toContain(run.code);
   }
-  // A re-run after the race has nothing left to do.
+  // A re-run after the race publishes nothing: it only creates, in this checkout, the tags of the versions the
+  // other job published (each job tagged only its own), and reports those as Changesets would.
   const again = await runPublish(a.dir, args, envA);
   expect(again.code, `${again.stderr}\n${again.stdout}`).toBe(0);
+  for (const name of a.names) expect(await registryVersions(servers, name), shown).toEqual(["1.0.0"]);
   const outAgain = parseGithubOutput(await readText(a.outputFile));
-  expect(outAgain.published).toBe("false");
+  const pubAgain = JSON.parse(outAgain["published-packages"] ?? "[]") as { name: string }[];
+  expect(pubAgain.map((p) => p.name).sort(), shown).toEqual(claimedB.slice().sort());
+  const third = await runPublish(a.dir, args, envA);
+  expect(third.code, `${third.stderr}\n${third.stdout}`).toBe(0);
+  expect(parseGithubOutput(await readText(a.outputFile)).published).toBe("false");
 });

@@ -1,4 +1,4 @@
-import { clean, valid } from "@renovatebot/pep440";
+import { clean, eq, valid } from "@renovatebot/pep440";
 import { PolyglotError } from "./errors.js";
 
 /** PEP 440 pre-release kinds a prerelease tag can map to. */
@@ -164,4 +164,9 @@ function unorderedSnapshot(semver: string): PolyglotError {
       fix: 'add {datetime} to "snapshot": { "prereleaseTemplate" } in .changeset/config.json, e.g. "{tag}-{datetime}-{commit-short}"',
     },
   );
+}
+
+/** True when `a` and `b` are the same PEP 440 version (`1.0` and `1.0.0`, `1.0RC1` and `1.0rc1`). */
+export function samePep440(a: string, b: string): boolean {
+  return valid(a) !== null && valid(b) !== null && eq(a, b);
 }

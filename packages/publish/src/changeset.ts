@@ -1,9 +1,12 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { constants } from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { PolyglotError } from "@polyglot-changesets/core";
-import { execa } from "execa";
 import type { PublishPlan } from "./plan.js";
+import type { StopOnSignal } from "./signals.js";
 
 /** An entry of Changesets' publish plan file (`{version: 1, plan: Entry[][]}`). */
 export type ChangesetsPlanEntry =
@@ -64,6 +67,8 @@ export interface RunOptions {
   /** Child output goes here (stderr under --json keeps stdout parseable). */
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Stops the child's process group on SIGTERM/SIGINT. */
+  stopper?: StopOnSignal;
 }
 
 /**
@@ -81,7 +86,7 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
 
   if (plan.npm.length > 0) {
     const packed = await run(["pack", "--from-publish-plan", planFile, "--out-dir", packDir]);
-    if (packed !== 0) return { exitCode: packed, events: [] };
+    if (packed !== 0 || options.stopper?.signal) return { exitCode: packed || 1, events: [] };
   } else {
     mkdirSync(packDir, { recursive: true });
     writeFileSync(path.join(packDir, "publish-plan.json"), JSON.stringify(changesetsPlan));
@@ -91,23 +96,40 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
   return { exitCode, events: readEvents(options.outputFile, offset) };
 }
 
-async function runCli(cli: string, args: string[], options: RunOptions): Promise<number> {
-  const child = execa(process.execPath, [cli, ...args], {
-    cwd: options.root,
-    env: { ...options.env, CHANGESETS_OUTPUT: options.outputFile },
-    extendEnv: false,
-    reject: false,
-    stdin: "ignore",
+/**
+ * Runs one `changeset` command as the leader of its own process group, with the watchdog preloaded and its stdin
+ * a pipe from us: `stopper` can stop the whole group on SIGTERM/SIGINT, and the watchdog kills it when we die.
+ */
+function runCli(cli: string, args: string[], options: RunOptions): Promise<number> {
+  if (options.stopper?.signal) return Promise.resolve(options.stopper.exitCode());
+  return new Promise((resolve) => {
+    const watchdog = existsSync(WATCHDOG_FILE) ? ["--import", pathToFileURL(WATCHDOG_FILE).href] : [];
+    const child = spawn(process.execPath, [...watchdog, cli, ...args], {
+      cwd: options.root,
+      env: {
+        ...options.env,
+        CHANGESETS_OUTPUT: options.outputFile,
+        POLYGLOT_PUBLISH_WORKDIR: options.workDir,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    if (child.pid !== undefined) options.stopper?.track(child.pid);
+    child.stdout.pipe(options.stdout, { end: false });
+    child.stderr.pipe(options.stderr, { end: false });
+    child.on("error", (error) => {
+      options.stderr.write(`polyglot-publish: could not start changeset ${args[0]}: ${error.message}\n`);
+      resolve(1);
+    });
+    child.on("close", (code, signal) => {
+      if (child.pid !== undefined) options.stopper?.untrack(child.pid);
+      child.stdin.destroy();
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 15));
+    });
   });
-  child.stdout?.pipe(options.stdout, { end: false });
-  child.stderr?.pipe(options.stderr, { end: false });
-  const result = await child;
-  if (result.exitCode === undefined) {
-    options.stderr.write(`polyglot-publish: could not start changeset ${args[0]}: ${result.shortMessage}\n`);
-    return 1;
-  }
-  return result.exitCode;
 }
+
+const WATCHDOG_FILE = fileURLToPath(new URL("./watchdog.js", import.meta.url));
 
 /** The `git-tag` events appended to `file` after byte `offset`. */
 export function readEvents(file: string, offset: number): GitTagEvent[] {

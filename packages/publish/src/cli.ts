@@ -1,7 +1,8 @@
 import { runCli } from "@polyglot-changesets/core";
-import { helpText, parseCliArgs } from "./args.js";
-import { doctorCommand, publishCommand } from "./publish.js";
+import { type CliArgs, helpText, parseCliArgs } from "./args.js";
+import { doctorCommand, type Io, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
+import { errorJson } from "./report.js";
 
 await runCli(async (streams) => {
   const io = { ...streams, env: process.env };
@@ -10,7 +11,17 @@ await runCli(async (streams) => {
     io.stdout.write(`${helpText(args.topic)}\n`);
     return 0;
   }
+  try {
+    return await run(args, io);
+  } catch (error) {
+    // --json: stdout carries the error as JSON too (the human-readable error still goes to stderr).
+    if (args.json) io.stdout.write(errorJson(error));
+    throw error;
+  }
+}, "polyglot-publish");
+
+function run(args: Exclude<CliArgs, { command: "help" }>, io: Io): Promise<number> {
   if (args.command === "doctor") return doctorCommand(args, io);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io);
   return publishCommand(args, io);
-}, "polyglot-publish");
+}

@@ -1,4 +1,13 @@
 import { PolyglotError } from "@polyglot-changesets/core";
+import {
+  describeFetchError,
+  type HttpAnswer,
+  httpRequest,
+  isObject,
+  parseJsonAnswer,
+  redactUrl,
+} from "./http.js";
+import { quoted } from "./lookup.js";
 import type { PypiPackage } from "./report.js";
 
 export interface DispatchOptions {
@@ -46,23 +55,28 @@ export async function dispatchPypiWorkflow(options: DispatchOptions): Promise<Di
     });
   }
   const request = dispatchRequest(options);
-  const response = await sendDispatch(request, token, options.workflow);
-  if (response.status === 204 || response.ok) {
-    await response.body?.cancel();
-    return request;
-  }
-  const message = ((await response.json().catch(() => ({}))) as { message?: string }).message ?? "";
-  throw dispatchError(response.status, message, options.workflow, request.ref);
+  const answer = await sendDispatch(request, token, options.workflow);
+  if (answer.status >= 200 && answer.status <= 299) return request;
+  const parsed = parseJsonAnswer(answer);
+  const said = parsed.ok && isObject(parsed.value) ? parsed.value.message : undefined;
+  throw dispatchError(
+    answer.status,
+    typeof said === "string" ? quoted(said) : "",
+    options.workflow,
+    request.ref,
+  );
 }
 
 /**
  * One POST, never retried: a dispatch that reached GitHub before the connection dropped would otherwise start the
  * PyPI workflow twice.
  */
-async function sendDispatch(request: DispatchRequest, token: string, workflow: string): Promise<Response> {
+async function sendDispatch(request: DispatchRequest, token: string, workflow: string): Promise<HttpAnswer> {
   try {
-    return await fetch(request.url, {
+    return await httpRequest(request.url, {
       method: "POST",
+      retry: false,
+      maxBytes: 1024 * 1024,
       headers: {
         accept: "application/vnd.github+json",
         authorization: `Bearer ${token}`,
@@ -70,20 +84,18 @@ async function sendDispatch(request: DispatchRequest, token: string, workflow: s
         "x-github-api-version": "2022-11-28",
       },
       body: JSON.stringify({ ref: request.ref, inputs: request.inputs }),
-      signal: AbortSignal.timeout(DISPATCH_TIMEOUT_MS),
     });
   } catch (error) {
-    const reason =
-      error instanceof Error && error.name === "TimeoutError" ? "timed out" : "connection failed";
-    throw new PolyglotError(`the dispatch of ${workflow} got no answer from GitHub (${reason})`, {
-      setting: "GITHUB_API_URL",
-      exitCode: 1,
-      fix: "check GITHUB_API_URL and GitHub's status, then re-run (the publish itself is done; a re-run only dispatches)",
-    });
+    throw new PolyglotError(
+      `the dispatch of ${workflow} got no answer from ${redactUrl(request.url)} (${describeFetchError(error)})`,
+      {
+        setting: "GITHUB_API_URL",
+        exitCode: 1,
+        fix: "check GITHUB_API_URL and GitHub's status, then re-run (the publish itself is done; a re-run only dispatches)",
+      },
+    );
   }
 }
-
-const DISPATCH_TIMEOUT_MS = 30_000;
 
 function dispatchError(status: number, message: string, workflow: string, ref: string): PolyglotError {
   const details = { setting: "--pypi-workflow", exitCode: 1 };

@@ -1,4 +1,12 @@
-import { PolyglotError } from "@polyglot-changesets/core";
+import { normalizePythonName, PolyglotError, samePep440 } from "@polyglot-changesets/core";
+import {
+  describeFetchError,
+  type HttpAnswer,
+  httpRequest,
+  isObject,
+  parseJsonAnswer,
+  redactUrl,
+} from "./http.js";
 
 /** What a registry knows of a package: `exists: false` when it answered 404. */
 export interface PackageVersions {
@@ -8,8 +16,6 @@ export interface PackageVersions {
 }
 
 export const LOOKUP_CONCURRENCY = 16;
-const TIMEOUT_MS = 30_000;
-const ATTEMPTS = 3;
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
 export async function mapConcurrent<T, R>(
@@ -34,26 +40,7 @@ export function escapePackageName(name: string): string {
   return name.replace("/", "%2f");
 }
 
-/**
- * GETs a URL, retrying network errors and 5xx answers (a registry hiccup must not end a release);
- * other statuses are returned as they are.
- */
-export async function fetchWithRetry(url: string, init: RequestInit = {}): Promise<Response> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    try {
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      if (response.status < 500 || attempt === ATTEMPTS) return response;
-      await response.body?.cancel();
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-  }
-  throw lastError;
-}
-
-/** The versions of `name` on `registry`, from its abbreviated packument. */
+/** The versions of `name` on `registry`, from its abbreviated packument (validated: JSON, an object, this name). */
 export async function fetchPackageVersions(
   name: string,
   registry: string,
@@ -64,37 +51,71 @@ export async function fetchPackageVersions(
     accept: "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8",
   };
   if (authorization) headers.authorization = authorization;
-  let response: Response;
+  let answer: HttpAnswer;
   try {
-    response = await fetchWithRetry(url, { headers });
+    answer = await httpRequest(url, { headers });
   } catch (error) {
-    throw lookupError(name, registry, `no answer (${(error as Error).message})`);
+    throw lookupError(name, registry, `no answer (${describeFetchError(error)})`);
   }
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return { exists: false, versions: new Set(), distTags: {} };
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
+  if (answer.status === 404) return { exists: false, versions: new Set(), distTags: {} };
+  if (answer.status < 200 || answer.status > 299) {
     const hint =
-      response.status === 401 || response.status === 403
+      answer.status === 401 || answer.status === 403
         ? "the registry wants credentials for reads: configure a read token for it in .npmrc"
         : "check that the registry is up and the URL is right";
-    throw lookupError(name, registry, `HTTP ${response.status}`, hint);
+    throw lookupError(name, registry, `HTTP ${answer.status}`, hint);
   }
-  const packument = (await response.json()) as {
-    versions?: Record<string, unknown>;
-    "dist-tags"?: Record<string, string>;
-  };
-  return {
-    exists: true,
-    versions: new Set(Object.keys(packument.versions ?? {})),
-    distTags: packument["dist-tags"] ?? {},
-  };
+  return packumentVersions(name, registry, answer);
+}
+
+function packumentVersions(name: string, registry: string, answer: HttpAnswer): PackageVersions {
+  const parsed = parseJsonAnswer(answer);
+  if (!parsed.ok) throw lookupError(name, registry, parsed.reason, BAD_ANSWER_FIX);
+  const packument = parsed.value;
+  if (!isObject(packument)) {
+    throw lookupError(
+      name,
+      registry,
+      `answered ${describeJson(packument)} instead of a package document`,
+      BAD_ANSWER_FIX,
+    );
+  }
+  if (packument.name !== name) {
+    throw lookupError(
+      name,
+      registry,
+      `answered the document of ${quoted(packument.name)} instead of ${name}`,
+      BAD_ANSWER_FIX,
+    );
+  }
+  const versions = packument.versions ?? {};
+  const distTags = packument["dist-tags"] ?? {};
+  if (!isObject(versions) || !isObject(distTags)) {
+    throw lookupError(name, registry, "answered a package document without a versions map", BAD_ANSWER_FIX);
+  }
+  const tags = Object.entries(distTags).filter(
+    (entry): entry is [string, string] => typeof entry[1] === "string",
+  );
+  return { exists: true, versions: new Set(Object.keys(versions)), distTags: Object.fromEntries(tags) };
+}
+
+const BAD_ANSWER_FIX =
+  "check the registry URL (publishConfig.registry, .npmrc or npm_config_registry): it must be an npm registry; nothing was published";
+
+/** A value from an untrusted answer, quoted and shortened so it cannot break a line or flood the log. */
+export function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
 }
 
 function lookupError(name: string, registry: string, what: string, fix?: string): PolyglotError {
-  return new PolyglotError(`cannot look up ${name} on ${registry}: ${what}`, {
+  return new PolyglotError(`cannot look up ${name} on ${redactUrl(registry)}: ${what}`, {
     fix: fix ?? "check the network and the registry URL (publishConfig.registry or .npmrc), then re-run",
     exitCode: 1,
   });
@@ -102,29 +123,60 @@ function lookupError(name: string, registry: string, what: string, fix?: string)
 
 export type PypiVersionState = "present" | "missing";
 
-/** Whether `<index>/pypi/<name>/<version>/json` exists (PEP 503 name, canonical PEP 440 version). */
+/**
+ * Whether `<index>/pypi/<name>/<version>/json` exists (PEP 503 name, canonical PEP 440 version). A 200 counts
+ * only when it is the JSON API's answer for this name and version: anything else is an error, never "present".
+ */
 export async function fetchPypiVersion(
   index: string,
   name: string,
   version: string,
 ): Promise<PypiVersionState> {
   const url = `${index.replace(/\/+$/, "")}/pypi/${encodeURIComponent(name)}/${encodeURIComponent(version)}/json`;
-  let response: Response;
+  let answer: HttpAnswer;
   try {
-    response = await fetchWithRetry(url, { headers: { accept: "application/json" } });
+    answer = await httpRequest(url, { headers: { accept: "application/json" } });
   } catch (error) {
-    throw new PolyglotError(`cannot look up ${name} ${version} on ${index}: ${(error as Error).message}`, {
-      setting: "pypi.index",
-      fix: "check the network and `pypi.index` in .changeset/polyglot.json (or --index), then re-run",
-      exitCode: 1,
-    });
+    throw pypiLookupError(index, name, version, describeFetchError(error), PYPI_NETWORK_FIX);
   }
-  await response.body?.cancel();
-  if (response.status === 200) return "present";
-  if (response.status === 404) return "missing";
-  throw new PolyglotError(`cannot look up ${name} ${version} on ${index}: HTTP ${response.status}`, {
+  if (answer.status === 404) return "missing";
+  if (answer.status !== 200) {
+    throw pypiLookupError(index, name, version, `HTTP ${answer.status}`, PYPI_SHAPE_FIX);
+  }
+  const problem = pypiAnswerProblem(answer, name, version);
+  if (problem) throw pypiLookupError(index, name, version, problem, PYPI_SHAPE_FIX);
+  return "present";
+}
+
+function pypiAnswerProblem(answer: HttpAnswer, name: string, version: string): string | undefined {
+  const parsed = parseJsonAnswer(answer);
+  if (!parsed.ok) return parsed.reason;
+  const info = isObject(parsed.value) ? parsed.value.info : undefined;
+  if (!isObject(info)) return "answered JSON without an `info` object (not the PyPI JSON API)";
+  if (typeof info.name !== "string" || normalizePythonName(info.name) !== name) {
+    return `answered the project ${quoted(info.name)} instead of ${name}`;
+  }
+  if (typeof info.version !== "string" || !samePep440(info.version, version)) {
+    return `answered version ${quoted(info.version)} instead of ${version}`;
+  }
+  return undefined;
+}
+
+const PYPI_NETWORK_FIX =
+  "check the network and `pypi.index` in .changeset/polyglot.json (or --index), then re-run";
+const PYPI_SHAPE_FIX =
+  "check `pypi.index` in .changeset/polyglot.json (or --index): it must serve the PyPI JSON API at /pypi/<name>/<version>/json";
+
+function pypiLookupError(
+  index: string,
+  name: string,
+  version: string,
+  what: string,
+  fix: string,
+): PolyglotError {
+  return new PolyglotError(`cannot look up ${name} ${version} on ${redactUrl(index)}: ${what}`, {
     setting: "pypi.index",
-    fix: "check `pypi.index` in .changeset/polyglot.json (or --index): it must serve /pypi/<name>/<version>/json",
+    fix,
     exitCode: 1,
   });
 }

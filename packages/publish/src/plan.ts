@@ -65,6 +65,11 @@ export interface PublishPlan {
   tool: Workspace["tool"];
   npm: NpmRelease[];
   tagOnly: TagRelease[];
+  /**
+   * Versions already on their registry whose git tag is missing (a killed run, a first publish by hand): the
+   * publish creates their tags on HEAD and reports them, as Changesets would have.
+   */
+  untagged: TagRelease[];
   pypi: PypiRelease[];
   /** `name@version` of npm packages already on their registry. */
   alreadyPublished: string[];
@@ -91,6 +96,11 @@ export interface PlanOptions {
   distTag?: string;
   /** Overrides `pypi.index`. */
   pypiIndex?: string;
+  /**
+   * Read the registries without credentials: under OIDC the long-lived token may be revoked (a 401 even on public
+   * reads) and must not reach the registry.
+   */
+  anonymousReads?: boolean;
   /** Reads npm versions (tests may count calls); default: the registry over HTTP. */
   lookup?: (name: string, registry: string, authorization?: string) => Promise<PackageVersions>;
 }
@@ -112,13 +122,16 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
   const publishable = workspace.packages.filter((pkg) => !pkg.private && !isIgnored(pkg.name, config.ignore));
   const lookups = await mapConcurrent(publishable, LOOKUP_CONCURRENCY, async (pkg) => {
     const registry = npmConfig.registryFor(pkg.name, publishConfigOf(pkg));
-    return { pkg, registry, found: await lookup(pkg.name, registry, npmConfig.authorizationFor(registry)) };
+    const authorization = options.anonymousReads ? undefined : npmConfig.authorizationFor(registry);
+    return { pkg, registry, found: await lookup(pkg.name, registry, authorization) };
   });
   const npm: NpmRelease[] = [];
   const alreadyPublished: string[] = [];
+  const published: NpmPackage[] = [];
   for (const { pkg, registry, found } of lookups) {
     if (found.versions.has(pkg.version)) {
       alreadyPublished.push(`${pkg.name}@${pkg.version}`);
+      published.push(pkg);
       continue;
     }
     npm.push({
@@ -137,15 +150,20 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
   const privateTaggable = config.tagPrivatePackages
     ? workspace.packages.filter((pkg) => pkg.private && !isIgnored(pkg.name, config.ignore))
     : [];
-  const existingTags = await readGitTags(root, privateTaggable.length > 0);
-  const tagOnly = privateTaggable
-    .filter((pkg) => !existingTags.has(gitTagOf(pkg)))
-    .map((pkg) => ({
-      name: pkg.name,
-      version: pkg.version,
-      gitTag: gitTagOf(pkg),
-      relativeDir: pkg.relativeDir,
-    }));
+  const tagState = await readTagState(root, privateTaggable.length > 0 || published.length > 0);
+  const existingTags = tagState.tags;
+  const toTagRelease = (pkg: NpmPackage): TagRelease => ({
+    name: pkg.name,
+    version: pkg.version,
+    gitTag: gitTagOf(pkg),
+    relativeDir: pkg.relativeDir,
+  });
+  const tagOnly = privateTaggable.filter((pkg) => !existingTags.has(gitTagOf(pkg))).map(toTagRelease);
+  // Tags are reconciled only when origin's tags were read (or there is no origin): a shallow checkout whose remote
+  // did not answer would otherwise tag every published version again.
+  const untagged = tagState.complete
+    ? published.filter((pkg) => !existingTags.has(gitTagOf(pkg))).map(toTagRelease)
+    : [];
 
   const pypiIndex = options.pypiIndex ?? workspace.config.pypi.index;
   const pypiStates = await pypiTargetStates(
@@ -164,6 +182,7 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
     tool: workspace.tool,
     npm,
     tagOnly,
+    untagged,
     pypi,
     alreadyPublished,
     order: dependencyChunks(workspace.packages, releaseNames),
@@ -299,6 +318,14 @@ export function isIgnored(name: string, patterns: readonly string[]): boolean {
  * checkout has no tags). An unreachable remote leaves the local tags.
  */
 export async function readGitTags(root: string, withRemote: boolean): Promise<Set<string>> {
+  return (await readTagState(root, withRemote)).tags;
+}
+
+/** The tags, and whether they are complete: false when an `origin` remote exists but did not answer. */
+async function readTagState(
+  root: string,
+  withRemote: boolean,
+): Promise<{ tags: Set<string>; complete: boolean }> {
   const local = await execa("git", ["tag", "--list"], { cwd: root, reject: false });
   if (local.exitCode !== 0) {
     throw new PolyglotError(`cannot list git tags in ${root}: ${local.stderr.trim()}`, {
@@ -306,19 +333,21 @@ export async function readGitTags(root: string, withRemote: boolean): Promise<Se
     });
   }
   const tags = new Set(local.stdout.split("\n").filter(Boolean));
-  if (!withRemote) return tags;
+  if (!withRemote) return { tags, complete: true };
+  const remotes = await execa("git", ["remote"], { cwd: root, reject: false });
+  if (!remotes.stdout.split("\n").includes("origin")) return { tags, complete: true };
   const remote = await execa("git", ["ls-remote", "--tags", "--refs", "origin"], {
     cwd: root,
     reject: false,
     timeout: 30_000,
     env: { GIT_TERMINAL_PROMPT: "0" },
   });
-  if (remote.exitCode !== 0) return tags;
+  if (remote.exitCode !== 0) return { tags, complete: false };
   for (const line of remote.stdout.split("\n")) {
     const ref = line.split("\t")[1];
     if (ref?.startsWith("refs/tags/")) tags.add(ref.slice("refs/tags/".length));
   }
-  return tags;
+  return { tags, complete: true };
 }
 
 /**

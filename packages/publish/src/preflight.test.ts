@@ -132,6 +132,9 @@ describe("runPreflight", () => {
       "warning:repository-mismatch",
       "warning:scoped-access",
     ]);
+    const firstPublish = (await findings({ plan: plan("npm", [bad]) })).find((f) => f.id === "first-publish");
+    expect(firstPublish?.message).toContain("a restricted package that exists is not visible");
+    expect(firstPublish?.fix).toContain("if @acme/b exists but is restricted, publish it with --oidc off");
     const noRepository = release({ packageJson: {} });
     expect(ids(await findings({ plan: plan("npm", [noRepository]) }))).toEqual(["error:repository-missing"]);
     expect(ids(await findings({ plan: plan("npm", [noRepository]), provenance: false }))).toEqual([]);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { type CiInfo, detectCi } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import semver from "semver";
+import { redactUrl } from "./http.js";
 import { MIN_OIDC_NPM, supportsOidc } from "./npm-cli.js";
 import { NpmConfig, type NpmrcFile } from "./npmrc.js";
 import { checkExchange, fetchIdToken, npmAudience } from "./oidc.js";
@@ -55,7 +56,7 @@ const PROVIDER_NAMES = { "github-actions": "GitHub Actions", gitlab: "GitLab CI"
 /** Every check of the contract, as findings; performs only reads and (under OIDC) a token exchange per package. */
 export async function runPreflight(input: PreflightInput): Promise<Preflight> {
   const ci = detectCi(input.env);
-  const useOidc = input.oidc === "require" || (input.oidc === "auto" && ci.idTokenAvailable);
+  const useOidc = usesOidc(input.oidc, input.env);
   const tokens = findTokenSources(input.env, input.npmrcFiles);
   const blanksProjectTokens = useOidc && tokens.some((token) => token.fileKind === "project");
   const npm = chooseNpm(input.runnerNpm, input.bundledNpm, blanksProjectTokens);
@@ -73,6 +74,11 @@ export async function runPreflight(input: PreflightInput): Promise<Preflight> {
     findings.push(...(await exchangeFindings(input.plan.npm, input.env, input.writeCommand)));
   }
   return { ci, useOidc, npm, tokens, findings: findings.filter((finding) => finding.message !== "") };
+}
+
+/** Whether the publish goes through OIDC: `--oidc require`, or `auto` where the CI offers an ID token. */
+export function usesOidc(mode: OidcMode, env: NodeJS.ProcessEnv): boolean {
+  return mode === "require" || (mode === "auto" && detectCi(env).idTokenAvailable);
 }
 
 export function hasErrors(findings: readonly Finding[]): boolean {
@@ -230,8 +236,8 @@ function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, prov
       id: "first-publish",
       level: useOidc ? "error" : "info",
       package: release.name,
-      message: `${release.name} is not on ${release.registry} yet${useOidc ? ": a first publish cannot use OIDC" : ""}`,
-      fix: `publish ${release.name}@${release.version} once with a token (\`npm publish --access ${release.access}\`), add the trusted publisher on npmjs.com, then re-run`,
+      message: `${release.name} is not on ${redactUrl(release.registry)} yet${useOidc ? ": a first publish cannot use OIDC (under OIDC the registry is read without a token, so a restricted package that exists is not visible either)" : ""}`,
+      fix: `publish ${release.name}@${release.version} once with a token (\`npm publish --access ${release.access}\`), add the trusted publisher on npmjs.com, then re-run${useOidc ? `; if ${release.name} exists but is restricted, publish it with --oidc off and a token that can read it` : ""}`,
       file,
     });
   }
@@ -354,18 +360,25 @@ async function exchangeFindings(
 ): Promise<Finding[]> {
   const existing = releases.filter((release) => !release.firstPublish);
   const idTokens = new Map<string, Promise<string | undefined>>();
+  const idTokenFailures = new Map<string, string>();
   const findings = await Promise.all(
     existing.map(async (release): Promise<Finding | undefined> => {
       const audience = npmAudience(release.registry);
-      if (!idTokens.has(audience)) idTokens.set(audience, fetchIdToken(env, audience, writeCommand));
+      if (!idTokens.has(audience)) {
+        idTokens.set(
+          audience,
+          fetchIdToken(env, audience, writeCommand, (reason) => idTokenFailures.set(audience, reason)),
+        );
+      }
       const idToken = await idTokens.get(audience);
       if (!idToken) {
+        const reason = idTokenFailures.get(audience);
         return {
           id: "oidc-token-failed",
           level: "error",
           transient: true,
           package: release.name,
-          message: `the CI refused an ID token for audience ${audience}`,
+          message: `the CI refused an ID token for audience ${audience}${reason ? ` (${reason})` : ""}`,
           fix: "re-run the job; if it persists, check that the job has `id-token: write`",
         };
       }
@@ -384,7 +397,7 @@ async function exchangeFindings(
           id: "trusted-publisher-mismatch",
           level: "error",
           package: release.name,
-          message: `${release.registry} has no trusted publisher for ${release.name} matching this job (repository ${env.GITHUB_REPOSITORY ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
+          message: `${redactUrl(release.registry)} has no trusted publisher for ${release.name} matching this job (repository ${env.GITHUB_REPOSITORY ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
           fix: `on npmjs.com, ${release.name} > Settings > Trusted publishing: add GitHub Actions with this repository, workflow file and environment (names are case-sensitive)`,
         };
       }

@@ -1,16 +1,24 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { annotate, loadWorkspace, PolyglotError, writeCommand } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
-import { type ChangesetRun, runChangesetPublish } from "./changeset.js";
+import { type ChangesetRun, type GitTagEvent, runChangesetPublish } from "./changeset.js";
 import { dispatchPypiWorkflow } from "./dispatch.js";
+import { redactUrl, rememberSecrets } from "./http.js";
 import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
 import { NpmConfig, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
-import { type PublishPlan, planWorkspace } from "./plan.js";
-import { type Finding, hasErrors, type Preflight, preflightExitCode, runPreflight } from "./preflight.js";
+import { type PublishPlan, planWorkspace, type TagRelease } from "./plan.js";
+import {
+  type Finding,
+  hasErrors,
+  type Preflight,
+  preflightExitCode,
+  runPreflight,
+  usesOidc,
+} from "./preflight.js";
 import {
   npmLink,
   type PublishReport,
@@ -21,7 +29,8 @@ import {
   writeOutputs,
   writeSummary,
 } from "./report.js";
-import { cleanPublishEnv } from "./tokens.js";
+import { StopOnSignal } from "./signals.js";
+import { cleanPublishEnv, secretValues } from "./tokens.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -38,6 +47,7 @@ function logStream(io: Io, json: boolean): NodeJS.WritableStream {
 export async function publishCommand(args: PublishArgs, io: Io): Promise<number> {
   const log = logStream(io, args.json);
   const workspace = await loadWorkspace(args.cwd);
+  rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
   const pypiWorkflow = args.pypiWorkflow ?? workspace.config.pypi.workflow;
   if (args.pypiTrigger === "dispatch" && !pypiWorkflow) {
     throw new PolyglotError("--pypi-trigger dispatch needs the workflow to start", {
@@ -48,6 +58,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
   const plan = await planWorkspace(workspace, {
     cwd: args.cwd,
     env: io.env,
+    anonymousReads: usesOidc(args.oidc, io.env),
     ...(args.tag ? { distTag: args.tag } : {}),
   });
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
@@ -66,30 +77,95 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
     return 0;
   }
 
-  const run =
-    hasWork && preflight ? await publishPlan(plan, preflight, args, io) : { exitCode: 0, events: [] };
-  const report = await resultReport(plan, run, findings, io.env);
-  const failed = run.exitCode !== 0 || report.failed.length > 0;
-  if (report.failed.length > 0) {
+  const stopper = new StopOnSignal().install();
+  try {
+    const reconciled = await tagUntagged(plan, io, log);
+    const run =
+      hasWork && preflight
+        ? await publishPlan(plan, preflight, args, io, stopper)
+        : { exitCode: 0, events: [] };
+    const report = await resultReport(plan, run, findings, io.env, reconciled, usesOidc(args.oidc, io.env));
+    if (stopper.signal) return stoppedBy(stopper, report, args, io);
+    const failed = run.exitCode !== 0 || report.failed.length > 0;
+    if (report.failed.length > 0) {
+      log.write(
+        `polyglot-publish: not published: ${report.failed.join(", ")}; re-run to publish only what is missing\n`,
+      );
+    }
+    if (report["published-elsewhere"].length > 0) {
+      log.write(
+        `polyglot-publish: already published by another run meanwhile (not claimed by this one): ${report["published-elsewhere"].join(", ")}\n`,
+      );
+    }
+    const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, log);
+    finish(report, args, io);
+    return failed || !triggered ? 1 : 0;
+  } finally {
+    stopper.uninstall();
+  }
+}
+
+/**
+ * A run stopped by SIGTERM/SIGINT: the child publish was stopped; say what is on the registry now and that a
+ * re-run tags and finishes it. No PyPI hand-off: the release is incomplete.
+ */
+function stoppedBy(stopper: StopOnSignal, report: PublishReport, args: PublishArgs, io: Io): number {
+  const landedUntagged = report["published-elsewhere"];
+  const parts = [
+    `published and tagged: ${listOrNone(report["published-packages"].map(({ name, version }) => `${name}@${version}`))}`,
+    `on the registry without a tag yet: ${listOrNone(landedUntagged)}`,
+    `not published: ${listOrNone(report.failed)}`,
+  ];
+  io.stderr.write(
+    `polyglot-publish: stopped by ${stopper.signal}: the publish was stopped (${parts.join("; ")}); re-run polyglot-publish to tag what landed and publish the rest\n`,
+  );
+  finish({ ...report, pypi: false, "pypi-packages": [] }, args, io);
+  return stopper.exitCode();
+}
+
+function listOrNone(items: readonly string[]): string {
+  return items.length > 0 ? items.join(", ") : "none";
+}
+
+/**
+ * Creates the missing git tags of versions already on their registry (on HEAD, annotated as Changesets does) and
+ * appends Changesets' `git-tag` events to CHANGESETS_OUTPUT; returns the versions tagged.
+ */
+async function tagUntagged(plan: PublishPlan, io: Io, log: NodeJS.WritableStream): Promise<TagRelease[]> {
+  const tagged: TagRelease[] = [];
+  for (const release of plan.untagged) {
+    const result = await execa("git", ["tag", release.gitTag, "-m", release.gitTag], {
+      cwd: plan.root,
+      reject: false,
+    });
+    if (result.exitCode !== 0) {
+      io.stderr.write(
+        `polyglot-publish: warning: could not create the missing tag ${release.gitTag}: ${result.stderr.trim()}\n`,
+      );
+      continue;
+    }
+    tagged.push(release);
+    const event: GitTagEvent = { type: "git-tag", tag: release.gitTag, packageName: release.name };
+    if (io.env.CHANGESETS_OUTPUT) appendFileSync(io.env.CHANGESETS_OUTPUT, `${JSON.stringify(event)}\n`);
+  }
+  if (tagged.length > 0) {
     log.write(
-      `polyglot-publish: not published: ${report.failed.join(", ")}; re-run to publish only what is missing\n`,
+      `polyglot-publish: tagged ${tagged.map((release) => release.gitTag).join(", ")} (already on the registry, the tag was missing)\n`,
     );
   }
-  if (report["published-elsewhere"].length > 0) {
-    log.write(
-      `polyglot-publish: already published by another run meanwhile (not claimed by this one): ${report["published-elsewhere"].join(", ")}\n`,
-    );
-  }
-  const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, log);
-  finish(report, args, io);
-  return failed || !triggered ? 1 : 0;
+  return tagged;
 }
 
 /** `polyglot-publish doctor`: the preflight alone; exit 2 when any finding is an error. */
 export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
   const log = logStream(io, args.json);
   const workspace = await loadWorkspace(args.cwd);
-  const plan = await planWorkspace(workspace, { cwd: args.cwd, env: io.env });
+  rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
+  const plan = await planWorkspace(workspace, {
+    cwd: args.cwd,
+    env: io.env,
+    anonymousReads: usesOidc(args.oidc, io.env),
+  });
   const preflight = await preflightFor(plan, io, args);
   log.write(planText(plan, true));
   writeFindings(log, preflight.findings, io.env);
@@ -125,6 +201,7 @@ async function publishPlan(
   preflight: Preflight,
   args: PublishArgs,
   io: Io,
+  stopper: StopOnSignal,
 ): Promise<ChangesetRun> {
   const workDir = mkdtempSync(path.join(tmpdir(), "polyglot-publish-"));
   try {
@@ -141,6 +218,7 @@ async function publishPlan(
       outputFile: io.env.CHANGESETS_OUTPUT || path.join(workDir, "changesets-output.ndjson"),
       stdout: logStream(io, args.json),
       stderr: io.stderr,
+      stopper,
     });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -180,6 +258,8 @@ async function resultReport(
   run: ChangesetRun,
   findings: Finding[],
   env: NodeJS.ProcessEnv,
+  reconciled: TagRelease[] = [],
+  anonymousReads = false,
 ): Promise<PublishReport> {
   const tagged = new Set(run.events.map((event) => event.packageName));
   const npmConfig = new NpmConfig(readNpmrcFiles(plan.root, env), env);
@@ -191,7 +271,7 @@ async function resultReport(
       const found = await fetchPackageVersions(
         release.name,
         release.registry,
-        npmConfig.authorizationFor(release.registry),
+        anonymousReads ? undefined : npmConfig.authorizationFor(release.registry),
       ).catch(() => undefined);
       return found?.versions.has(release.version) ? "elsewhere" : "failed";
     }),
@@ -201,14 +281,14 @@ async function resultReport(
   const tagDone = plan.tagOnly.map((release) => tagged.has(release.name) || tagsNow.has(release.gitTag));
   const publishedNpm = plan.npm.filter((_, at) => npmDone[at]);
   const taggedOnly = plan.tagOnly.filter((_, at) => tagDone[at]);
-  const releasedNow = new Set([...publishedNpm, ...taggedOnly].map((release) => release.name));
+  const releasedNow = new Set([...publishedNpm, ...taggedOnly, ...reconciled].map((release) => release.name));
   const pypi = plan.pypi.filter((release) => release.sourceReleased || releasedNow.has(release.source));
   const rows: ReportRow[] = [
     ...plan.npm.map((release, at) => ({
       package: release.name,
       ecosystem: "npm" as const,
       version: release.version,
-      link: npmLink(release.registry, release.name, release.version),
+      link: npmLink(redactUrl(release.registry), release.name, release.version),
       status: npmStatusText[npmState[at] ?? "failed"],
     })),
     ...taggedOnly.map((release) => ({
@@ -217,11 +297,20 @@ async function resultReport(
       version: release.version,
       status: `tagged ${release.gitTag}`,
     })),
+    ...reconciled.map((release) => ({
+      package: release.name,
+      ecosystem: "git tag" as const,
+      version: release.version,
+      status: `tagged ${release.gitTag} (published earlier, the tag was missing)`,
+    })),
     ...pypi.map((release) => pypiRow(plan, release, "ready for the PyPI job")),
   ];
   return {
-    published: publishedNpm.length + taggedOnly.length > 0,
-    "published-packages": [...publishedNpm, ...taggedOnly].map(({ name, version }) => ({ name, version })),
+    published: publishedNpm.length + taggedOnly.length + reconciled.length > 0,
+    "published-packages": [...publishedNpm, ...taggedOnly, ...reconciled].map(({ name, version }) => ({
+      name,
+      version,
+    })),
     pypi: pypi.length > 0,
     "pypi-packages": pypi.map(toPypiPackage),
     "dry-run": false,
@@ -253,7 +342,7 @@ function pypiRow(plan: PublishPlan, release: PublishPlan["pypi"][number], status
     package: release.name,
     ecosystem: "PyPI",
     version: release.version,
-    link: pypiLink(plan.pypiIndex, release.name, release.version),
+    link: pypiLink(redactUrl(plan.pypiIndex), release.name, release.version),
     status,
   };
 }
@@ -269,7 +358,7 @@ function dryRunReport(plan: PublishPlan, findings: Finding[]): PublishReport {
         package: release.name,
         ecosystem: "npm" as const,
         version: release.version,
-        link: npmLink(release.registry, release.name, release.version),
+        link: npmLink(redactUrl(release.registry), release.name, release.version),
         status: `would publish (${release.distTag})`,
       })),
       ...plan.tagOnly.map((release) => ({
@@ -277,6 +366,12 @@ function dryRunReport(plan: PublishPlan, findings: Finding[]): PublishReport {
         ecosystem: "git tag" as const,
         version: release.version,
         status: `would tag ${release.gitTag}`,
+      })),
+      ...plan.untagged.map((release) => ({
+        package: release.name,
+        ecosystem: "git tag" as const,
+        version: release.version,
+        status: `would tag ${release.gitTag} (published earlier, the tag is missing)`,
       })),
       ...pypi.map((release) => pypiRow(plan, release, "would hand to the PyPI job")),
     ],
@@ -329,9 +424,11 @@ export function planText(plan: PublishPlan, dryRun: boolean): string {
   const verb = dryRun ? "would" : "will";
   const npmLines = [
     ...plan.npm.map(
-      (release) => `  npm     ${release.name}@${release.version} -> ${release.registry} (${release.distTag})`,
+      (release) =>
+        `  npm     ${release.name}@${release.version} -> ${redactUrl(release.registry)} (${release.distTag})`,
     ),
     ...plan.tagOnly.map((release) => `  tag     ${release.gitTag}`),
+    ...plan.untagged.map((release) => `  tag     ${release.gitTag} (already published, the tag is missing)`),
   ];
   const pypiLines = plan.pypi.map(
     (release) => `  PyPI    ${release.name} ${release.version} (${release.path}, after ${release.tag})`,
@@ -341,7 +438,9 @@ export function planText(plan: PublishPlan, dryRun: boolean): string {
       ? `polyglot-publish: nothing to publish or tag (${plan.alreadyPublished.length} already published)\n`
       : `polyglot-publish: ${verb} publish or tag (${plan.alreadyPublished.length} already published):\n${npmLines.join("\n")}\n`;
   const pypi =
-    pypiLines.length > 0 ? `polyglot-publish: not on ${plan.pypiIndex} yet:\n${pypiLines.join("\n")}\n` : "";
+    pypiLines.length > 0
+      ? `polyglot-publish: not on ${redactUrl(plan.pypiIndex)} yet:\n${pypiLines.join("\n")}\n`
+      : "";
   const lookupErrors = plan.pypiLookupErrors.map(
     (error) => `warning: ${error}; handed to the PyPI job anyway (its pypi-check decides)\n`,
   );

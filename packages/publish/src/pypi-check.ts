@@ -1,8 +1,11 @@
 import { loadWorkspace, setOutput } from "@polyglot-changesets/core";
 import type { PypiCheckArgs } from "./args.js";
+import { redactUrl, rememberSecrets } from "./http.js";
+import { readNpmrcFiles } from "./npmrc.js";
 import { pypiTargetStates } from "./plan.js";
 import type { Io } from "./publish.js";
 import { toPypiPackage } from "./report.js";
+import { secretValues } from "./tokens.js";
 
 /**
  * `polyglot-publish pypi-check`: each PyPI target's PEP 503 name and canonical version against the index; writes
@@ -11,6 +14,7 @@ import { toPypiPackage } from "./report.js";
 export async function pypiCheckCommand(args: PypiCheckArgs, io: Io): Promise<number> {
   const log = args.json ? io.stderr : io.stdout;
   const workspace = await loadWorkspace(args.cwd);
+  rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
   const index = args.index ?? workspace.config.pypi.index;
   const states = await pypiTargetStates(workspace, index);
   for (const { release, state } of states) {
@@ -28,11 +32,11 @@ export async function pypiCheckCommand(args: PypiCheckArgs, io: Io): Promise<num
   setOutput("pypi-packages", JSON.stringify(missing), io.env);
   if (args.json)
     io.stdout.write(
-      `${JSON.stringify({ pypi: missing.length > 0, "pypi-packages": missing, present, index }, null, 2)}\n`,
+      `${JSON.stringify({ pypi: missing.length > 0, "pypi-packages": missing, present, index: redactUrl(index) }, null, 2)}\n`,
     );
   if (args.failIfExists && present.length > 0) {
     io.stderr.write(
-      `polyglot-publish: error: already on ${index}: ${present.map((p) => `${p.name} ${p.version}`).join(", ")}\n  fix: bump the source package with a changeset; PyPI never accepts a file for an existing version twice\n`,
+      `polyglot-publish: error: already on ${redactUrl(index)}: ${present.map((p) => `${p.name} ${p.version}`).join(", ")}\n  fix: bump the source package with a changeset; PyPI never accepts a file for an existing version twice\n`,
     );
     return 1;
   }

@@ -1,4 +1,4 @@
-import { appendSummary, setOutput } from "@polyglot-changesets/core";
+import { appendSummary, PolyglotError, setOutput } from "@polyglot-changesets/core";
 import type { PypiRelease } from "./plan.js";
 import type { Finding } from "./preflight.js";
 
@@ -120,4 +120,22 @@ export function npmLink(registry: string, name: string, version: string): string
 
 export function pypiLink(index: string, name: string, version: string): string {
   return `${index.replace(/\/+$/, "")}/project/${name}/${version}/`;
+}
+
+/** What `--json` prints when the run ends in an error: the error, so stdout is never empty. */
+export function errorJson(error: unknown): string {
+  const details =
+    error instanceof PolyglotError
+      ? {
+          message: error.message,
+          exitCode: error.exitCode,
+          ...(error.file ? { file: error.file } : {}),
+          ...(error.setting ? { setting: error.setting } : {}),
+          ...(error.fix ? { fix: error.fix } : {}),
+        }
+      : {
+          message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+          exitCode: 1,
+        };
+  return `${JSON.stringify({ error: details }, null, 2)}\n`;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isAuthKey, type NpmrcFile, referencedVariables } from "./npmrc.js";
+import { expandEnv, isAuthKey, type NpmrcFile, referencedVariables } from "./npmrc.js";
 
 /** A long-lived credential the publish could pick up. Never holds the value. */
 export interface TokenSource {
@@ -104,4 +104,21 @@ function writeSanitizedNpmrc(user: NpmrcFile | undefined, workDir: string): stri
     .map((entry) => `${entry.key}=${entry.value}`);
   writeFileSync(file, lines.length > 0 ? `${lines.join("\n")}\n` : "", { mode: 0o600 });
   return file;
+}
+
+/**
+ * The credential values a run can see (token variables, CI tokens, npmrc credentials, expanded), so that a URL
+ * that embeds one (a token path segment) is printed redacted.
+ */
+export function secretValues(env: NodeJS.ProcessEnv, files: readonly NpmrcFile[]): string[] {
+  const names = Object.keys(env).filter(
+    (name) =>
+      isTokenVariable(name) ||
+      /^(GITHUB_TOKEN|GH_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|NPM_ID_TOKEN)$/.test(name),
+  );
+  const values = names.map((name) => env[name]);
+  for (const file of files) {
+    for (const entry of file.entries) if (isAuthKey(entry.key)) values.push(expandEnv(entry.value, env));
+  }
+  return values.filter((value): value is string => typeof value === "string" && value !== "");
 }

@@ -5,6 +5,8 @@ export interface Fault {
   /** Matched against the request path (without the query string). A string matches as a prefix. */
   path: string | RegExp;
   method?: string;
+  /** Only requests whose `Authorization` header is exactly this (e.g. a revoked token's `Bearer ...`). */
+  authorization?: string;
   /** 1-based index among the requests that match `path` and `method`. Default 1. */
   nth?: number;
   /** How many consecutive matching requests fail from `nth` on. Default 1. */
@@ -40,6 +42,7 @@ export class FaultInjector {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     for (const fault of this.#faults) {
       if (!matches(fault, req.method ?? "GET", path)) continue;
+      if (fault.authorization !== undefined && req.headers.authorization !== fault.authorization) continue;
       fault.seen += 1;
       const first = fault.nth ?? 1;
       const last = first + (fault.times ?? 1) - 1;
