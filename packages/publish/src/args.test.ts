@@ -8,6 +8,7 @@ describe("parseCliArgs", () => {
       dryRun: false,
       oidc: "auto",
       provenance: true,
+      gitTag: true,
       pypiTrigger: "outputs",
       json: false,
       cwd: "/r",
@@ -28,6 +29,7 @@ describe("parseCliArgs", () => {
         "--pypi-workflow",
         "p.yml",
         "--json",
+        "--no-git-tag",
       ]),
     ).toMatchObject({
       dryRun: true,
@@ -37,6 +39,7 @@ describe("parseCliArgs", () => {
       pypiTrigger: "dispatch",
       pypiWorkflow: "p.yml",
       json: true,
+      gitTag: false,
     });
   });
 

@@ -10,6 +10,8 @@ export interface PublishArgs {
   oidc: OidcMode;
   provenance: boolean;
   tag?: string;
+  /** `--no-git-tag`: no git tags (snapshots), as `changeset publish --no-git-tag`. */
+  gitTag: boolean;
   pypiTrigger: PypiTrigger;
   pypiWorkflow?: string;
   json: boolean;
@@ -68,6 +70,10 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
       type: "string",
       value: "T",
       help: "npm dist-tag for every package (default: latest, or the pre tag)",
+    },
+    "no-git-tag": {
+      type: "boolean",
+      help: "create no git tags (snapshot releases), as changeset publish --no-git-tag",
     },
     "pypi-trigger": {
       type: "string",
@@ -263,6 +269,7 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     oidc,
     provenance,
     ...(tag ? { tag } : {}),
+    gitTag: values["no-git-tag"] !== true,
     pypiTrigger,
     ...(pypiWorkflow ? { pypiWorkflow } : {}),
     json,

@@ -69,6 +69,8 @@ export interface RunOptions {
   stderr: NodeJS.WritableStream;
   /** Stops the child's process group on SIGTERM/SIGINT. */
   stopper?: StopOnSignal;
+  /** `--no-git-tag`: Changesets creates no tags (and so reports no `git-tag` events). */
+  gitTag?: boolean;
 }
 
 /**
@@ -92,7 +94,12 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
     writeFileSync(path.join(packDir, "publish-plan.json"), JSON.stringify(changesetsPlan));
   }
   const offset = existsSync(options.outputFile) ? statSync(options.outputFile).size : 0;
-  const exitCode = await run(["publish", "--from-pack-dir", packDir]);
+  const exitCode = await run([
+    "publish",
+    "--from-pack-dir",
+    packDir,
+    ...(options.gitTag === false ? ["--no-git-tag"] : []),
+  ]);
   return { exitCode, events: readEvents(options.outputFile, offset) };
 }
 

@@ -101,6 +101,8 @@ export interface PlanOptions {
    * reads) and must not reach the registry.
    */
   anonymousReads?: boolean;
+  /** `--no-git-tag`: nothing is tagged, so private packages (which only get tags) have nothing to do. */
+  gitTags?: boolean;
   /** Reads npm versions (tests may count calls); default: the registry over HTTP. */
   lookup?: (name: string, registry: string, authorization?: string) => Promise<PackageVersions>;
 }
@@ -147,10 +149,12 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
     });
   }
 
-  const privateTaggable = config.tagPrivatePackages
-    ? workspace.packages.filter((pkg) => pkg.private && !isIgnored(pkg.name, config.ignore))
-    : [];
-  const tagState = await readTagState(root, privateTaggable.length > 0 || published.length > 0);
+  const tagging = options.gitTags !== false;
+  const privateTaggable =
+    tagging && config.tagPrivatePackages
+      ? workspace.packages.filter((pkg) => pkg.private && !isIgnored(pkg.name, config.ignore))
+      : [];
+  const tagState = await readTagState(root, privateTaggable.length > 0 || (tagging && published.length > 0));
   const existingTags = tagState.tags;
   const toTagRelease = (pkg: NpmPackage): TagRelease => ({
     name: pkg.name,
@@ -161,16 +165,18 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
   const tagOnly = privateTaggable.filter((pkg) => !existingTags.has(gitTagOf(pkg))).map(toTagRelease);
   // Tags are reconciled only when origin's tags were read (or there is no origin): a shallow checkout whose remote
   // did not answer would otherwise tag every published version again.
-  const untagged = tagState.complete
-    ? published.filter((pkg) => !existingTags.has(gitTagOf(pkg))).map(toTagRelease)
-    : [];
+  const untagged =
+    tagging && tagState.complete
+      ? published.filter((pkg) => !existingTags.has(gitTagOf(pkg))).map(toTagRelease)
+      : [];
 
   const pypiIndex = options.pypiIndex ?? workspace.config.pypi.index;
   const pypiStates = await pypiTargetStates(
     workspace,
     pypiIndex,
     (source) => {
-      if (source.private) return existingTags.has(gitTagOf(source));
+      // Without tags (snapshots) a private source is released by being versioned: nothing else marks it.
+      if (source.private) return !tagging || existingTags.has(gitTagOf(source));
       return alreadyPublished.includes(`${source.name}@${source.version}`);
     },
     { tolerateLookupErrors: true },

@@ -59,6 +59,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
     cwd: args.cwd,
     env: io.env,
     anonymousReads: usesOidc(args.oidc, io.env),
+    gitTags: args.gitTag,
     ...(args.tag ? { distTag: args.tag } : {}),
   });
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
@@ -84,7 +85,11 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
       hasWork && preflight
         ? await publishPlan(plan, preflight, args, io, stopper)
         : { exitCode: 0, events: [] };
-    const report = await resultReport(plan, run, findings, io.env, reconciled, usesOidc(args.oidc, io.env));
+    const report = await resultReport(plan, run, findings, io.env, {
+      reconciled,
+      anonymousReads: usesOidc(args.oidc, io.env),
+      gitTag: args.gitTag,
+    });
     if (stopper.signal) return stoppedBy(stopper, report, args, io);
     const failed = run.exitCode !== 0 || report.failed.length > 0;
     if (report.failed.length > 0) {
@@ -219,6 +224,7 @@ async function publishPlan(
       stdout: logStream(io, args.json),
       stderr: io.stderr,
       stopper,
+      gitTag: args.gitTag,
     });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -258,13 +264,17 @@ async function resultReport(
   run: ChangesetRun,
   findings: Finding[],
   env: NodeJS.ProcessEnv,
-  reconciled: TagRelease[] = [],
-  anonymousReads = false,
+  {
+    reconciled = [],
+    anonymousReads = false,
+    gitTag = true,
+  }: { reconciled?: TagRelease[]; anonymousReads?: boolean; gitTag?: boolean } = {},
 ): Promise<PublishReport> {
   const tagged = new Set(run.events.map((event) => event.packageName));
   const npmConfig = new NpmConfig(readNpmrcFiles(plan.root, env), env);
   // Published by this run = tagged by this run's `changeset publish`. A version that is on the registry without
-  // that was published by someone else meanwhile (a concurrent run): neither ours nor missing.
+  // that was published by someone else meanwhile (a concurrent run): neither ours nor missing. Under --no-git-tag
+  // Changesets reports nothing: a version the plan did not find and the registry has now counts as this run's.
   const npmState = await Promise.all(
     plan.npm.map(async (release): Promise<NpmState> => {
       if (tagged.has(release.name)) return "published";
@@ -273,7 +283,8 @@ async function resultReport(
         release.registry,
         anonymousReads ? undefined : npmConfig.authorizationFor(release.registry),
       ).catch(() => undefined);
-      return found?.versions.has(release.version) ? "elsewhere" : "failed";
+      if (!found?.versions.has(release.version)) return "failed";
+      return gitTag ? "elsewhere" : "published";
     }),
   );
   const npmDone = npmState.map((state) => state === "published");
@@ -312,7 +323,8 @@ async function resultReport(
       version,
     })),
     pypi: pypi.length > 0,
-    "pypi-packages": pypi.map(toPypiPackage),
+    // Without tags, the PyPI job checks out the commit itself: a ref that exists.
+    "pypi-packages": gitTag ? pypi.map(toPypiPackage) : await atHead(plan.root, pypi.map(toPypiPackage)),
     "dry-run": false,
     failed: releasesIn(plan.npm, npmState, "failed"),
     "published-elsewhere": releasesIn(plan.npm, npmState, "elsewhere"),
@@ -466,6 +478,12 @@ export function writeFindings(
     };
     annotate(finding.level, text, where, env, stream);
   }
+}
+
+async function atHead(root: string, packages: PypiPackage[]): Promise<PypiPackage[]> {
+  if (packages.length === 0) return packages;
+  const head = (await execa("git", ["rev-parse", "HEAD"], { cwd: root, reject: false })).stdout.trim();
+  return packages.map((entry) => ({ ...entry, tag: head }));
 }
 
 async function gitTags(root: string): Promise<Set<string>> {
