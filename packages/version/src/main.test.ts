@@ -205,6 +205,23 @@ describe("polyglot-version warnings about .changeset/config.json", () => {
     );
   });
 
+  it("warns about a private bridge source that also has a polyglot.json entry (for versionFiles)", async () => {
+    const r = await repo({
+      ...bridge(),
+      "packages/py/acme_py/__init__.py": '__version__ = "1.2.0"\n',
+      ".changeset/config.json": json({
+        ...JSON.parse(CHANGESET_CONFIG),
+        privatePackages: { version: false, tag: false },
+      }),
+      ".changeset/polyglot.json": json({
+        targets: [{ path: "packages/py", versionFrom: "@acme/py", versionFiles: ["acme_py/__init__.py"] }],
+      }),
+    });
+    const result = await run(r, "--dry-run");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/warning: @acme\/py is private and .*privatePackages\.version false/);
+  });
+
   it("warns that with commit on, the synced files stay uncommitted", async () => {
     const r = await repo({
       ...bridge(),

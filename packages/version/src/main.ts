@@ -119,12 +119,12 @@ function configWarnings(
   predicted: { commits: boolean; versionsPrivatePackages: boolean },
 ): string {
   const warnings: string[] = [];
-  const privateSources = workspace.targets
-    .filter((target) => target.mode === "bridge")
-    .map((target) => workspace.packages.find((pkg) => pkg.name === target.source)!)
+  // Every target, bridge or follow: a bridge listed in polyglot.json (to add versionFiles) is a follow target.
+  const privateSources = [...new Set(workspace.targets.map((target) => target.source))]
+    .map((source) => workspace.packages.find((pkg) => pkg.name === source)!)
     .filter((pkg) => pkg.private);
   if (!predicted.versionsPrivatePackages && privateSources.length > 0) {
-    const names = [...new Set(privateSources.map((pkg) => pkg.name))].join(", ");
+    const names = privateSources.map((pkg) => pkg.name).join(", ");
     warnings.push(
       `polyglot-version: warning: ${names} ${privateSources.length > 1 ? "are" : "is"} private and .changeset/config.json has privatePackages.version false, so changeset version will not version ${privateSources.length > 1 ? "them" : "it"} (fix: set "privatePackages": { "version": true, "tag": true })\n`,
     );
