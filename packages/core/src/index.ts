@@ -4,6 +4,7 @@ export * from "./edit/index.js";
 export * from "./errors.js";
 export * from "./names.js";
 export * from "./pep440.js";
+export * from "./pep440-order.js";
 export * from "./workspace.js";
 export * from "./workspace-changelog.js";
 export * from "./workspace-files.js";

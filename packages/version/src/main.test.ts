@@ -1,4 +1,4 @@
-import { toPep440 } from "@polyglot-changesets/core";
+import { type Pep440Map, toPep440 } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -391,6 +391,38 @@ describe("polyglot-version errors: exit 2, file and fix named, every file byte-i
     expect(result.stderr).toMatch(/pep440/);
     expect(result.stderr).toContain("fix: ");
     expect(await r.hashes()).toEqual(before);
+  });
+});
+
+describe("polyglot-version: the pep440 map keeps PyPI's order", () => {
+  const preState = (tag: string) =>
+    json({ mode: "pre", tag, initialVersions: { root: "0.0.0", "@acme/py": "1.2.0" }, changesets: [] });
+  const inPreMode = (version: string, tag: string, pep440: Pep440Map): FileTree => {
+    const files = bridge(PYPROJECT.replace('"1.2.0"', `"${toPep440(version, pep440)}"`));
+    return {
+      ...files,
+      "packages/py/package.json": json({ name: "@acme/py", version, private: true }),
+      ".changeset/pre.json": preState(tag),
+      ".changeset/polyglot.json": json({ pep440 }),
+    };
+  };
+
+  it("refuses 1.3.0-beta.2 -> 1.3.0-next.3 under { next: a } (a3 < b2 on PyPI), naming pep440.next", async () => {
+    const r = await repo(inPreMode("1.3.0-beta.2", "next", { next: "a" }));
+    const result = await run(r);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/1\.3\.0-beta\.2 \(1\.3\.0b2\) to 1\.3\.0-next\.3 \(1\.3\.0a3\)/);
+    expect(result.stderr).toMatch(/pep440\.next/);
+    expect(await r.changedFiles()).toEqual([]);
+  });
+
+  it("warns when pre mode's tag and a tag in use become one PEP 440 letter", async () => {
+    const r = await repo(inPreMode("1.3.0-rc.0", "next", { next: "rc" }));
+    const result = await run(r, "--dry-run");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /^polyglot-version: warning: pep440\.next in \.changeset\/polyglot\.json: the prerelease tags "next" and "rc" in use all become PEP 440 "rc"/m,
+    );
   });
 });
 

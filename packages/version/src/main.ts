@@ -10,6 +10,7 @@ import {
   PolyglotError,
   planChangelogs,
   planSync,
+  type SyncPlan,
   type Workspace,
 } from "@polyglot-changesets/core";
 import { applyWrites } from "./apply.js";
@@ -29,6 +30,8 @@ interface Run {
   args: VersionArgs;
   io: Io;
   env: NodeJS.ProcessEnv | undefined;
+  /** Plan warnings already printed: the plan made before `changeset version` and the sync after repeat them. */
+  warned: Set<string>;
 }
 
 const NO_CHANGESETS_HINT =
@@ -54,7 +57,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    return await dispatch({ args, io, env: options.env });
+    return await dispatch({ args, io, env: options.env, warned: new Set() });
   } catch (error) {
     if (!(error instanceof PolyglotError)) throw error;
     io.stderr.write(`polyglot-version: error: ${error.format()}\n`);
@@ -75,8 +78,10 @@ function currentVersions(workspace: Workspace): Map<string, string> {
   return new Map(workspace.packages.map((pkg) => [pkg.name, pkg.version]));
 }
 
-async function check(workspace: Workspace, files: FileCache, { args, io }: Run): Promise<number> {
+async function check(workspace: Workspace, files: FileCache, run: Run): Promise<number> {
+  const { args, io } = run;
   const plan = await planSync(workspace, currentVersions(workspace), { files });
+  printWarnings(plan, run);
   io.stdout.write(args.json ? formatJson(plan.files) : formatCheck(workspace, plan));
   return plan.files.length > 0 ? 1 : 0;
 }
@@ -97,6 +102,7 @@ async function versionAndSync(
   if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
   const versions = new Map([...currentVersions(workspace), ...predicted.versions]);
   const plan = await planSync(workspace, versions, { files });
+  printWarnings(plan, run);
   if (args.dryRun) {
     io.stderr.write(formatPendingVersions(workspace, predicted.versions));
     return await report(plan.files, run);
@@ -155,10 +161,19 @@ function withWrittenVersions(workspace: Workspace): Workspace {
 /** Syncs every target to the current package.json version of its source. */
 async function sync(workspace: Workspace, files: FileCache, run: Run): Promise<number> {
   const plan = await planSync(workspace, currentVersions(workspace), { files });
+  printWarnings(plan, run);
   const changelogs = await planChangelogs(workspace, plan, { files });
   const planned = [...plan.files, ...changelogs];
   if (!run.args.dryRun) await applyWrites(planned);
   return report(planned, run);
+}
+
+function printWarnings(plan: SyncPlan, { io, warned }: Run): void {
+  for (const warning of plan.warnings) {
+    if (warned.has(warning)) continue;
+    warned.add(warning);
+    io.stderr.write(`polyglot-version: warning: ${warning}\n`);
+  }
 }
 
 async function report(planned: PlannedFile[], { args, io }: Run): Promise<number> {

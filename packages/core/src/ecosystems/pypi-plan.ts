@@ -5,9 +5,10 @@ import { updatePyproject } from "../edit/pyproject.js";
 import { updateUvLock } from "../edit/uv-lock.js";
 import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
 import { PolyglotError } from "../errors.js";
-import { normalizePythonName, toPep440 } from "../pep440.js";
+import { normalizePythonName, prereleaseTagOf, toPep440 } from "../pep440.js";
+import { assertPep440Order, formatPep440Collision, pep440Collisions } from "../pep440-order.js";
 import type { Target, Workspace } from "../workspace.js";
-import { foldersUpTo, type PlanDraft } from "../workspace-plan.js";
+import { foldersUpTo, type PlanDraft, targetLabel } from "../workspace-plan.js";
 import { inspectPyproject, versionFileFormat } from "./pypi.js";
 
 const UV_LOCK = "uv.lock";
@@ -23,6 +24,7 @@ export async function planPypiEdits(
   semverOf: (target: Target) => string,
 ): Promise<Map<Target, string>> {
   const targets = workspace.targets.filter((target) => target.ecosystem === "pypi");
+  await checkPrereleaseTags(workspace, targets, draft, semverOf);
   const versions = new Map(targets.map((target) => [target, pep440For(target, semverOf(target), workspace)]));
   const uvLocks = uvLockCandidates(workspace, targets);
   await prefetch(draft, [
@@ -37,6 +39,42 @@ export async function planPypiEdits(
 
 async function prefetch(draft: PlanDraft, files: string[]): Promise<void> {
   await Promise.all([...new Set(files)].map((file) => draft.files.read(file)));
+}
+
+/**
+ * The `pep440` map must keep PyPI's order: a target's move that PEP 440 sorts backwards is refused, and
+ * prerelease tags in use (the sources' versions before and after, pre mode's tag) that become one PEP 440
+ * letter are a warning naming the map entry.
+ */
+async function checkPrereleaseTags(
+  workspace: Workspace,
+  targets: Target[],
+  draft: PlanDraft,
+  semverOf: (target: Target) => string,
+): Promise<void> {
+  const map = workspace.config.pep440;
+  const tags: string[] = [];
+  for (const target of targets) {
+    const before = workspace.packages.find((pkg) => pkg.name === target.source)!.version;
+    const after = semverOf(target);
+    assertPep440Order(before, after, map, targetLabel(target));
+    tags.push(...[before, after].map(prereleaseTagOf).filter((tag): tag is string => tag !== undefined));
+  }
+  const preTag = await preModeTag(workspace.root, draft);
+  if (targets.length > 0 && preTag !== undefined) tags.push(preTag);
+  draft.warnings.push(...pep440Collisions(tags, map).map(formatPep440Collision));
+}
+
+/** The tag of `changeset pre enter <tag>`, from .changeset/pre.json (changesets reports a broken file itself). */
+async function preModeTag(root: string, draft: PlanDraft): Promise<string | undefined> {
+  const text = await draft.files.read(path.join(root, ".changeset", "pre.json"));
+  if (text === undefined) return undefined;
+  try {
+    const state = JSON.parse(text) as { mode?: unknown; tag?: unknown };
+    return state.mode === "pre" && typeof state.tag === "string" ? state.tag : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function pep440For(target: Target, semver: string, workspace: Workspace): string {
