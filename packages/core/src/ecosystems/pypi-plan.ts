@@ -1,7 +1,9 @@
 import path from "node:path";
 import { POLYGLOT_CONFIG_FILE } from "../config.js";
-import type { PyprojectInfo } from "../edit/pyproject.js";
+import type { PyprojectInfo, PyprojectVersionSource } from "../edit/pyproject.js";
 import { updatePyproject } from "../edit/pyproject.js";
+import { updateSetupCfg } from "../edit/setup-cfg.js";
+import { updateSetupPy } from "../edit/setup-py.js";
 import { updateUvLock } from "../edit/uv-lock.js";
 import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
 import { PolyglotError } from "../errors.js";
@@ -9,7 +11,13 @@ import { normalizePythonName, prereleaseTagOf, toPep440 } from "../pep440.js";
 import { assertPep440Order, formatPep440Collision, pep440Collisions } from "../pep440-order.js";
 import type { Target, Workspace } from "../workspace.js";
 import { foldersUpTo, type PlanDraft, targetLabel } from "../workspace-plan.js";
-import { inspectPyproject, versionFileFormat } from "./pypi.js";
+import { inspectPyproject, PYPROJECT, versionFileFormat } from "./pypi.js";
+import {
+  noSetuptoolsVersion,
+  readSetuptoolsFacts,
+  setupCfgVersionSource,
+  setuptoolsVersionFiles,
+} from "./setuptools.js";
 
 const UV_LOCK = "uv.lock";
 
@@ -113,6 +121,7 @@ async function planTarget(
   synced: Map<string, string>,
   draft: PlanDraft,
 ): Promise<void> {
+  if (path.basename(target.manifest) !== PYPROJECT) return planSetuptoolsTarget(target, version, draft);
   const info = await infoOf(target, draft);
   validateVersionFields(target, info, draft);
   const file = draft.relative(target.manifest);
@@ -128,10 +137,20 @@ async function planTarget(
   } finally {
     synced.set(own, version);
   }
+  await planVersionFiles(target, version, info.dynamicSource, draft);
+}
+
+/** The `__version__` files of a target (configured, or where its dynamic version is read). */
+async function planVersionFiles(
+  target: Target,
+  version: string,
+  source: PyprojectVersionSource | undefined,
+  draft: PlanDraft,
+): Promise<void> {
   for (const versionFile of target.versionFiles) {
     if ((await draft.current(versionFile)) === undefined)
       throw missingVersionFile(target, versionFile, draft);
-    const { format, variable } = versionFileFormat(versionFile, target.dir, info);
+    const { format, variable } = versionFileFormat(versionFile, target.dir, source);
     const options = { file: draft.relative(versionFile), variable };
     await draft.update(versionFile, target, (current) =>
       format === "plain"
@@ -139,6 +158,28 @@ async function planTarget(
         : updateVersionFile(current, version, options),
     );
   }
+}
+
+/**
+ * A setuptools project without `[project]`: the literal version of setup.py's setup() (or else of setup.cfg),
+ * and the version files (configured, or named by setup.cfg's attr: / file:). Nowhere to write is an error.
+ */
+async function planSetuptoolsTarget(target: Target, version: string, draft: PlanDraft): Promise<void> {
+  const relative = (file: string) => draft.relative(file);
+  const facts = (await readSetuptoolsFacts(target.dir, draft.files, relative))!;
+  const own = setuptoolsVersionFiles(facts);
+  if (!own.setupPy && !own.setupCfg && target.versionFiles.length === 0) {
+    throw noSetuptoolsVersion(facts, target.relativeDir, target.source, relative);
+  }
+  if (own.setupPy) {
+    const file = relative(own.setupPy);
+    await draft.update(own.setupPy, target, (text) => updateSetupPy(text, version, { file }));
+  }
+  if (own.setupCfg) {
+    const file = relative(own.setupCfg);
+    await draft.update(own.setupCfg, target, (text) => updateSetupCfg(text, version, { file }));
+  }
+  await planVersionFiles(target, version, setupCfgVersionSource(facts), draft);
 }
 
 function validateVersionFields(target: Target, info: PyprojectInfo, draft: PlanDraft): void {

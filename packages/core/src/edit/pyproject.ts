@@ -290,7 +290,8 @@ function packageRoots(data: TomlTable): string[] {
   ];
 }
 
-function moduleFiles(module: string, roots: string[]): string[] {
+/** The files a module can live in under each root folder (`pkg/__init__.py`, `pkg.py`), roots ending in `/`. */
+export function moduleFiles(module: string, roots: string[]): string[] {
   if (!module) return [];
   const base = module.split(".").join("/");
   return roots.flatMap((root) => [`${root}${base}/__init__.py`, `${root}${base}.py`]);
