@@ -394,6 +394,43 @@ describe("polyglot-version errors: exit 2, file and fix named, every file byte-i
   });
 });
 
+describe("polyglot-version: setuptools projects (livekit/agents' shape)", () => {
+  const SETUP_PY = `import setuptools
+
+setuptools.setup(
+    name="livekit-plugins-foo",
+    version="1.2.0",
+)
+`;
+  const livekit = (setupPy: string): FileTree =>
+    npmWorkspace({
+      "packages/foo/package.json": json({ name: "livekit-plugins-foo", version: "1.2.0", private: true }),
+      "packages/foo/pyproject.toml":
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+      "packages/foo/setup.py": setupPy,
+      ".changeset/brave-cats.md": changesetFile({ "livekit-plugins-foo": "minor" }, "Add streaming."),
+    });
+
+  it("syncs the literal version of setup() and leaves the [build-system] pyproject alone", async () => {
+    const r = await repo(livekit(SETUP_PY));
+    const result = await run(r);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await r.read("packages/foo/setup.py")).toBe(SETUP_PY.replace('"1.2.0"', '"1.3.0"'));
+    expect(result.stderr).toContain("synced packages/foo/setup.py (setup().version 1.2.0 -> 1.3.0)");
+    expect(await r.changedFiles()).not.toContain("packages/foo/pyproject.toml");
+  });
+
+  it("--check on a computed setup() version is an error naming the folder, not 'all 0 targets'", async () => {
+    const r = await repo(livekit(SETUP_PY.replace('"1.2.0"', 'about["__version__"]')));
+    const result = await run(r, "--check");
+    expect(result.code).toBe(2);
+    expect(result.stdout).not.toMatch(/targets are in step/);
+    expect(result.stderr).toMatch(/packages\/foo: setup\.py computes its version/);
+    expect(result.stderr).toMatch(/versionFiles/);
+    expect(result.stderr).not.toMatch(/\[project\]/);
+  });
+});
+
 describe("polyglot-version: the pep440 map keeps PyPI's order", () => {
   const preState = (tag: string) =>
     json({ mode: "pre", tag, initialVersions: { root: "0.0.0", "@acme/py": "1.2.0" }, changesets: [] });
