@@ -173,7 +173,24 @@ describe("polyglot-version: changeset version, then sync", () => {
     const r = await repo(bridge());
     const result = await run(r, "--ignore", "@acme/not-here");
     expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/changeset version failed \(exit 1\) and changed no package\.json/);
     expect(await r.changedFiles()).toEqual([]);
+  });
+
+  it("a changeset version that fails after bumping says what it changed and how to recover", async () => {
+    const r = await repo({
+      ...bridge(),
+      ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), format: "prettier" }),
+    });
+    const result = await run(r);
+    expect(result.code).toBe(1);
+    expect(await r.changedFiles()).toEqual(["packages/py/CHANGELOG.md", "packages/py/package.json"]);
+    expect(result.stderr).toMatch(
+      /^polyglot-version: error: changeset version failed \(exit 1\) after changing packages\/py\/package\.json, packages\/py\/CHANGELOG\.md; the changesets are still in \.changeset and no target was synced, so running polyglot-version again now would bump the versions a second time$/m,
+    );
+    expect(result.stderr).toMatch(
+      /^ {2}fix: undo its changes \(git checkout -- packages\/py\/package\.json packages\/py\/CHANGELOG\.md, or git stash\).*polyglot-version --sync-only$/m,
+    );
   });
 
   it("explains in one line when there are no changesets", async () => {

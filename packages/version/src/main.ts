@@ -108,12 +108,18 @@ async function versionAndSync(
     return await report(plan.files, run);
   }
   await checkChangelogInputs(workspace, { files });
+  const { explainFailedVersion, snapshotVersionFiles } = await import("./version-failure.js");
+  const before = await snapshotVersionFiles(workspace);
   const exitCode = await runChangesetVersion(workspace.root, args.changeset.args, io, {
     stdoutToStderr: args.json,
     env: run.env,
   });
   if (exitCode !== 0) {
     if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);
+    else {
+      const after = await snapshotVersionFiles(workspace);
+      io.stderr.write(explainFailedVersion(workspace.root, before, after, exitCode));
+    }
     return exitCode;
   }
   return sync(withWrittenVersions(workspace), new FileCache(workspace.root), run);
