@@ -9,3 +9,4 @@ export * from "./workspace.js";
 export * from "./workspace-changelog.js";
 export * from "./workspace-files.js";
 export * from "./workspace-plan.js";
+export * from "./workspace-stray.js";

@@ -310,7 +310,21 @@ describe("polyglot-version --check and --json", () => {
     expect((await run(r, "--sync-only")).code).toBe(0);
     const passing = await run(r, "--check");
     expect(passing.code).toBe(0);
-    expect(passing.stdout).toMatch(/all 1 targets are in step/);
+    expect(passing.stdout).toBe("polyglot-version: the 1 target is in step with its source\n");
+  });
+
+  it("--check notes a bridge-shaped folder outside the workspace globs", async () => {
+    const r = await repo({
+      ...bridge(),
+      "sdk/python/package.json": json({ name: "sdk-py", version: "1.0.0", private: true }),
+      "sdk/python/pyproject.toml": PYPROJECT,
+    });
+    const result = await run(r, "--check");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe("polyglot-version: the 1 target is in step with its source\n");
+    expect(result.stderr).toMatch(
+      /^polyglot-version: note: sdk\/python has a package\.json and a pyproject\.toml but is outside the workspace globs.*fix: add it to the workspace globs, or add \{ "path": "sdk\/python", "versionFrom": "<npm package>" \} to "targets" in \.changeset\/polyglot\.json\)$/m,
+    );
   });
 
   it("--json prints [{file, field, from, to}] and nothing else on stdout", async () => {

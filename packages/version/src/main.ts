@@ -5,6 +5,8 @@ import {
   checkChangelogInputs,
   FileCache,
   findPackages,
+  findStrayBridgeFolders,
+  formatStrayBridgeFolder,
   loadWorkspace,
   type PlannedFile,
   PolyglotError,
@@ -69,9 +71,16 @@ async function dispatch(run: Run): Promise<number> {
   const files = new FileCache();
   const packages = await findPackages(path.resolve(run.args.cwd));
   const workspace = await loadWorkspace(packages.rootDir, { files, packages });
+  await noteStrayBridgeFolders(workspace, files, run.io);
   if (run.args.check) return check(workspace, files, run);
   if (run.args.syncOnly) return sync(workspace, files, run);
   return versionAndSync(workspace, files, packages, run);
+}
+
+/** A bridge-shaped folder outside the workspace globs is synced by nothing: one note each. */
+async function noteStrayBridgeFolders(workspace: Workspace, files: FileCache, io: Io): Promise<void> {
+  for (const stray of await findStrayBridgeFolders(workspace, files))
+    io.stderr.write(`polyglot-version: note: ${formatStrayBridgeFolder(stray)}\n`);
 }
 
 function currentVersions(workspace: Workspace): Map<string, string> {
