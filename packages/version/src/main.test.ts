@@ -602,6 +602,32 @@ describe("polyglot-version: Rust crates, maturin, uv.lock and dependencies betwe
       '[project]\nname = "acme-b"\nversion = "1.3.0"\ndependencies = [\n  "Acme.A >= 1.3.0",\n  "httpx>=0.27",\n]\n',
     );
   });
+
+  it("warns when a specifier moves in a target that is not being released", async () => {
+    const r = await repo(
+      npmWorkspace({
+        "packages/a/package.json": json({ name: "npm-a", version: "1.2.0" }),
+        "packages/b/package.json": json({ name: "npm-b", version: "2.0.0" }),
+        "python/a/pyproject.toml": '[project]\nname = "acme-a"\nversion = "1.2.0"\n',
+        "python/b/pyproject.toml":
+          '[project]\nname = "acme-b"\nversion = "2.0.0"\ndependencies = ["acme-a>=1.2.0"]\n',
+        ".changeset/polyglot.json": json({
+          targets: [
+            { path: "python/a", versionFrom: "npm-a" },
+            { path: "python/b", versionFrom: "npm-b" },
+          ],
+        }),
+        ".changeset/minor.md": changesetFile({ "npm-a": "minor" }, "New."),
+      }),
+    );
+    const result = await run(r);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await r.read("python/b/pyproject.toml")).toMatch(/"acme-a>=1\.3\.0"/);
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("warning:"));
+    expect(warnings).toEqual([
+      'polyglot-version: warning: python/b (pypi acme-b) is not being released (its version stays 2.0.0), but its dependency specifier "acme-a>=1.2.0" -> "acme-a>=1.3.0" moved in python/b/pyproject.toml, so no published build carries the change (fix: add a changeset for npm-b, e.g. `changeset add`, and release it)',
+    ]);
+  });
 });
 
 describe("polyglot-version --check with shared lock files", () => {

@@ -4,6 +4,7 @@ import type { PyprojectInfo, PyprojectVersionSource } from "../edit/pyproject.js
 import { updatePyproject } from "../edit/pyproject.js";
 import { updateSetupCfg } from "../edit/setup-cfg.js";
 import { updateSetupPy } from "../edit/setup-py.js";
+import type { FieldEdit } from "../edit/types.js";
 import { updateUvLock } from "../edit/uv-lock.js";
 import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
 import { PolyglotError } from "../errors.js";
@@ -131,9 +132,15 @@ async function planTarget(
   // The other targets only: the shared map is narrowed for this call instead of copied per target.
   synced.delete(own);
   try {
-    await draft.update(target.manifest, target, (current) =>
-      updatePyproject(current, { version, ...(dependsOnOthers ? { dependencies: synced } : {}) }, { file }),
-    );
+    await draft.update(target.manifest, target, (current) => {
+      const result = updatePyproject(
+        current,
+        { version, ...(dependsOnOthers ? { dependencies: synced } : {}) },
+        { file },
+      );
+      warnIfUnreleased(target, version, result.edits, draft);
+      return result;
+    });
   } finally {
     synced.set(own, version);
   }
@@ -180,6 +187,22 @@ async function planSetuptoolsTarget(target: Target, version: string, draft: Plan
     await draft.update(own.setupCfg, target, (text) => updateSetupCfg(text, version, { file }));
   }
   await planVersionFiles(target, version, setupCfgVersionSource(facts), draft);
+}
+
+const OWN_VERSION_FIELDS = new Set(["project.version", "tool.poetry.version"]);
+
+/**
+ * Dependency specifiers that move while the target's own version stays put reach nobody: the published
+ * package keeps the old ones until the target is released again.
+ */
+function warnIfUnreleased(target: Target, version: string, edits: FieldEdit[], draft: PlanDraft): void {
+  if (edits.some((edit) => OWN_VERSION_FIELDS.has(edit.field))) return;
+  const moved = edits.filter((edit) => edit.from !== edit.to);
+  if (moved.length === 0) return;
+  const specifiers = moved.map((edit) => `"${edit.from}" -> "${edit.to}"`).join(", ");
+  draft.warnings.push(
+    `${targetLabel(target)} is not being released (its version stays ${version}), but its dependency ${moved.length > 1 ? "specifiers" : "specifier"} ${specifiers} moved in ${draft.relative(target.manifest)}, so no published build carries the change (fix: add a changeset for ${target.source}, e.g. \`changeset add\`, and release it)`,
+  );
 }
 
 function validateVersionFields(target: Target, info: PyprojectInfo, draft: PlanDraft): void {
