@@ -145,10 +145,26 @@ export function updateSetupCfg(text: string, version: string, options: EditOptio
     });
   }
   if (entry.value === version) return { text, edits: [] };
-  return {
-    text: text.slice(0, entry.start) + version + text.slice(entry.end),
-    edits: [{ field: "metadata.version", from: entry.value, to: version }],
-  };
+  const updated = text.slice(0, entry.start) + version + text.slice(entry.end);
+  assertOnlyVersionChanged(entries, parseSetupCfg(updated, options), entry, version);
+  return { text: updated, edits: [{ field: "metadata.version", from: entry.value, to: version }] };
+}
+
+/** Safety net: the edited file reads back with the new version and every other value as it was. */
+function assertOnlyVersionChanged(
+  before: IniEntry[],
+  after: IniEntry[],
+  edited: IniEntry,
+  version: string,
+): void {
+  const same =
+    before.length === after.length &&
+    before.every((entry, index) => {
+      const now = after[index]!;
+      const expected = entry === edited ? version : entry.value;
+      return now.section === entry.section && now.key === entry.key && now.value === expected;
+    });
+  if (!same) throw new Error("internal: the setup.cfg edit changed more than [metadata] version");
 }
 
 function notIni(line: number, section: string | undefined, options: EditOptions): PolyglotError {

@@ -64,10 +64,11 @@ export function updateSetupPy(text: string, version: string, options: EditOption
   const found = readSetupPyInfo(text).version;
   if (found?.kind !== "literal") throw notLiteral(found, options);
   if (found.value === version) return { text, edits: [] };
-  return {
-    text: text.slice(0, found.start) + version + text.slice(found.end),
-    edits: [{ field: "setup().version", from: found.value, to: version }],
-  };
+  const updated = text.slice(0, found.start) + version + text.slice(found.end);
+  const readBack = readSetupPyInfo(updated).version;
+  if (readBack?.kind !== "literal" || readBack.value !== version)
+    throw new Error("internal: the setup.py edit does not read back as the new version");
+  return { text: updated, edits: [{ field: "setup().version", from: found.value, to: version }] };
 }
 
 /** Why a setup.py version cannot be written, with the fix (never `[project]`: setuptools would then want `[project].version`). */
