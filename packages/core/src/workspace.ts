@@ -228,7 +228,7 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
   const pypi =
     pyprojectText === undefined
       ? undefined
-      : pypiTarget(root, folder, pyprojectFile, pyprojectText, files, setuptools !== undefined);
+      : pypiTarget(root, folder, pyprojectFile, pyprojectText, files, setuptools);
   if (pypi) {
     targets.push(pypi);
     const companion = await companionCargoTarget(root, folder, pypi, targets, files);
@@ -311,7 +311,7 @@ function pypiTarget(
   manifest: string,
   text: string,
   files: FileCache,
-  hasSetuptoolsFiles: boolean,
+  setuptools: SetuptoolsFacts | undefined,
 ): Target | undefined {
   const relativeFile = toRelative(root, manifest);
   const info = files.derive(manifest, "pyproject", () => inspectPyproject(text, relativeFile));
@@ -321,12 +321,15 @@ function pypiTarget(
     info.poetryVersion === undefined &&
     !info.dynamic;
   // Only [build-system] (or tool settings) beside a setup.py / setup.cfg: setuptools reads the project there.
-  if (declaresNothing && (folder.mode === "bridge" || hasSetuptoolsFiles)) return undefined;
+  if (declaresNothing && (folder.mode === "bridge" || setuptools)) return undefined;
   const name = requirePythonName(info, relativeFile);
+  // A dynamic version pyproject.toml says nothing more about: setuptools takes it from setup.cfg / setup.py.
+  const unknown = info.dynamicSource?.kind === "unknown";
+  const source = (unknown && setuptools && setupCfgVersionSource(setuptools)) || info.dynamicSource;
   const dynamic = resolveDynamicVersionSource(
     folder.dir,
-    info.dynamicSource,
-    relativeFile,
+    source,
+    source === info.dynamicSource ? relativeFile : toRelative(root, setuptools!.setupCfg!),
     folder.versionFiles.length > 0,
   );
   const versionFiles = [...new Set([...folder.versionFiles, ...dynamic.versionFiles])];

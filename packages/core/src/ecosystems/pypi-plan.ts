@@ -4,7 +4,7 @@ import type { PyprojectInfo, PyprojectVersionSource } from "../edit/pyproject.js
 import { updatePyproject } from "../edit/pyproject.js";
 import { updateSetupCfg } from "../edit/setup-cfg.js";
 import { updateSetupPy } from "../edit/setup-py.js";
-import type { FieldEdit } from "../edit/types.js";
+import type { EditResult, FieldEdit } from "../edit/types.js";
 import { updateUvLock } from "../edit/uv-lock.js";
 import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
 import { PolyglotError } from "../errors.js";
@@ -124,9 +124,34 @@ async function planTarget(
 ): Promise<void> {
   if (path.basename(target.manifest) !== PYPROJECT) return planSetuptoolsTarget(target, version, draft);
   const info = await infoOf(target, draft);
-  validateVersionFields(target, info, draft);
+  // `dynamic = ["version"]` with nothing in pyproject.toml saying where: setuptools reads setup.py / setup.cfg.
+  const facts =
+    info.dynamic && info.version === undefined && info.dynamicSource?.kind === "unknown"
+      ? await readSetuptoolsFacts(target.dir, draft.files, (file) => draft.relative(file))
+      : undefined;
+  const setuptoolsOwn = facts ? setuptoolsVersionFiles(facts) : {};
+  validateVersionFields(target, info, draft, Boolean(setuptoolsOwn.setupPy || setuptoolsOwn.setupCfg));
+  const pyproject = await planPyproject(target, version, synced, draft);
+  const source = (facts && setupCfgVersionSource(facts)) ?? info.dynamicSource;
+  const moved =
+    pyproject.versionMoved +
+    (await planSetuptoolsVersions(target, version, setuptoolsOwn, draft)) +
+    (await planVersionFiles(target, version, source, draft));
+  // A maturin project's version moves in its Cargo.toml, planned with the crates: not known here.
+  if (moved === 0 && !target.versionFromCargo)
+    warnIfUnreleased(target, version, pyproject.dependencyEdits, draft);
+}
+
+/** The pyproject.toml's own version and its dependency specifiers on the other synced packages, in one pass. */
+async function planPyproject(
+  target: Target,
+  version: string,
+  synced: Map<string, string>,
+  draft: PlanDraft,
+): Promise<{ versionMoved: number; dependencyEdits: FieldEdit[] }> {
   const file = draft.relative(target.manifest);
   const own = normalizePythonName(target.name);
+  let edits: FieldEdit[] = [];
   const text = (await draft.current(target.manifest)) ?? "";
   const dependsOnOthers = mentionsAnyOf(text, synced, own);
   // The other targets only: the shared map is narrowed for this call instead of copied per target.
@@ -138,13 +163,14 @@ async function planTarget(
         { version, ...(dependsOnOthers ? { dependencies: synced } : {}) },
         { file },
       );
-      warnIfUnreleased(target, version, result.edits, draft);
+      edits = result.edits;
       return result;
     });
   } finally {
     synced.set(own, version);
   }
-  await planVersionFiles(target, version, info.dynamicSource, draft);
+  const versionMoved = edits.filter((edit) => OWN_VERSION_FIELDS.has(edit.field)).length;
+  return { versionMoved, dependencyEdits: edits.filter((edit) => !OWN_VERSION_FIELDS.has(edit.field)) };
 }
 
 /** The `__version__` files of a target (configured, or where its dynamic version is read). */
@@ -153,18 +179,23 @@ async function planVersionFiles(
   version: string,
   source: PyprojectVersionSource | undefined,
   draft: PlanDraft,
-): Promise<void> {
+): Promise<number> {
+  let moved = 0;
   for (const versionFile of target.versionFiles) {
     if ((await draft.current(versionFile)) === undefined)
       throw missingVersionFile(target, versionFile, draft);
     const { format, variable } = versionFileFormat(versionFile, target.dir, source);
     const options = { file: draft.relative(versionFile), variable };
-    await draft.update(versionFile, target, (current) =>
-      format === "plain"
-        ? updatePlainVersionFile(current, version, options)
-        : updateVersionFile(current, version, options),
-    );
+    await draft.update(versionFile, target, (current) => {
+      const result =
+        format === "plain"
+          ? updatePlainVersionFile(current, version, options)
+          : updateVersionFile(current, version, options);
+      moved += result.edits.length;
+      return result;
+    });
   }
+  return moved;
 }
 
 /**
@@ -178,15 +209,31 @@ async function planSetuptoolsTarget(target: Target, version: string, draft: Plan
   if (!own.setupPy && !own.setupCfg && target.versionFiles.length === 0) {
     throw noSetuptoolsVersion(facts, target.relativeDir, target.source, relative);
   }
+  await planSetuptoolsVersions(target, version, own, draft);
+  await planVersionFiles(target, version, setupCfgVersionSource(facts), draft);
+}
+
+/** The literal versions of setup.py's setup() and setup.cfg's [metadata] that setuptools reads. */
+async function planSetuptoolsVersions(
+  target: Target,
+  version: string,
+  own: { setupPy?: string; setupCfg?: string },
+  draft: PlanDraft,
+): Promise<number> {
+  let moved = 0;
+  const count = (result: EditResult) => {
+    moved += result.edits.length;
+    return result;
+  };
   if (own.setupPy) {
-    const file = relative(own.setupPy);
-    await draft.update(own.setupPy, target, (text) => updateSetupPy(text, version, { file }));
+    const file = draft.relative(own.setupPy);
+    await draft.update(own.setupPy, target, (text) => count(updateSetupPy(text, version, { file })));
   }
   if (own.setupCfg) {
-    const file = relative(own.setupCfg);
-    await draft.update(own.setupCfg, target, (text) => updateSetupCfg(text, version, { file }));
+    const file = draft.relative(own.setupCfg);
+    await draft.update(own.setupCfg, target, (text) => count(updateSetupCfg(text, version, { file })));
   }
-  await planVersionFiles(target, version, setupCfgVersionSource(facts), draft);
+  return moved;
 }
 
 const OWN_VERSION_FIELDS = new Set(["project.version", "tool.poetry.version"]);
@@ -196,7 +243,6 @@ const OWN_VERSION_FIELDS = new Set(["project.version", "tool.poetry.version"]);
  * package keeps the old ones until the target is released again.
  */
 function warnIfUnreleased(target: Target, version: string, edits: FieldEdit[], draft: PlanDraft): void {
-  if (edits.some((edit) => OWN_VERSION_FIELDS.has(edit.field))) return;
   const moved = edits.filter((edit) => edit.from !== edit.to);
   if (moved.length === 0) return;
   const specifiers = moved.map((edit) => `"${edit.from}" -> "${edit.to}"`).join(", ");
@@ -205,11 +251,17 @@ function warnIfUnreleased(target: Target, version: string, edits: FieldEdit[], d
   );
 }
 
-function validateVersionFields(target: Target, info: PyprojectInfo, draft: PlanDraft): void {
+function validateVersionFields(
+  target: Target,
+  info: PyprojectInfo,
+  draft: PlanDraft,
+  setuptoolsWritable: boolean,
+): void {
   const file = draft.relative(target.manifest);
   if (info.dynamic && info.version === undefined) {
     const source = info.dynamicSource;
     if (target.versionFromCargo || target.versionFiles.length > 0 || source?.kind === "poetry") return;
+    if (setuptoolsWritable) return;
     const why = source && !source.writable ? ` (${source.kind} computes it; ${source.setting})` : "";
     throw new PolyglotError(`[project].dynamic lists "version" but no file to write it to is known${why}`, {
       file,

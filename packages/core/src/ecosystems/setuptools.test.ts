@@ -84,6 +84,18 @@ describe("setuptools projects (setup.py / setup.cfg, no [project])", () => {
     expect(file.after["plugins/foo/VERSION.txt"]).toBe("1.3.0rc1\n");
   });
 
+  it("[project] with a dynamic version nothing in pyproject.toml locates: setup.py's, or setup.cfg's file:", async () => {
+    const pyproject = `${BUILD_SYSTEM_ONLY}\n[project]\nname = "livekit-plugins-foo"\ndynamic = ["version"]\n`;
+    const fromSetupPy = await plan({ "pyproject.toml": pyproject, "setup.py": setupPy('"1.2.0"') });
+    expect(fromSetupPy.edits).toEqual(["plugins/foo/setup.py setup().version 1.2.0 -> 1.3.0rc1"]);
+    const fromFile = await plan({
+      "pyproject.toml": pyproject,
+      "setup.cfg": "[metadata]\nversion = file: VERSION\n",
+      VERSION: "1.2.0\n",
+    });
+    expect(fromFile.after["plugins/foo/VERSION"]).toBe("1.3.0rc1\n");
+  });
+
   it("a computed setup() version with versionFiles in polyglot.json writes the version file", async () => {
     const result = await plan(
       { "setup.py": setupPy('about["__version__"]'), "livekit/foo/version.py": '__version__ = "1.2.0"\n' },
