@@ -62,16 +62,18 @@ async function checkPrereleaseTags(
   semverOf: (target: Target) => string,
 ): Promise<void> {
   const map = workspace.config.pep440;
-  const tags: string[] = [];
+  const preTag = await preModeTag(workspace.root, draft);
+  const warnings = new Set<string>();
   for (const target of targets) {
     const before = workspace.packages.find((pkg) => pkg.name === target.source)!.version;
     const after = semverOf(target);
     assertPep440Order(before, after, map, targetLabel(target));
-    tags.push(...[before, after].map(prereleaseTagOf).filter((tag): tag is string => tag !== undefined));
+    // Per target: tags of different PyPI projects never compete.
+    const tags = [before, after].map(prereleaseTagOf).concat(preTag);
+    const used = tags.filter((tag): tag is string => tag !== undefined);
+    for (const collision of pep440Collisions(used, map)) warnings.add(formatPep440Collision(collision));
   }
-  const preTag = await preModeTag(workspace.root, draft);
-  if (targets.length > 0 && preTag !== undefined) tags.push(preTag);
-  draft.warnings.push(...pep440Collisions(tags, map).map(formatPep440Collision));
+  draft.warnings.push(...warnings);
 }
 
 /** The tag of `changeset pre enter <tag>`, from .changeset/pre.json (changesets reports a broken file itself). */

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { catchError } from "../__fixtures__/catch-error.js";
 import { parseSetupCfg, readSetupCfgInfo, updateSetupCfg } from "./setup-cfg.js";
@@ -71,6 +72,11 @@ describe("updateSetupCfg", () => {
     expect(updateSetupCfg(result.text, "1.3.0rc1").edits).toEqual([]);
   });
 
+  it("finds an indented key right after a section header, as configparser does", () => {
+    const text = "[metadata]\n  version = 1.2.0\n  name = x\n";
+    expect(updateSetupCfg(text, "1.3.0").text).toBe("[metadata]\n  version = 1.3.0\n  name = x\n");
+  });
+
   it("keeps trailing spaces and a version in another section untouched", () => {
     const text = "[other]\nversion = 9\n[metadata]\nversion = 1.2.0  \n";
     expect(updateSetupCfg(text, "2.0.0").text).toBe("[other]\nversion = 9\n[metadata]\nversion = 2.0.0  \n");
@@ -85,6 +91,37 @@ describe("updateSetupCfg", () => {
     );
     expect(catchError(() => updateSetupCfg("[metadata]\nversion = 1\n", "1.0.0-rc.1")).message).toMatch(
       /canonical PEP 440/,
+    );
+  });
+});
+
+describe("updateSetupCfg, property", () => {
+  const line = fc.oneof(
+    fc.constantFrom("# comment version = 0.0.1", "; version = 9", "", "   ", "long_description ="),
+    fc.constantFrom("    continued version = 7", "description = a: b = c # d", "License: MIT"),
+    fc.stringMatching(/^[a-z_]{1,8} ?[=:] ?[ -~]{0,12}$/).filter((text) => !/^version/i.test(text)),
+  );
+  it("changes exactly the version bytes, whatever surrounds them", () => {
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 6 }),
+        fc.array(line, { maxLength: 6 }),
+        fc.constantFrom("\n", "\r\n"),
+        fc.constantFrom("version = ", "Version:", "version\t=  "),
+        (before, after, eol, key) => {
+          const head = ["[metadata]", ...before, key].join(eol);
+          const tail = [
+            "",
+            ...after.map((text) => text.replace(/^\s+/, "")),
+            "[other]",
+            "version = 1.2.0",
+            "",
+          ].join(eol);
+          const text = `${head}1.2.0${tail}`;
+          expect(updateSetupCfg(text, "2.0.0rc1").text).toBe(`${head}2.0.0rc1${tail}`);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

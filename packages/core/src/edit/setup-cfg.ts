@@ -23,13 +23,15 @@ export interface IniEntry {
 }
 
 const SECTION = /^\[([^\]]+)\]/;
-const KEY_VALUE = /^([^=:\s][^=:]*?)[ \t]*[=:][ \t]*(.*?)[ \t]*$/;
+const KEY_VALUE = /^[ \t]*([^=:\s][^=:]*?)[ \t]*[=:][ \t]*(.*?)[ \t]*$/;
 
 /** Every key of every section, in file order. A `key` with no `=` or `:` is a PolyglotError naming its line. */
 export function parseSetupCfg(text: string, options: EditOptions = {}): IniEntry[] {
   const entries: IniEntry[] = [];
   let section: string | undefined;
   let current: IniEntry | undefined;
+  /** Indentation of the current key: deeper lines continue its value (configparser's rule). */
+  let keyIndent = 0;
   let offset = text.startsWith("\uFEFF") ? 1 : 0;
   const lines = text.slice(offset).split("\n");
   lines.forEach((raw, index) => {
@@ -38,7 +40,8 @@ export function parseSetupCfg(text: string, options: EditOptions = {}): IniEntry
     const line = raw.replace(/\r$/, "");
     const trimmed = line.trim();
     if (trimmed === "" || /^[#;]/.test(trimmed)) return;
-    if (/^[ \t]/.test(line) && current) {
+    const indent = line.length - line.trimStart().length;
+    if (current && indent > keyIndent) {
       current.value = `${current.value}\n${trimmed}`.trim();
       current.multiline = true;
       return;
@@ -51,8 +54,9 @@ export function parseSetupCfg(text: string, options: EditOptions = {}): IniEntry
     }
     const pair = KEY_VALUE.exec(line);
     if (!pair || section === undefined) throw notIni(index + 1, section, options);
-    const valueStart =
-      lineStart + line.length - line.slice(pair[1]!.length).replace(/^[ \t]*[=:][ \t]*/, "").length;
+    const keyEnd = line.indexOf(pair[1]!) + pair[1]!.length;
+    const valueStart = lineStart + line.length - line.slice(keyEnd).replace(/^[ \t]*[=:][ \t]*/, "").length;
+    keyIndent = indent;
     current = {
       section,
       key: pair[1]!.trim().toLowerCase(),
