@@ -102,15 +102,33 @@ function snapshotSuffix(identifiers: string[], semver: string, map: Pep440Map): 
   return kindSuffix(kindOf(words.join("-"), semver, map), Number(number));
 }
 
-function kindOf(tag: string, semver: string, map: Pep440Map): Pep440Kind {
-  const mapped = lookup(map, tag) ?? lookup(map, tag.toLowerCase());
-  if (mapped !== undefined) {
-    if (!PEP440_KINDS.includes(mapped)) throw badMapping(tag, mapped);
-    return mapped;
+/**
+ * The PEP 440 letter a prerelease tag becomes, and the `pep440` map entry that decided it (undefined when
+ * PEP 440's own spelling did); undefined for a tag nothing maps.
+ */
+export function pep440KindOf(
+  tag: string,
+  map: Pep440Map = {},
+): { kind: Pep440Kind; entry?: string } | undefined {
+  for (const key of [tag, tag.toLowerCase()]) {
+    const mapped = lookup(map, key);
+    if (mapped !== undefined) return { kind: mapped, entry: key };
   }
   const builtin = lookup(BUILTIN_TAGS, tag.toLowerCase());
-  if (builtin === undefined) throw unmappable(tag, semver);
-  return builtin;
+  return builtin === undefined ? undefined : { kind: builtin };
+}
+
+/** The prerelease tag of a `<tag>.<n>` prerelease (`next` of `1.0.0-next.3`); undefined for a release. */
+export function prereleaseTagOf(semver: string): string | undefined {
+  const prerelease = SEMVER.exec(semver.trim())?.[4];
+  return prerelease === undefined ? undefined : TAG_AND_NUMBER.exec(prerelease)?.[1];
+}
+
+function kindOf(tag: string, semver: string, map: Pep440Map): Pep440Kind {
+  const resolved = pep440KindOf(tag, map);
+  if (resolved === undefined) throw unmappable(tag, semver);
+  if (!PEP440_KINDS.includes(resolved.kind)) throw badMapping(tag, resolved.kind);
+  return resolved.kind;
 }
 
 /** Own properties only: a tag named `constructor` must not find Object.prototype. */

@@ -66,6 +66,50 @@ describe("planSync", () => {
     expect(await readFile(path.join(root, "py/pyproject.toml"), "utf8")).toBe(pyproject);
   });
 
+  it("warns about a moved specifier in a target whose own version stays, and not in one being released", async () => {
+    const { workspace, files } = await workspaceOf({
+      ...source("1.2.0"),
+      "packages/other/package.json": json({ name: "other", version: "2.0.0" }),
+      "a/pyproject.toml": '[project]\nname = "acme-a"\nversion = "1.2.0"\n',
+      "b/pyproject.toml": '[project]\nname = "acme-b"\nversion = "2.0.0"\ndependencies = ["acme-a==1.2.0"]\n',
+      "c/pyproject.toml": '[project]\nname = "acme-c"\nversion = "1.2.0"\ndependencies = ["acme-a==1.2.0"]\n',
+      ".changeset/polyglot.json": json({
+        targets: [
+          { path: "a", versionFrom: "core" },
+          { path: "b", versionFrom: "other" },
+          { path: "c", versionFrom: "core" },
+        ],
+      }),
+    });
+    const plan = await planSync(workspace, new Map([["core", "1.3.0"]]), { files });
+    expect(plan.warnings).toEqual([
+      'b (pypi acme-b) is not being released (its version stays 2.0.0), but its dependency specifier "acme-a==1.2.0" -> "acme-a==1.3.0" moved in b/pyproject.toml, so no published build carries the change (fix: add a changeset for other, e.g. `changeset add`, and release it)',
+    ]);
+  });
+
+  it("does not warn about a moved specifier in a released target whose version lives in a version file", async () => {
+    const { workspace, files } = await workspaceOf({
+      ...source("1.2.0"),
+      "a/pyproject.toml": '[project]\nname = "acme-a"\nversion = "1.2.0"\n',
+      "b/pyproject.toml":
+        '[project]\nname = "acme-b"\ndynamic = ["version"]\ndependencies = ["acme-a==1.2.0"]\n[tool.hatch.version]\npath = "b/__init__.py"\n',
+      "b/b/__init__.py": '__version__ = "1.2.0"\n',
+      ".changeset/polyglot.json": json({
+        targets: [
+          { path: "a", versionFrom: "core" },
+          { path: "b", versionFrom: "core" },
+        ],
+      }),
+    });
+    const plan = await planSync(workspace, new Map([["core", "1.3.0"]]), { files });
+    expect(plan.files.map((file) => file.relativeFile)).toEqual([
+      "a/pyproject.toml",
+      "b/b/__init__.py",
+      "b/pyproject.toml",
+    ]);
+    expect(plan.warnings).toEqual([]);
+  });
+
   it("uses the package.json version of a source missing from the map, and plans nothing when in step", async () => {
     const { workspace, files } = await workspaceOf({
       ...source("2.0.0"),

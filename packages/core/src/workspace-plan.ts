@@ -26,6 +26,8 @@ export interface SyncPlan {
   files: PlannedFile[];
   /** The version each target is synced to, in its own spelling (canonical PEP 440 for pypi). */
   versions: Map<Target, string>;
+  /** Things the sync did but that need a person's look, one line each, without a `warning:` prefix. */
+  warnings: string[];
 }
 
 /** How one target names itself in messages: `packages/python (pypi event-forge-inbox-outbox)`. */
@@ -42,6 +44,8 @@ export class PlanDraft {
     string,
     { before: string | undefined; text: string; edits: PlannedEdit[]; targets: Set<string> }
   >();
+  /** See SyncPlan.warnings. */
+  readonly warnings: string[] = [];
 
   constructor(
     readonly root: string,
@@ -135,7 +139,7 @@ export async function planSync(
   const versionOf = (target: Target) => sourceVersions.get(target.source) ?? current.get(target.source)!;
   const pypi = await planPypiEdits(workspace, draft, versionOf);
   const cargo = await planCargoEdits(workspace, draft, versionOf);
-  return { files: draft.result(), versions: new Map([...pypi, ...cargo]) };
+  return { files: draft.result(), versions: new Map([...pypi, ...cargo]), warnings: draft.warnings };
 }
 
 /** Folders from `dir` up to `root` (inclusive), nearest first. */

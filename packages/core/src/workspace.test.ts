@@ -240,7 +240,7 @@ describe("loadWorkspace", () => {
       ".changeset/polyglot.json": json({ targets: [{ path: "python", versionFrom: "core" }] }),
     });
     expect(error.setting).toBe("targets[0].path");
-    expect(error.message).toMatch(/holds no pyproject.toml or Cargo.toml/);
+    expect(error.message).toMatch(/holds no pyproject.toml, setup.py, setup.cfg or Cargo.toml/);
   });
 
   it("names a target path outside the repo", async () => {

@@ -9,6 +9,13 @@ import {
 } from "./config.js";
 import { CARGO_TOML, inspectCargoToml } from "./ecosystems/cargo.js";
 import { inspectPyproject, PYPROJECT, resolveDynamicVersionSource } from "./ecosystems/pypi.js";
+import {
+  readSetuptoolsFacts,
+  type SetuptoolsFacts,
+  setupCfgVersionSource,
+  setuptoolsManifest,
+  setuptoolsName,
+} from "./ecosystems/setuptools.js";
 import type { PyprojectInfo } from "./edit/pyproject.js";
 import { PolyglotError } from "./errors.js";
 import { requireSemver, requireValidName } from "./names.js";
@@ -35,9 +42,9 @@ export interface Target {
   dir: string;
   /** Folder relative to the repo root, with `/` separators. */
   relativeDir: string;
-  /** Absolute path of pyproject.toml or Cargo.toml. */
+  /** Absolute path of pyproject.toml, Cargo.toml, or setup.py / setup.cfg of a project without `[project]`. */
   manifest: string;
-  /** `[project].name` / `[tool.poetry].name`, or `[package].name`. */
+  /** `[project].name` / `[tool.poetry].name`, setup.cfg / setup.py's name, or `[package].name`. */
   name: string;
   /** npm package whose version it follows. */
   source: string;
@@ -199,15 +206,19 @@ async function isDirectory(dir: string): Promise<boolean> {
 async function targetsIn(root: string, folder: Folder, files: FileCache): Promise<Target[]> {
   const pyprojectFile = path.join(folder.dir, PYPROJECT);
   const cargoFile = path.join(folder.dir, CARGO_TOML);
-  const [pyprojectText, cargoText] = await Promise.all([files.read(pyprojectFile), files.read(cargoFile)]);
-  if (pyprojectText === undefined && cargoText === undefined) {
+  const [pyprojectText, cargoText, setuptools] = await Promise.all([
+    files.read(pyprojectFile),
+    files.read(cargoFile),
+    readSetuptoolsFacts(folder.dir, files, (file) => toRelative(root, file)),
+  ]);
+  if (pyprojectText === undefined && cargoText === undefined && setuptools === undefined) {
     if (folder.mode === "bridge") return [];
     throw new PolyglotError(
-      `${folder.setting}.path "${toRelative(root, folder.dir)}" holds no ${PYPROJECT} or ${CARGO_TOML}`,
+      `${folder.setting}.path "${toRelative(root, folder.dir)}" holds no ${PYPROJECT}, setup.py, setup.cfg or ${CARGO_TOML}`,
       {
         file: POLYGLOT_CONFIG_FILE,
         setting: `${folder.setting}.path`,
-        fix: "point path at the folder holding pyproject.toml or Cargo.toml",
+        fix: "point path at the folder holding pyproject.toml, setup.py, setup.cfg or Cargo.toml",
       },
     );
   }
@@ -215,13 +226,39 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
   const cargo = cargoText === undefined ? undefined : cargoTarget(root, folder, cargoFile, cargoText);
   if (cargo) targets.push(cargo);
   const pypi =
-    pyprojectText === undefined ? undefined : pypiTarget(root, folder, pyprojectFile, pyprojectText, files);
+    pyprojectText === undefined
+      ? undefined
+      : pypiTarget(root, folder, pyprojectFile, pyprojectText, files, setuptools);
   if (pypi) {
     targets.push(pypi);
     const companion = await companionCargoTarget(root, folder, pypi, targets, files);
     if (companion) targets.push(companion);
+  } else if (setuptools) {
+    targets.push(setuptoolsTarget(root, folder, setuptools));
   }
   return targets;
+}
+
+/**
+ * A setuptools project described by setup.py / setup.cfg (its pyproject.toml, if any, has no `[project]`).
+ * Its version is written in setup.py / setup.cfg or in the files setup.cfg's `attr:` / `file:` name.
+ */
+function setuptoolsTarget(root: string, folder: Folder, facts: SetuptoolsFacts): Target {
+  const relative = (file: string) => toRelative(root, file);
+  const name = setuptoolsName(facts, relative);
+  const source = setupCfgVersionSource(facts);
+  const dynamic = resolveDynamicVersionSource(
+    folder.dir,
+    source,
+    relative(facts.setupCfg ?? setuptoolsManifest(facts)),
+    folder.versionFiles.length > 0,
+  );
+  return {
+    ...baseTarget(root, folder, setuptoolsManifest(facts)),
+    ecosystem: "pypi",
+    name,
+    versionFiles: [...new Set([...folder.versionFiles, ...dynamic.versionFiles])],
+  };
 }
 
 function baseTarget(root: string, folder: Folder, manifest: string): Omit<Target, "ecosystem" | "name"> {
@@ -274,6 +311,7 @@ function pypiTarget(
   manifest: string,
   text: string,
   files: FileCache,
+  setuptools: SetuptoolsFacts | undefined,
 ): Target | undefined {
   const relativeFile = toRelative(root, manifest);
   const info = files.derive(manifest, "pyproject", () => inspectPyproject(text, relativeFile));
@@ -282,9 +320,18 @@ function pypiTarget(
     info.version === undefined &&
     info.poetryVersion === undefined &&
     !info.dynamic;
-  if (declaresNothing && folder.mode === "bridge") return undefined;
+  // Only [build-system] (or tool settings) beside a setup.py / setup.cfg: setuptools reads the project there.
+  if (declaresNothing && (folder.mode === "bridge" || setuptools)) return undefined;
   const name = requirePythonName(info, relativeFile);
-  const dynamic = resolveDynamicVersionSource(folder.dir, info, relativeFile, folder.versionFiles.length > 0);
+  // A dynamic version pyproject.toml says nothing more about: setuptools takes it from setup.cfg / setup.py.
+  const unknown = info.dynamicSource?.kind === "unknown";
+  const source = (unknown && setuptools && setupCfgVersionSource(setuptools)) || info.dynamicSource;
+  const dynamic = resolveDynamicVersionSource(
+    folder.dir,
+    source,
+    source === info.dynamicSource ? relativeFile : toRelative(root, setuptools!.setupCfg!),
+    folder.versionFiles.length > 0,
+  );
   const versionFiles = [...new Set([...folder.versionFiles, ...dynamic.versionFiles])];
   return {
     ...baseTarget(root, folder, manifest),

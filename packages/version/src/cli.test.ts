@@ -138,3 +138,63 @@ describe("polyglot-version --json as a child process", () => {
     expect(result.stderr).toMatch(/All files have been updated/);
   });
 });
+
+describe("polyglot-version as a child process: what new users and real repos hit (#17)", () => {
+  const cli = (r: TempRepo, ...args: string[]) =>
+    execa(process.execPath, [VERSION_CLI, ...args], { cwd: r.dir, reject: false });
+  const livekit = async (setupVersion: string, extra: Record<string, string> = {}) => {
+    const r = await createRepo({
+      "package.json": json({ name: "agents", private: true }),
+      "pnpm-workspace.yaml": "packages:\n  - plugins/*\n",
+      ".changeset/config.json": CHANGESET_CONFIG,
+      ".changeset/foo.md": changesetFile({ "livekit-plugins-foo": "minor" }, "Streaming."),
+      "plugins/foo/package.json": json({ name: "livekit-plugins-foo", version: "1.2.0", private: true }),
+      "plugins/foo/pyproject.toml":
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+      "plugins/foo/setup.py": `import setuptools\n\nsetuptools.setup(name="livekit-plugins-foo", version=${setupVersion})\n`,
+      ...extra,
+    });
+    repos.push(r);
+    return r;
+  };
+
+  it("a setup.py bridge with a computed version: --check exits 2 naming the folder and versionFiles", async () => {
+    const r = await livekit('about["__version__"]');
+    const result = await cli(r, "--check");
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(
+      /^polyglot-version: error: .*plugins\/foo: setup\.py computes its version/m,
+    );
+    expect(result.stderr).toMatch(/^ {2}fix: .*"versionFiles"/m);
+    expect(result.stderr).not.toMatch(/\[project\]/);
+  });
+
+  it("a setup.py bridge with a literal version is synced; a stray bridge folder is noted", async () => {
+    const r = await livekit('"1.2.0"', {
+      "examples/py/package.json": json({ name: "example", version: "0.1.0", private: true }),
+      "examples/py/setup.cfg": "[metadata]\nname = example\nversion = 0.1.0\n",
+    });
+    const result = await cli(r);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await r.read("plugins/foo/setup.py")).toMatch(/version="1\.3\.0"\)/);
+    expect(result.stderr).toMatch(
+      /^polyglot-version: note: examples\/py has a package\.json and a setup\.cfg but is outside the workspace globs/m,
+    );
+    const check = await cli(r, "--check");
+    expect(check.stdout).toBe("polyglot-version: the 1 target is in step with its source");
+  });
+
+  it("a changeset version failing after it bumped says which files changed and how to recover", async () => {
+    const r = await livekit('"1.2.0"', {
+      ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), format: "prettier" }),
+    });
+    const result = await cli(r);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /^polyglot-version: error: changeset version failed \(exit 1\) after changing plugins\/foo\/package\.json, plugins\/foo\/CHANGELOG\.md;.*would bump the versions a second time$/m,
+    );
+    expect(result.stderr).toMatch(/^ {2}fix: undo its changes \(git checkout -- /m);
+    expect(await r.read("plugins/foo/setup.py")).toMatch(/version="1\.2\.0"\)/);
+  });
+});

@@ -1,4 +1,4 @@
-import { toPep440 } from "@polyglot-changesets/core";
+import { type Pep440Map, toPep440 } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -173,7 +173,24 @@ describe("polyglot-version: changeset version, then sync", () => {
     const r = await repo(bridge());
     const result = await run(r, "--ignore", "@acme/not-here");
     expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/changeset version failed \(exit 1\) and changed no package\.json/);
     expect(await r.changedFiles()).toEqual([]);
+  });
+
+  it("a changeset version that fails after bumping says what it changed and how to recover", async () => {
+    const r = await repo({
+      ...bridge(),
+      ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), format: "prettier" }),
+    });
+    const result = await run(r);
+    expect(result.code).toBe(1);
+    expect(await r.changedFiles()).toEqual(["packages/py/CHANGELOG.md", "packages/py/package.json"]);
+    expect(result.stderr).toMatch(
+      /^polyglot-version: error: changeset version failed \(exit 1\) after changing packages\/py\/package\.json, packages\/py\/CHANGELOG\.md; the changesets are still in \.changeset and no target was synced, so running polyglot-version again now would bump the versions a second time$/m,
+    );
+    expect(result.stderr).toMatch(
+      /^ {2}fix: undo its changes \(git checkout -- packages\/py\/package\.json packages\/py\/CHANGELOG\.md, or git stash\).*polyglot-version --sync-only$/m,
+    );
   });
 
   it("explains in one line when there are no changesets", async () => {
@@ -203,6 +220,23 @@ describe("polyglot-version warnings about .changeset/config.json", () => {
     expect(result.stderr).toMatch(
       /warning: @acme\/py is private and \.changeset\/config\.json has privatePackages\.version false.*fix: set "privatePackages": \{ "version": true, "tag": true \}/,
     );
+  });
+
+  it("warns about a private bridge source that also has a polyglot.json entry (for versionFiles)", async () => {
+    const r = await repo({
+      ...bridge(),
+      "packages/py/acme_py/__init__.py": '__version__ = "1.2.0"\n',
+      ".changeset/config.json": json({
+        ...JSON.parse(CHANGESET_CONFIG),
+        privatePackages: { version: false, tag: false },
+      }),
+      ".changeset/polyglot.json": json({
+        targets: [{ path: "packages/py", versionFrom: "@acme/py", versionFiles: ["acme_py/__init__.py"] }],
+      }),
+    });
+    const result = await run(r, "--dry-run");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/warning: @acme\/py is private and .*privatePackages\.version false/);
   });
 
   it("warns that with commit on, the synced files stay uncommitted", async () => {
@@ -276,7 +310,21 @@ describe("polyglot-version --check and --json", () => {
     expect((await run(r, "--sync-only")).code).toBe(0);
     const passing = await run(r, "--check");
     expect(passing.code).toBe(0);
-    expect(passing.stdout).toMatch(/all 1 targets are in step/);
+    expect(passing.stdout).toBe("polyglot-version: the 1 target is in step with its source\n");
+  });
+
+  it("--check notes a bridge-shaped folder outside the workspace globs", async () => {
+    const r = await repo({
+      ...bridge(),
+      "sdk/python/package.json": json({ name: "sdk-py", version: "1.0.0", private: true }),
+      "sdk/python/pyproject.toml": PYPROJECT,
+    });
+    const result = await run(r, "--check");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe("polyglot-version: the 1 target is in step with its source\n");
+    expect(result.stderr).toMatch(
+      /^polyglot-version: note: sdk\/python has a package\.json and a pyproject\.toml but is outside the workspace globs.*fix: add it to the workspace globs, or add \{ "path": "sdk\/python", "versionFrom": "<npm package>" \} to "targets" in \.changeset\/polyglot\.json\)$/m,
+    );
   });
 
   it("--json prints [{file, field, from, to}] and nothing else on stdout", async () => {
@@ -374,6 +422,75 @@ describe("polyglot-version errors: exit 2, file and fix named, every file byte-i
     expect(result.stderr).toMatch(/pep440/);
     expect(result.stderr).toContain("fix: ");
     expect(await r.hashes()).toEqual(before);
+  });
+});
+
+describe("polyglot-version: setuptools projects (livekit/agents' shape)", () => {
+  const SETUP_PY = `import setuptools
+
+setuptools.setup(
+    name="livekit-plugins-foo",
+    version="1.2.0",
+)
+`;
+  const livekit = (setupPy: string): FileTree =>
+    npmWorkspace({
+      "packages/foo/package.json": json({ name: "livekit-plugins-foo", version: "1.2.0", private: true }),
+      "packages/foo/pyproject.toml":
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+      "packages/foo/setup.py": setupPy,
+      ".changeset/brave-cats.md": changesetFile({ "livekit-plugins-foo": "minor" }, "Add streaming."),
+    });
+
+  it("syncs the literal version of setup() and leaves the [build-system] pyproject alone", async () => {
+    const r = await repo(livekit(SETUP_PY));
+    const result = await run(r);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await r.read("packages/foo/setup.py")).toBe(SETUP_PY.replace('"1.2.0"', '"1.3.0"'));
+    expect(result.stderr).toContain("synced packages/foo/setup.py (setup().version 1.2.0 -> 1.3.0)");
+    expect(await r.changedFiles()).not.toContain("packages/foo/pyproject.toml");
+  });
+
+  it("--check on a computed setup() version is an error naming the folder, not 'all 0 targets'", async () => {
+    const r = await repo(livekit(SETUP_PY.replace('"1.2.0"', 'about["__version__"]')));
+    const result = await run(r, "--check");
+    expect(result.code).toBe(2);
+    expect(result.stdout).not.toMatch(/targets are in step/);
+    expect(result.stderr).toMatch(/packages\/foo: setup\.py computes its version/);
+    expect(result.stderr).toMatch(/versionFiles/);
+    expect(result.stderr).not.toMatch(/\[project\]/);
+  });
+});
+
+describe("polyglot-version: the pep440 map keeps PyPI's order", () => {
+  const preState = (tag: string) =>
+    json({ mode: "pre", tag, initialVersions: { root: "0.0.0", "@acme/py": "1.2.0" }, changesets: [] });
+  const inPreMode = (version: string, tag: string, pep440: Pep440Map): FileTree => {
+    const files = bridge(PYPROJECT.replace('"1.2.0"', `"${toPep440(version, pep440)}"`));
+    return {
+      ...files,
+      "packages/py/package.json": json({ name: "@acme/py", version, private: true }),
+      ".changeset/pre.json": preState(tag),
+      ".changeset/polyglot.json": json({ pep440 }),
+    };
+  };
+
+  it("refuses 1.3.0-beta.2 -> 1.3.0-next.3 under { next: a } (a3 < b2 on PyPI), naming pep440.next", async () => {
+    const r = await repo(inPreMode("1.3.0-beta.2", "next", { next: "a" }));
+    const result = await run(r);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/1\.3\.0-beta\.2 \(1\.3\.0b2\) to 1\.3\.0-next\.3 \(1\.3\.0a3\)/);
+    expect(result.stderr).toMatch(/pep440\.next/);
+    expect(await r.changedFiles()).toEqual([]);
+  });
+
+  it("warns when pre mode's tag and a tag in use become one PEP 440 letter", async () => {
+    const r = await repo(inPreMode("1.3.0-rc.0", "next", { next: "rc" }));
+    const result = await run(r, "--dry-run");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /^polyglot-version: warning: pep440\.next in \.changeset\/polyglot\.json: the prerelease tags "next" and "rc" in use all become PEP 440 "rc"/m,
+    );
   });
 });
 
@@ -484,6 +601,32 @@ describe("polyglot-version: Rust crates, maturin, uv.lock and dependencies betwe
     expect(await r.read("python/b/pyproject.toml")).toBe(
       '[project]\nname = "acme-b"\nversion = "1.3.0"\ndependencies = [\n  "Acme.A >= 1.3.0",\n  "httpx>=0.27",\n]\n',
     );
+  });
+
+  it("warns when a specifier moves in a target that is not being released", async () => {
+    const r = await repo(
+      npmWorkspace({
+        "packages/a/package.json": json({ name: "npm-a", version: "1.2.0" }),
+        "packages/b/package.json": json({ name: "npm-b", version: "2.0.0" }),
+        "python/a/pyproject.toml": '[project]\nname = "acme-a"\nversion = "1.2.0"\n',
+        "python/b/pyproject.toml":
+          '[project]\nname = "acme-b"\nversion = "2.0.0"\ndependencies = ["acme-a>=1.2.0"]\n',
+        ".changeset/polyglot.json": json({
+          targets: [
+            { path: "python/a", versionFrom: "npm-a" },
+            { path: "python/b", versionFrom: "npm-b" },
+          ],
+        }),
+        ".changeset/minor.md": changesetFile({ "npm-a": "minor" }, "New."),
+      }),
+    );
+    const result = await run(r);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await r.read("python/b/pyproject.toml")).toMatch(/"acme-a>=1\.3\.0"/);
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("warning:"));
+    expect(warnings).toEqual([
+      'polyglot-version: warning: python/b (pypi acme-b) is not being released (its version stays 2.0.0), but its dependency specifier "acme-a>=1.2.0" -> "acme-a>=1.3.0" moved in python/b/pyproject.toml, so no published build carries the change (fix: add a changeset for npm-b, e.g. `changeset add`, and release it)',
+    ]);
   });
 });
 

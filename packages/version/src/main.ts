@@ -6,11 +6,14 @@ import {
   checkChangelogInputs,
   FileCache,
   findPackages,
+  findStrayBridgeFolders,
+  formatStrayBridgeFolder,
   loadWorkspace,
   type PlannedFile,
   PolyglotError,
   planChangelogs,
   planSync,
+  type SyncPlan,
   type Workspace,
 } from "@polyglot-changesets/core";
 import { applyWrites } from "./apply.js";
@@ -30,6 +33,8 @@ interface Run {
   args: VersionArgs;
   io: Io;
   env: NodeJS.ProcessEnv | undefined;
+  /** Plan warnings already printed: the plan made before `changeset version` and the sync after repeat them. */
+  warned: Set<string>;
 }
 
 const NO_CHANGESETS_HINT =
@@ -58,7 +63,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    return await dispatch({ args, io, env: options.env });
+    return await dispatch({ args, io, env: options.env, warned: new Set() });
   } catch (error) {
     if (!(error instanceof PolyglotError)) throw error;
     io.stderr.write(`polyglot-version: error: ${error.format()}\n`);
@@ -70,17 +75,26 @@ async function dispatch(run: Run): Promise<number> {
   const files = new FileCache();
   const packages = await findPackages(path.resolve(run.args.cwd));
   const workspace = await loadWorkspace(packages.rootDir, { files, packages });
+  await noteStrayBridgeFolders(workspace, files, run.io);
   if (run.args.check) return check(workspace, files, run);
   if (run.args.syncOnly) return sync(workspace, files, run);
   return versionAndSync(workspace, files, packages, run);
+}
+
+/** A bridge-shaped folder outside the workspace globs is synced by nothing: one note each. */
+async function noteStrayBridgeFolders(workspace: Workspace, files: FileCache, io: Io): Promise<void> {
+  for (const stray of await findStrayBridgeFolders(workspace, files))
+    io.stderr.write(`polyglot-version: note: ${formatStrayBridgeFolder(stray)}\n`);
 }
 
 function currentVersions(workspace: Workspace): Map<string, string> {
   return new Map(workspace.packages.map((pkg) => [pkg.name, pkg.version]));
 }
 
-async function check(workspace: Workspace, files: FileCache, { args, io }: Run): Promise<number> {
+async function check(workspace: Workspace, files: FileCache, run: Run): Promise<number> {
+  const { args, io } = run;
   const plan = await planSync(workspace, currentVersions(workspace), { files });
+  printWarnings(plan, run);
   io.stdout.write(args.json ? formatJson(plan.files) : formatCheck(workspace, plan));
   return plan.files.length > 0 ? 1 : 0;
 }
@@ -101,17 +115,24 @@ async function versionAndSync(
   if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
   const versions = new Map([...currentVersions(workspace), ...predicted.versions]);
   const plan = await planSync(workspace, versions, { files });
+  printWarnings(plan, run);
   if (args.dryRun) {
     io.stderr.write(formatPendingVersions(workspace, predicted.versions));
     return await report(plan.files, run);
   }
   await checkChangelogInputs(workspace, { files });
+  const { explainFailedVersion, snapshotVersionFiles } = await import("./version-failure.js");
+  const before = await snapshotVersionFiles(workspace);
   const exitCode = await runChangesetVersion(workspace.root, args.changeset.args, io, {
     stdoutToStderr: args.json,
     env: run.env,
   });
   if (exitCode !== 0) {
     if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);
+    else {
+      const after = await snapshotVersionFiles(workspace);
+      io.stderr.write(explainFailedVersion(workspace.root, before, after, exitCode));
+    }
     return exitCode;
   }
   return sync(withWrittenVersions(workspace), new FileCache(workspace.root), run);
@@ -123,12 +144,12 @@ function configWarnings(
   predicted: { commits: boolean; versionsPrivatePackages: boolean },
 ): string {
   const warnings: string[] = [];
-  const privateSources = workspace.targets
-    .filter((target) => target.mode === "bridge")
-    .map((target) => workspace.packages.find((pkg) => pkg.name === target.source)!)
+  // Every target, bridge or follow: a bridge listed in polyglot.json (to add versionFiles) is a follow target.
+  const privateSources = [...new Set(workspace.targets.map((target) => target.source))]
+    .map((source) => workspace.packages.find((pkg) => pkg.name === source)!)
     .filter((pkg) => pkg.private);
   if (!predicted.versionsPrivatePackages && privateSources.length > 0) {
-    const names = [...new Set(privateSources.map((pkg) => pkg.name))].join(", ");
+    const names = privateSources.map((pkg) => pkg.name).join(", ");
     warnings.push(
       `polyglot-version: warning: ${names} ${privateSources.length > 1 ? "are" : "is"} private and .changeset/config.json has privatePackages.version false, so changeset version will not version ${privateSources.length > 1 ? "them" : "it"} (fix: set "privatePackages": { "version": true, "tag": true })\n`,
     );
@@ -159,10 +180,19 @@ function withWrittenVersions(workspace: Workspace): Workspace {
 /** Syncs every target to the current package.json version of its source. */
 async function sync(workspace: Workspace, files: FileCache, run: Run): Promise<number> {
   const plan = await planSync(workspace, currentVersions(workspace), { files });
+  printWarnings(plan, run);
   const changelogs = await planChangelogs(workspace, plan, { files });
   const planned = [...plan.files, ...changelogs];
   if (!run.args.dryRun) await applyWrites(planned);
   return report(planned, run);
+}
+
+function printWarnings(plan: SyncPlan, { io, warned }: Run): void {
+  for (const warning of plan.warnings) {
+    if (warned.has(warning)) continue;
+    warned.add(warning);
+    io.stderr.write(`polyglot-version: warning: ${warning}\n`);
+  }
 }
 
 async function report(planned: PlannedFile[], { args, io }: Run): Promise<number> {

@@ -43,8 +43,7 @@ export function formatPendingVersions(workspace: Workspace, versions: ReadonlyMa
 /** --check: each target whose files disagree with its source, or that all agree. */
 export function formatCheck(workspace: Workspace, plan: SyncPlan): string {
   const outOfStep = new Set(plan.files.flatMap((file) => file.targets));
-  if (outOfStep.size === 0)
-    return `polyglot-version: all ${workspace.targets.length} targets are in step with their sources\n`;
+  if (outOfStep.size === 0) return `polyglot-version: ${inStep(workspace.targets.length)}\n`;
   return workspace.targets
     .filter((target) => outOfStep.has(targetLabel(target)))
     .map((target) => {
@@ -58,4 +57,13 @@ export function formatCheck(workspace: Workspace, plan: SyncPlan): string {
       "fix: run polyglot-version --sync-only (or polyglot-version with changesets pending) and commit the result\n",
     )
     .join("");
+}
+
+function inStep(count: number): string {
+  if (count === 0) {
+    return "no targets found: no workspace package has a pyproject.toml, setup.py, setup.cfg or Cargo.toml beside its package.json, and .changeset/polyglot.json lists no targets";
+  }
+  return count === 1
+    ? "the 1 target is in step with its source"
+    : `all ${count} targets are in step with their sources`;
 }

@@ -23,11 +23,10 @@ export interface ResolvedVersionSource {
  */
 export function resolveDynamicVersionSource(
   dir: string,
-  info: PyprojectInfo,
+  source: PyprojectVersionSource | undefined,
   relativeFile: string,
   hasConfiguredFiles: boolean,
 ): ResolvedVersionSource {
-  const source = info.dynamicSource;
   if (!source?.writable || source.kind === "poetry") return { versionFiles: [] };
   if (source.format === "cargo")
     return { versionFiles: [], cargoManifest: path.resolve(dir, source.paths[0]!) };
@@ -54,9 +53,8 @@ function missingSourceFile(source: PyprojectVersionSource, relativeFile: string)
 export function versionFileFormat(
   file: string,
   dir: string,
-  info: PyprojectInfo,
+  source: PyprojectVersionSource | undefined,
 ): { format: "assignment" | "plain"; variable: string } {
-  const source = info.dynamicSource;
   const fromSource = source?.paths.some((candidate) => path.resolve(dir, candidate) === file);
   if (source && fromSource && source.format === "plain") return { format: "plain", variable: "__version__" };
   return { format: "assignment", variable: (fromSource && source?.variable) || "__version__" };

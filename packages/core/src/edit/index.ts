@@ -2,6 +2,8 @@ export * from "./cargo.js";
 export * from "./changelog.js";
 export * from "./pyproject.js";
 export * from "./python-deps.js";
+export * from "./setup-cfg.js";
+export * from "./setup-py.js";
 export * from "./specifier.js";
 export * from "./toml.js";
 export * from "./types.js";

@@ -104,7 +104,7 @@ export function updatePyproject(
   update: PyprojectUpdate,
   options: EditOptions = {},
 ): PyprojectVersionResult {
-  if (update.version !== undefined) assertCanonical(update.version, options);
+  if (update.version !== undefined) assertCanonicalPep440(update.version, options);
   const doc = parseTomlDocument(text, options.file);
   const info = infoOf(doc);
   const own = update.version === undefined ? { edits: [], changes: [] } : versionEdits(info, update.version);
@@ -290,7 +290,8 @@ function packageRoots(data: TomlTable): string[] {
   ];
 }
 
-function moduleFiles(module: string, roots: string[]): string[] {
+/** The files a module can live in under each root folder (`pkg/__init__.py`, `pkg.py`), roots ending in `/`. */
+export function moduleFiles(module: string, roots: string[]): string[] {
   if (!module) return [];
   const base = module.split(".").join("/");
   return roots.flatMap((root) => [`${root}${base}/__init__.py`, `${root}${base}.py`]);
@@ -318,7 +319,8 @@ function lineOf(doc: TomlDocument, path: readonly string[]): { line?: number } {
   return span ? { line: span.line } : {};
 }
 
-function assertCanonical(version: string, options: EditOptions): void {
+/** A version about to be written to a Python file must already be canonical PEP 440 (see toPep440). */
+export function assertCanonicalPep440(version: string, options: EditOptions = {}): void {
   if (clean(version) === version) return;
   throw new PolyglotError(`"${version}" is not a canonical PEP 440 version`, {
     ...(options.file ? { file: options.file } : {}),
