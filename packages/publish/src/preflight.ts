@@ -100,9 +100,18 @@ function ciFinding(ci: CiInfo): Finding {
 function releasesWithoutCredentials(releases: readonly NpmRelease[], input: PreflightInput): NpmRelease[] {
   const config = new NpmConfig(input.npmrcFiles, input.env);
   return releases.filter((release) => {
+    if (hasUserinfo(release.registry)) return false; // npm sends `user:pass@` of the URL as Basic auth
     const authorization = config.authorizationFor(release.registry);
     return authorization === undefined || /\$\{[^}]*\}/.test(authorization);
   });
+}
+
+function hasUserinfo(registry: string): boolean {
+  try {
+    return new URL(registry).username !== "";
+  } catch {
+    return false;
+  }
 }
 
 /** Without OIDC and without a token nothing can publish: npm would fail with ENEEDAUTH after the plan. */
@@ -116,11 +125,12 @@ function credentialFindings(releases: readonly NpmRelease[], ci: CiInfo): Findin
         : "publish from the CI workflow that npm trusts (trusted publishing)";
   return registries.map((registry) => {
     const names = releases.filter((release) => release.registry === registry).map((release) => release.name);
+    const shown = redactUrl(registry);
     return {
       id: "no-credentials",
       level: "error",
-      message: `nothing can authenticate the publish of ${names.join(", ")} to ${registry}: no OIDC ID token and no npm token for that registry`,
-      fix: `${oidcFix}, or configure a token for ${registry} (an \`_authToken\` line in .npmrc, e.g. setup-node's registry-url with NODE_AUTH_TOKEN)`,
+      message: `nothing can authenticate the publish of ${names.join(", ")} to ${shown}: no OIDC ID token and no npm token for that registry`,
+      fix: `${oidcFix}, or configure a token for ${shown} (an \`_authToken\` line in .npmrc, e.g. setup-node's registry-url with NODE_AUTH_TOKEN)`,
     };
   });
 }

@@ -89,6 +89,9 @@ function markdownLink(link: string): string {
     return cell(link);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return cell(link);
+  // A link never carries credentials (already redacted upstream; `***@` would only make a broken link).
+  url.username = "";
+  url.password = "";
   // URL.href leaves these as they are: parentheses would end the link early, `|` the table cell, and the rest is
   // markdown. None is legal in a host name, so encoding them changes only the path and query.
   const href = url.href.replace(
