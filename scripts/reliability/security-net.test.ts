@@ -260,7 +260,8 @@ const hostileCases: HostileCase[] = [
   },
   {
     name: "an endless body",
-    behaviour: { kind: "endless" }, // Which bound ends it first (the 32 MiB cap or the deadline) depends on the machine's load; both are clear.
+    behaviour: { kind: "endless" },
+    // Which bound ends it first (the 32 MiB cap or the deadline) depends on the machine's load; both are clear.
     says: /larger than 32 MiB|no complete answer within/,
   },
   {
