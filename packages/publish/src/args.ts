@@ -36,7 +36,12 @@ export interface PypiCheckArgs {
 
 export type Command = "publish" | "doctor" | "pypi-check";
 
-export type CliArgs = PublishArgs | DoctorArgs | PypiCheckArgs | { command: "help"; topic: Command };
+export type CliArgs =
+  | PublishArgs
+  | DoctorArgs
+  | PypiCheckArgs
+  | { command: "help"; topic: Command }
+  | { command: "version" };
 
 const DOCS = "https://github.com/polyglot-changesets/polyglot-changesets/tree/main/packages/publish#readme";
 const TROUBLESHOOTING =
@@ -138,9 +143,19 @@ export function helpText(command: Command): string {
     "",
     SUMMARY[command],
     "",
+    ...(command === "publish"
+      ? [
+          "Commands:",
+          `  ${"doctor".padEnd(34)} ${SUMMARY.doctor.split(".")[0]}`,
+          `  ${"pypi-check".padEnd(34)} checks which PyPI targets' versions the index lacks (for the PyPI job)`,
+          "  (polyglot-publish COMMAND --help for each)",
+          "",
+        ]
+      : []),
     "Options:",
     ...rows,
     `  ${"-h, --help".padEnd(34)} show this help`,
+    `  ${"--version".padEnd(34)} print the version of polyglot-publish`,
     "",
     `Exit codes: ${EXIT_CODES[command]}.`,
     "",
@@ -209,6 +224,7 @@ function checkFlags(args: readonly string[], command: Command): void {
 
 /** Parses argv (without node and the script); bad usage is a PolyglotError with exit code 2. */
 export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?: string } = {}): CliArgs {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) return { command: "version" };
   const command = commandOf(argv);
   const args = command === "publish" ? [...argv] : argv.slice(1);
   checkFlags(args, command);

@@ -15,6 +15,9 @@ describe.runIf(built)("polyglot-publish bin", () => {
     expect(result.stdout).toContain("Exit codes: 0");
     const pypiCheck = await execa(process.execPath, [bin, "pypi-check", "--help"], { reject: false });
     expect(pypiCheck.stdout).toContain("usage: polyglot-publish pypi-check [--index URL] [--fail-if-exists]");
+    expect(result.stdout).toMatch(/Commands:\n {2}doctor .*\n {2}pypi-check /);
+    const version = await execa(process.execPath, [bin, "--version"], { reject: false });
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it("exits 2 on bad usage with the fix", async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { runCli } from "@polyglot-changesets/core";
 import { type CliArgs, helpText, parseCliArgs } from "./args.js";
 import { doctorCommand, type Io, publishCommand } from "./publish.js";
@@ -11,6 +12,10 @@ await runCli(async (streams) => {
     io.stdout.write(`${helpText(args.topic)}\n`);
     return 0;
   }
+  if (args.command === "version") {
+    io.stdout.write(`${ownVersion()}\n`);
+    return 0;
+  }
   try {
     return await run(args, io);
   } catch (error) {
@@ -20,7 +25,12 @@ await runCli(async (streams) => {
   }
 }, "polyglot-publish");
 
-function run(args: Exclude<CliArgs, { command: "help" }>, io: Io): Promise<number> {
+function ownVersion(): string {
+  const manifest = new URL("../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}
+
+function run(args: Exclude<CliArgs, { command: "help" | "version" }>, io: Io): Promise<number> {
   if (args.command === "doctor") return doctorCommand(args, io);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io);
   return publishCommand(args, io);

@@ -153,10 +153,13 @@ function pypiAnswerProblem(answer: HttpAnswer, name: string, version: string): s
   if (!parsed.ok) return parsed.reason;
   const info = isObject(parsed.value) ? parsed.value.info : undefined;
   if (!isObject(info)) return "answered JSON without an `info` object (not the PyPI JSON API)";
-  if (typeof info.name !== "string" || normalizePythonName(info.name) !== name) {
+  if (typeof info.name !== "string") return `answered no project name (\`info.name\`) for ${name}`;
+  if (normalizePythonName(info.name) !== name) {
     return `answered the project ${quoted(info.name)} instead of ${name}`;
   }
-  if (typeof info.version !== "string" || !samePep440(info.version, version)) {
+  if (typeof info.version !== "string")
+    return `answered no version (\`info.version\`) for ${name} ${version}`;
+  if (!samePep440(info.version, version)) {
     return `answered version ${quoted(info.version)} instead of ${version}`;
   }
   return undefined;

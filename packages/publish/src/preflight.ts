@@ -63,10 +63,10 @@ export async function runPreflight(input: PreflightInput): Promise<Preflight> {
   const credentialless = useOidc ? [] : releasesWithoutCredentials(input.plan.npm, input);
   const findings: Finding[] = [
     ciFinding(ci),
-    ...oidcFindings(ci, input.oidc, credentialless.length === 0),
-    ...credentialFindings(credentialless, ci),
+    ...oidcFindings(ci, input.oidc, input.plan.npm.length === 0 ? "none" : credentialless.length === 0),
+    ...credentialFindings(credentialless, ci, input.oidc),
     npmFinding(input.runnerNpm, input.bundledNpm, npm, useOidc),
-    ...tokenFindings(tokens, input.oidc, useOidc),
+    ...tokenFindings(tokens, input.oidc, useOidc, credentialless.length > 0),
     ...input.plan.npm.flatMap((release) => packageFindings(release, ci, useOidc, input.provenance)),
     ...(await packageManagerFindings(input.plan, tokens, useOidc, input.env)),
   ];
@@ -115,14 +115,16 @@ function hasUserinfo(registry: string): boolean {
 }
 
 /** Without OIDC and without a token nothing can publish: npm would fail with ENEEDAUTH after the plan. */
-function credentialFindings(releases: readonly NpmRelease[], ci: CiInfo): Finding[] {
+function credentialFindings(releases: readonly NpmRelease[], ci: CiInfo, mode: OidcMode): Finding[] {
   const registries = [...new Set(releases.map((release) => release.registry))];
   const oidcFix =
-    ci.provider === "github-actions"
-      ? "add `permissions: { id-token: write, contents: write }` to the publish job (trusted publishing)"
-      : ci.provider === "gitlab"
-        ? 'add `id_tokens: { NPM_ID_TOKEN: { aud: "npm:registry.npmjs.org" } }` to the publish job (trusted publishing)'
-        : "publish from the CI workflow that npm trusts (trusted publishing)";
+    mode === "off"
+      ? "drop --oidc off to publish through trusted publishing"
+      : ci.provider === "github-actions"
+        ? "add `permissions: { id-token: write, contents: write }` to the publish job (trusted publishing)"
+        : ci.provider === "gitlab"
+          ? 'add `id_tokens: { NPM_ID_TOKEN: { aud: "npm:registry.npmjs.org" } }` to the publish job (trusted publishing)'
+          : "publish from the CI workflow that npm trusts (trusted publishing)";
   return registries.map((registry) => {
     const names = releases.filter((release) => release.registry === registry).map((release) => release.name);
     const shown = redactUrl(registry);
@@ -135,11 +137,12 @@ function credentialFindings(releases: readonly NpmRelease[], ci: CiInfo): Findin
   });
 }
 
-function oidcFindings(ci: CiInfo, mode: OidcMode, hasToken: boolean): Finding[] {
+/** `hasToken`: whether the publish has a token to fall back on ("none": nothing goes to npm, so no matter). */
+function oidcFindings(ci: CiInfo, mode: OidcMode, hasToken: boolean | "none"): Finding[] {
   if (mode === "off" || ci.idTokenAvailable) return [];
   const level: FindingLevel = mode === "require" ? "error" : "warning";
   const fallback =
-    mode === "require"
+    mode === "require" || hasToken === "none"
       ? ""
       : hasToken
         ? " (--oidc auto: publishing with the configured token instead)"
@@ -212,7 +215,13 @@ function npmFinding(
   };
 }
 
-function tokenFindings(tokens: readonly TokenSource[], mode: OidcMode, useOidc: boolean): Finding[] {
+/** `unused`: no credential line reaches npm (a variable alone, or an unset placeholder): npm will not use it. */
+function tokenFindings(
+  tokens: readonly TokenSource[],
+  mode: OidcMode,
+  useOidc: boolean,
+  unused: boolean,
+): Finding[] {
   return tokens.map((token) => {
     const where = token.kind === "env" ? `env ${token.name}` : `${token.name} in ${token.file}:${token.line}`;
     const what = token.placeholderFor
@@ -220,9 +229,13 @@ function tokenFindings(tokens: readonly TokenSource[], mode: OidcMode, useOidc: 
       : `long-lived npm token in ${where}`;
     const outcome = useOidc
       ? "kept out of the publish (OIDC)"
-      : mode === "off"
-        ? "used for the publish (--oidc off)"
-        : "used for the publish (no OIDC ID token)";
+      : unused
+        ? token.kind === "env"
+          ? "not used: no .npmrc `_authToken` line refers to it, and npm reads tokens only from there"
+          : "not used: it resolves to no token"
+        : mode === "off"
+          ? "used for the publish (--oidc off)"
+          : "used for the publish (no OIDC ID token)";
     return {
       id: token.placeholderFor ? "npmrc-token-placeholder" : "long-lived-token",
       level: useOidc ? "warning" : "info",
@@ -230,7 +243,9 @@ function tokenFindings(tokens: readonly TokenSource[], mode: OidcMode, useOidc: 
       fix: token.placeholderFor
         ? "drop `registry-url` from actions/setup-node (it writes this line) or the line itself; OIDC needs no token"
         : token.kind === "env"
-          ? `remove ${token.name} from the publish step and delete the secret once trusted publishing works`
+          ? unused && !useOidc
+            ? `to publish with it, add \`//<registry host>/:_authToken=\${${token.name}}\` to .npmrc; better, set up trusted publishing and delete the secret`
+            : `remove ${token.name} from the publish step and delete the secret once trusted publishing works`
           : `delete the line from ${token.file} and revoke the token on npmjs.com`,
       ...(token.file ? { file: token.file } : {}),
       ...(token.line ? { line: token.line } : {}),
@@ -259,7 +274,7 @@ function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, prov
         level: useOidc ? "error" : "warning",
         package: release.name,
         message: `${release.name} has no repository.url: npm rejects provenance without one (E422)`,
-        fix: `set "repository": {"type": "git", "url": "git+https://github.com/${ci.repository}.git"} in ${file}`,
+        fix: `set "repository": {"type": "git", "url": "git+https://github.com/${ci.repository}.git"${release.relativeDir === "." ? "" : `, "directory": "${release.relativeDir}"`}} in ${file}`,
         file,
       });
     } else if (repository && repository.toLowerCase() !== ci.repository.toLowerCase()) {

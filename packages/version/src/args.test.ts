@@ -24,6 +24,7 @@ describe("parseVersionArgs", () => {
       check: false,
       json: false,
       help: false,
+      version: false,
       changeset: { ignore: [], args: [] },
     });
   });

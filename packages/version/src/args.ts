@@ -17,6 +17,8 @@ export interface VersionArgs {
   check: boolean;
   json: boolean;
   help: boolean;
+  /** `--version`: print this CLI's version. */
+  version: boolean;
   changeset: ChangesetVersionOptions;
 }
 
@@ -29,9 +31,11 @@ Options:
   --sync-only        only sync targets to the current package.json versions (after \`changeset version\`)
   --dry-run          print a unified diff of every planned target edit; write nothing
   --check            write nothing; exit 1 naming each target out of step with its source
-  --json             print the edits as JSON [{file, field, from, to}] on stdout
+  --json             print the edits as JSON [{file, field, from, to}] on stdout (the run itself
+                     happens; add --dry-run or --check to write nothing)
   --cwd DIR          run in DIR (default: the current directory)
   -h, --help         show this help
+  --version          print the version of polyglot-version
 
 Passed to \`changeset version\`: --snapshot [tag], --snapshot-prerelease-template T, --ignore PKG,
 other positional arguments, and everything after \`--\`.
@@ -52,6 +56,7 @@ export function parseVersionArgs(argv: readonly string[], defaultCwd: string): V
     check: false,
     json: false,
     help: false,
+    version: false,
     changeset: { ignore: [], args: [] },
   };
   const rest = [...argv];
@@ -71,13 +76,17 @@ export function parseVersionArgs(argv: readonly string[], defaultCwd: string): V
   return parsed;
 }
 
-const FLAGS: Record<string, keyof Pick<VersionArgs, "syncOnly" | "dryRun" | "check" | "json" | "help">> = {
+const FLAGS: Record<
+  string,
+  keyof Pick<VersionArgs, "syncOnly" | "dryRun" | "check" | "json" | "help" | "version">
+> = {
   "--sync-only": "syncOnly",
   "--dry-run": "dryRun",
   "--check": "check",
   "--json": "json",
   "--help": "help",
   "-h": "help",
+  "--version": "version",
 };
 
 function parseOne(arg: string, rest: string[], parsed: VersionArgs): void {

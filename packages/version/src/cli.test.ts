@@ -107,6 +107,12 @@ describe("polyglot-version as a child process", () => {
     expect(result.all).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
+  it("--version prints the package version", async () => {
+    const result = await execa(process.execPath, [VERSION_CLI, "--version"], { reject: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it("--help exits 0 and unknown options exit 2 with the usage hint", async () => {
     const r = await eventForge();
     const help = await execa(process.execPath, [VERSION_CLI, "--help"], { cwd: r.dir, reject: false });

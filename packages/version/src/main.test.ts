@@ -218,7 +218,7 @@ describe("polyglot-version warnings about .changeset/config.json", () => {
     const result = await run(r, "--dry-run");
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(
-      /warning: @acme\/py is private and \.changeset\/config\.json has privatePackages\.version false.*fix: set "privatePackages": \{ "version": true, "tag": true \}/,
+      /warning: @acme\/py is private and \.changeset\/config\.json does not set privatePackages\.version to true \(the default is false\).*fix: set "privatePackages": \{ "version": true, "tag": true \}/,
     );
   });
 
@@ -236,7 +236,7 @@ describe("polyglot-version warnings about .changeset/config.json", () => {
     });
     const result = await run(r, "--dry-run");
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/warning: @acme\/py is private and .*privatePackages\.version false/);
+    expect(result.stderr).toMatch(/warning: @acme\/py is private and .*does not set privatePackages\.version to true/);
   });
 
   it("warns that with commit on, the synced files stay uncommitted", async () => {

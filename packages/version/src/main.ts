@@ -63,6 +63,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
+    if (args.version) {
+      const manifest = new URL("../package.json", import.meta.url);
+      io.stdout.write(`${(JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version}\n`);
+      return 0;
+    }
     return await dispatch({ args, io, env: options.env, warned: new Set() });
   } catch (error) {
     if (!(error instanceof PolyglotError)) throw error;
@@ -151,7 +156,7 @@ function configWarnings(
   if (!predicted.versionsPrivatePackages && privateSources.length > 0) {
     const names = privateSources.map((pkg) => pkg.name).join(", ");
     warnings.push(
-      `polyglot-version: warning: ${names} ${privateSources.length > 1 ? "are" : "is"} private and .changeset/config.json has privatePackages.version false, so changeset version will not version ${privateSources.length > 1 ? "them" : "it"} (fix: set "privatePackages": { "version": true, "tag": true })\n`,
+      `polyglot-version: warning: ${names} ${privateSources.length > 1 ? "are" : "is"} private and .changeset/config.json does not set privatePackages.version to true (the default is false), so changeset version will not version ${privateSources.length > 1 ? "them" : "it"} (fix: set "privatePackages": { "version": true, "tag": true })\n`,
     );
   }
   if (predicted.commits) {
