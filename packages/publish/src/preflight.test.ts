@@ -111,6 +111,20 @@ describe("runPreflight", () => {
     expect(ids(await findings({ env: { [TOKEN_KEY]: "npm_token" }, oidc: "off" }))).toEqual([]);
   });
 
+  it("says a token variable no .npmrc line refers to is not used, and gives only token advice under --oidc off", async () => {
+    const result = await findings({ env: { NPM_TOKEN: "npm_x" }, oidc: "off" });
+    const token = result.find((entry) => entry.id === "long-lived-token");
+    expect(token?.message).toContain("env NPM_TOKEN: not used: no .npmrc `_authToken` line refers to it");
+    expect(token?.fix).toContain("_authToken=${NPM_TOKEN}");
+    const error = result.find((entry) => entry.id === "no-credentials");
+    expect(error?.fix).toMatch(
+      /^drop --oidc off to publish through trusted publishing, or configure a token/,
+    );
+    // Nothing for npm to publish: no talk of falling back on a token.
+    const none = await findings({ env: {}, oidc: "auto", plan: plan("npm", []) });
+    expect(none.find((entry) => entry.id === "oidc-unavailable")?.message).not.toMatch(/token/);
+  });
+
   it("tells GitLab jobs how to get an ID token", async () => {
     const list = await findings({ env: { GITLAB_CI: "true" }, oidc: "require" });
     expect(list.find((finding) => finding.id === "oidc-unavailable")?.fix).toContain("NPM_ID_TOKEN");
