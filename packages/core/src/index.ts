@@ -3,6 +3,8 @@ export * from "./config.js";
 export * from "./edit/index.js";
 export * from "./errors.js";
 export * from "./pep440.js";
+export * from "./repo-files.js";
+export * from "./version-text.js";
 export * from "./workspace.js";
 export * from "./workspace-changelog.js";
 export * from "./workspace-files.js";

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { getPackages, type Packages } from "@manypkg/get-packages";
 import {
@@ -77,7 +77,7 @@ export async function loadWorkspace(cwd: string, options: LoadWorkspaceOptions =
   const config = await readPolyglotConfig(root);
   const packages = found.packages.map((pkg) => toNpmPackage(root, pkg.dir, pkg.packageJson));
   const followFolders = await Promise.all(
-    config.targets.map((target, index) => followFolder(root, target, index, packages)),
+    config.targets.map((target, index) => followFolder(root, target, index, packages, files)),
   );
   const followDirs = new Set(followFolders.map((folder) => folder.dir));
   const bridgeFolders = packages
@@ -144,11 +144,12 @@ async function followFolder(
   target: TargetConfig,
   index: number,
   packages: NpmPackage[],
+  files: FileCache,
 ): Promise<Folder> {
   const setting = `targets[${index}]`;
   requireSource(target.versionFrom, `${setting}.versionFrom`, packages);
   const dir = path.resolve(root, target.path);
-  if (toRelative(root, dir).startsWith("..")) {
+  if (isOutside(root, dir) || isOutside(files.repo.realRoot, await realPath(dir))) {
     throw new PolyglotError(`${setting}.path "${target.path}" is outside the repo`, {
       file: POLYGLOT_CONFIG_FILE,
       setting: `${setting}.path`,
@@ -162,11 +163,14 @@ async function followFolder(
       fix: "set path to the folder holding pyproject.toml or Cargo.toml, relative to the repo root",
     });
   }
+  const versionFiles = (target.versionFiles ?? []).map((file) => path.resolve(dir, file));
+  const origin = { setting: `${setting}.versionFiles`, file: POLYGLOT_CONFIG_FILE };
+  for (const file of versionFiles) files.repo.resolve(file, origin);
   return {
     dir,
     source: target.versionFrom,
     mode: "follow",
-    versionFiles: (target.versionFiles ?? []).map((file) => path.resolve(dir, file)),
+    versionFiles,
     changelog: target.changelog ?? false,
     setting,
   };
@@ -186,6 +190,15 @@ function requireSource(name: string, setting: string, packages: NpmPackage[]): v
   });
 }
 
+function isOutside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative.startsWith("..") || path.isAbsolute(relative);
+}
+
+async function realPath(dir: string): Promise<string> {
+  return realpath(dir).catch(() => dir);
+}
+
 async function isDirectory(dir: string): Promise<boolean> {
   return stat(dir).then(
     (stats) => stats.isDirectory(),
@@ -196,7 +209,13 @@ async function isDirectory(dir: string): Promise<boolean> {
 async function targetsIn(root: string, folder: Folder, files: FileCache): Promise<Target[]> {
   const pyprojectFile = path.join(folder.dir, PYPROJECT);
   const cargoFile = path.join(folder.dir, CARGO_TOML);
-  const [pyprojectText, cargoText] = await Promise.all([files.read(pyprojectFile), files.read(cargoFile)]);
+  const origin = folder.setting
+    ? { setting: `${folder.setting}.path`, file: POLYGLOT_CONFIG_FILE }
+    : undefined;
+  const [pyprojectText, cargoText] = await Promise.all([
+    files.read(pyprojectFile, origin),
+    files.read(cargoFile, origin),
+  ]);
   if (pyprojectText === undefined && cargoText === undefined) {
     if (folder.mode === "bridge") return [];
     throw new PolyglotError(
@@ -208,6 +227,8 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
       },
     );
   }
+  requireContent(root, pyprojectFile, pyprojectText);
+  requireContent(root, cargoFile, cargoText);
   const targets: Target[] = [];
   const cargo = cargoText === undefined ? undefined : cargoTarget(root, folder, cargoFile, cargoText);
   if (cargo) targets.push(cargo);
@@ -219,6 +240,30 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
     if (companion) targets.push(companion);
   }
   return targets;
+}
+
+/**
+ * A manifest with no table and no key (empty, or only comments) is refused rather than skipped: it is what a
+ * write cut short leaves, and skipping it would silently drop a target.
+ */
+function requireContent(root: string, manifest: string, text: string | undefined): void {
+  if (text === undefined || !holdsNoTomlContent(text)) return;
+  const file = toRelative(root, manifest);
+  const kind = path.basename(manifest) === PYPROJECT ? "Python package" : "crate";
+  throw new PolyglotError(`${path.basename(manifest)} is empty (no table, no key)`, {
+    file,
+    fix: `restore ${file} (e.g. git checkout -- ${file}), or delete it if this folder is not a ${kind}`,
+  });
+}
+
+function holdsNoTomlContent(text: string): boolean {
+  return text
+    .replace(/^\uFEFF/, "")
+    .split("\n")
+    .every((line) => {
+      const trimmed = line.trim();
+      return trimmed === "" || trimmed.startsWith("#");
+    });
 }
 
 function baseTarget(root: string, folder: Folder, manifest: string): Omit<Target, "ecosystem" | "name"> {
@@ -278,7 +323,13 @@ function pypiTarget(
     !info.dynamic;
   if (declaresNothing && folder.mode === "bridge") return undefined;
   const name = requirePythonName(info, relativeFile);
-  const dynamic = resolveDynamicVersionSource(folder.dir, info, relativeFile, folder.versionFiles.length > 0);
+  const dynamic = resolveDynamicVersionSource(
+    folder.dir,
+    info,
+    relativeFile,
+    folder.versionFiles.length > 0,
+    files.repo,
+  );
   const versionFiles = [...new Set([...folder.versionFiles, ...dynamic.versionFiles])];
   return {
     ...baseTarget(root, folder, manifest),
@@ -308,7 +359,10 @@ async function companionCargoTarget(
 ): Promise<Target | undefined> {
   const manifest = pypi.versionFromCargo;
   if (!manifest || siblings.some((target) => target.manifest === manifest)) return undefined;
-  const text = await files.read(manifest);
+  const text = await files.read(manifest, {
+    setting: "tool.maturin.manifest-path",
+    file: toRelative(root, pypi.manifest),
+  });
   if (text === undefined) {
     throw new PolyglotError(
       `the maturin project reads its version from ${toRelative(root, manifest)}, which does not exist`,

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,7 +7,7 @@ import { readPreState } from "@changesets/pre";
 import { readChangesets } from "@changesets/read";
 import type { NewChangeset, Packages, PreState } from "@changesets/types";
 import { getPackages, type Packages as ManypkgPackages } from "@manypkg/get-packages";
-import { PolyglotError } from "@polyglot-changesets/core";
+import { PolyglotError, RepoFiles } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { ChangesetVersionOptions } from "./args.js";
 
@@ -123,12 +122,8 @@ async function readChangesetsAndPreState(root: string): Promise<[NewChangeset[],
 }
 
 function hasLegacyPreState(root: string): boolean {
-  let text: string;
-  try {
-    text = readFileSync(path.join(root, PRE_JSON), "utf8");
-  } catch {
-    return false;
-  }
+  const text = new RepoFiles(root).read(PRE_JSON);
+  if (text === undefined) return false;
   try {
     const state = JSON.parse(text) as Record<string, unknown>;
     return state.initialVersions !== undefined || state.changesets !== undefined;

@@ -6,6 +6,7 @@ import { updateUvLock } from "../edit/uv-lock.js";
 import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
 import { PolyglotError } from "../errors.js";
 import { normalizePythonName, toPep440 } from "../pep440.js";
+import { shownVersion } from "../version-text.js";
 import type { Target, Workspace } from "../workspace.js";
 import { foldersUpTo, type PlanDraft } from "../workspace-plan.js";
 import { inspectPyproject, versionFileFormat } from "./pypi.js";
@@ -124,11 +125,14 @@ function validateVersionFields(target: Target, info: PyprojectInfo, draft: PlanD
   }
   if (info.versionConflict) {
     const { project, poetry } = info.versionConflict;
-    throw new PolyglotError(`[project].version "${project}" and [tool.poetry].version "${poetry}" disagree`, {
-      file,
-      setting: "tool.poetry.version",
-      fix: "make them equal, or remove [tool.poetry].version (Poetry 2 reads [project].version)",
-    });
+    throw new PolyglotError(
+      `[project].version "${shownVersion(project)}" and [tool.poetry].version "${shownVersion(poetry)}" disagree`,
+      {
+        file,
+        setting: "tool.poetry.version",
+        fix: "make them equal, or remove [tool.poetry].version (Poetry 2 reads [project].version)",
+      },
+    );
   }
 }
 
