@@ -59,6 +59,14 @@ function isLink(file: string): boolean {
   }
 }
 
+function realpathOrUndefined(file: string): string | undefined {
+  try {
+    return fs.realpathSync.native(file);
+  } catch {
+    return undefined;
+  }
+}
+
 function lstatOrUndefined(file: string): fs.Stats | undefined {
   try {
     return fs.lstatSync(file);
@@ -129,19 +137,22 @@ export class RepoFiles {
     return { real, stats };
   }
 
-  /** The real path of a folder, undefined if it does not exist. */
+  /**
+   * The real path of a folder, undefined if it does not exist (or is a dangling symlink). Built from the
+   * cached real path of its parent and one `lstat`, so a run costs one syscall per new folder.
+   */
   #realDir(dir: string): string | undefined {
     if (this.#realDirs.has(dir)) return this.#realDirs.get(dir);
+    const parent = path.dirname(dir);
     let real: string | undefined;
-    try {
-      real = fs.realpathSync.native(dir);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
-      const parent = path.dirname(dir);
-      const realParent = parent === dir ? undefined : this.#realDir(parent);
-      // A missing folder under an existing one has a known real path, unless its name is a dangling symlink.
-      real = realParent === undefined || isLink(dir) ? undefined : path.join(realParent, path.basename(dir));
+    if (parent === dir || !isInside(this.root, dir) || dir === this.root) real = realpathOrUndefined(dir);
+    else {
+      const stats = fs.lstatSync(dir, { throwIfNoEntry: false });
+      if (stats?.isSymbolicLink()) real = realpathOrUndefined(dir);
+      else {
+        const realParent = this.#realDir(parent);
+        real = realParent === undefined ? undefined : path.join(realParent, path.basename(dir));
+      }
     }
     this.#realDirs.set(dir, real);
     return real;
@@ -232,13 +243,15 @@ function readCapped(real: string): Buffer | undefined {
     if (!stats.isFile()) throw new Error(`${real} changed into ${kindOf(stats)} while being read`);
     const chunks: Buffer[] = [];
     let total = 0;
-    let buffer = Buffer.allocUnsafe(Math.min(Math.max(stats.size, 1024), MAX_FILE_BYTES) + 1);
+    // One byte more than the size: a short read then is the end of the file, without a second read call.
+    let buffer = Buffer.allocUnsafe(Math.min(stats.size, MAX_FILE_BYTES) + 1);
     for (;;) {
       const read = fs.readSync(fd, buffer, 0, buffer.length, null);
       if (read === 0) break;
       chunks.push(buffer.subarray(0, read));
       total += read;
       if (total > MAX_FILE_BYTES) return undefined;
+      if (read < buffer.length && total === stats.size) break;
       buffer = Buffer.allocUnsafe(64 * 1024);
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
