@@ -280,6 +280,18 @@ describe("defect 2: writes outside the repo", () => {
     await expectRefused(l, /libs\/follow\/CHANGELOG\.md leads outside the repo through a symlink/, [[]]);
     expect(await readFile(join(l.outside, "deploy.sh"), "utf8")).toBe("#!/bin/sh\necho deploying\n");
   });
+
+  test("changelog: true with CHANGELOG.md a dangling symlink to outside: nothing is created there", async () => {
+    const l = await layout();
+    await withFollowTarget(l.repo, { changelog: true });
+    await writeFile(join(l.repo, "packages/core/CHANGELOG.md"), "# @corpus/core\n\n## 1.0.0\n\nFirst.\n");
+    await symlink(join(l.outside, "created-by-sync.md"), join(l.repo, "libs/follow/CHANGELOG.md"));
+    await expectRefused(l, /libs\/follow\/CHANGELOG\.md is a symlink to a missing file/, [
+      [],
+      ["--sync-only"],
+    ]);
+    expect(existsSync(join(l.outside, "created-by-sync.md"))).toBe(false);
+  });
 });
 
 describe("defect 6: an empty manifest in a bridge folder is an error, not a dropped target", () => {
