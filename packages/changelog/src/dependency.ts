@@ -31,7 +31,7 @@ async function bridgedName(dir: string, bridge: BridgedManifest): Promise<string
   try {
     const text = new RepoFiles(dir).read(join(dir, bridge.file));
     if (text === undefined) return undefined;
-    const name = bridge.nameOf(parse(text));
+    const name = bridge.nameOf(parse(text, { integersAsBigInt: "asNeeded" }));
     return typeof name === "string" && name ? name : undefined;
   } catch {
     return undefined;
