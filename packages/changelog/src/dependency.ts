@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import type { ModCompWithPackage } from "@changesets/types";
-import { RepoFiles } from "@polyglot-changesets/core";
 import { parse } from "smol-toml";
 
 interface BridgedManifest {
@@ -29,6 +28,8 @@ const BRIDGED_MANIFESTS: BridgedManifest[] = [
  */
 async function bridgedName(dir: string, bridge: BridgedManifest): Promise<string | undefined> {
   try {
+    // Loaded on first use: most changelogs list no bridge package, and core is most of this module's weight.
+    const { RepoFiles } = await import("@polyglot-changesets/core");
     const text = new RepoFiles(dir).read(join(dir, bridge.file));
     if (text === undefined) return undefined;
     const name = bridge.nameOf(parse(text, { integersAsBigInt: "asNeeded" }));

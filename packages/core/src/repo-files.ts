@@ -9,7 +9,10 @@ import { PolyglotError } from "./errors.js";
  * at MAX_FILE_BYTES and must be UTF-8; nothing is created through a symlink.
  */
 
-/** The largest file read (16 MiB): a pyproject, a lock file or a changelog is far smaller. */
+/**
+ * The largest file read (16 MiB): a pyproject, a lock file or a changelog is far smaller, and memory stays
+ * bounded whatever the repo holds. (The sync journal, the run's own file, may be larger.)
+ */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 /** Which setting made the run touch a path, to name it when the path is refused. */
@@ -170,13 +173,21 @@ export class RepoFiles {
    * The text of a repo file, undefined when it does not exist. Refused (a PolyglotError naming the file, or the
    * setting in `origin`): outside the repo, not a regular file, larger than MAX_FILE_BYTES, not UTF-8.
    */
-  read(file: string, origin?: PathOrigin): string | undefined {
+  read(file: string, origin?: PathOrigin, maxBytes = MAX_FILE_BYTES): string | undefined {
+    try {
+      return this.#read(file, origin, maxBytes);
+    } catch (error) {
+      throw this.#explained(error, file, "read");
+    }
+  }
+
+  #read(file: string, origin: PathOrigin | undefined, maxBytes: number): string | undefined {
     const { real, stats } = this.resolve(file, origin);
     if (!stats) return undefined;
     const absolute = path.resolve(this.root, file);
-    const tooLarge = () => refused(this.root, absolute, `is larger than ${MAX_FILE_BYTES} bytes`, origin);
-    if (stats.size > MAX_FILE_BYTES) throw tooLarge();
-    const bytes = readCapped(real);
+    const tooLarge = () => refused(this.root, absolute, `is larger than ${maxBytes} bytes`, origin);
+    if (stats.size > maxBytes) throw tooLarge();
+    const bytes = readCapped(real, maxBytes);
     if (bytes === undefined) throw tooLarge();
     try {
       return utf8.decode(bytes);
@@ -190,6 +201,17 @@ export class RepoFiles {
     }
   }
 
+  /** A system error (no permission, I/O error) as a PolyglotError naming the file. */
+  #explained(error: unknown, file: string, verb: "read" | "written"): unknown {
+    if (error instanceof PolyglotError || !(error instanceof Error)) return error;
+    const name = this.relative(file);
+    const code = (error as NodeJS.ErrnoException).code ?? error.message;
+    return new PolyglotError(`${name} cannot be ${verb} (${code})`, {
+      file: name,
+      fix: `make ${name} a ${verb === "read" ? "readable" : "writable"} regular file; nothing was written`,
+    });
+  }
+
   /**
    * Replaces (or creates) a repo file in place. The path is resolved as for reads; an existing file is opened
    * without following a symlink, a new one is created exclusively (never through a link planted meanwhile).
@@ -200,7 +222,10 @@ export class RepoFiles {
     const flags = stats ? O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK : O_WRONLY | O_CREAT | O_EXCL;
     const fd = fs.openSync(real, flags, 0o666);
     try {
-      fs.writeSync(fd, text);
+      const bytes = Buffer.from(text, "utf8");
+      for (let written = 0; written < bytes.length; ) {
+        written += fs.writeSync(fd, bytes, written, bytes.length - written);
+      }
       if (options.fsync) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -235,8 +260,8 @@ export class RepoFiles {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Reads at most MAX_FILE_BYTES (undefined beyond); non-blocking and without following a swapped-in link. */
-function readCapped(real: string): Buffer | undefined {
+/** Reads at most `maxBytes` (undefined beyond); non-blocking and without following a swapped-in link. */
+function readCapped(real: string, maxBytes: number): Buffer | undefined {
   const fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
   try {
     const stats = fs.fstatSync(fd);
@@ -244,13 +269,13 @@ function readCapped(real: string): Buffer | undefined {
     const chunks: Buffer[] = [];
     let total = 0;
     // One byte more than the size: a short read then is the end of the file, without a second read call.
-    let buffer = Buffer.allocUnsafe(Math.min(stats.size, MAX_FILE_BYTES) + 1);
+    let buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
     for (;;) {
       const read = fs.readSync(fd, buffer, 0, buffer.length, null);
       if (read === 0) break;
       chunks.push(buffer.subarray(0, read));
       total += read;
-      if (total > MAX_FILE_BYTES) return undefined;
+      if (total > maxBytes) return undefined;
       if (read < buffer.length && total === stats.size) break;
       buffer = Buffer.allocUnsafe(64 * 1024);
     }

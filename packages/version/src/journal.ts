@@ -11,6 +11,8 @@ import { PolyglotError, type RepoFiles } from "@polyglot-changesets/core";
  */
 
 const FORMAT = "polyglot-sync-journal/1";
+/** The journal holds two copies of every synced file, each up to MAX_FILE_BYTES. */
+const MAX_JOURNAL_BYTES = 512 * 1024 * 1024;
 
 interface JournalEntry {
   /** Repo-relative path. */
@@ -57,7 +59,7 @@ export function removeJournal(repo: RepoFiles): void {
  */
 export function recoverInterruptedSync(repo: RepoFiles): string | undefined {
   const file = journalFile(repo.root);
-  const text = repo.read(file);
+  const text = repo.read(file, undefined, MAX_JOURNAL_BYTES);
   if (text === undefined) return undefined;
   const entries = parseJournal(text);
   if (entries === undefined) {
