@@ -194,6 +194,21 @@ describe("defect 1: reads outside the repo, and echoing them as a version", () =
     await expectRefused(l, /tool\.hatch\.version\.path points at .* outside the repo/);
   });
 
+  test("a workspace package.json that is a symlink to /proc/self/environ: no part of it is quoted", async () => {
+    const l = await layout();
+    await remove(join(l.repo, "packages/core/package.json"));
+    await symlink("/proc/self/environ", join(l.repo, "packages/core/package.json"));
+    await expectRefused(l, /cannot read the workspace around .*: a package\.json is not valid JSON/);
+  });
+
+  test("a workspace package.json that is a symlink to a package.json outside: refused", async () => {
+    const l = await layout();
+    await writeFile(join(l.outside, "package.json"), '{ "name": "@corpus/core", "version": "1.0.0" }\n');
+    await remove(join(l.repo, "packages/core/package.json"));
+    await symlink(join(l.outside, "package.json"), join(l.repo, "packages/core/package.json"));
+    await expectRefused(l, /packages\/core\/package\.json leads outside the repo through a symlink/);
+  });
+
   test("a version file in the repo holding no version: described, never echoed", async () => {
     const l = await layout();
     const secretish = `${OUTSIDE_SECRET}-and-more`;

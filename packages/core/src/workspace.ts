@@ -74,6 +74,8 @@ export async function loadWorkspace(cwd: string, options: LoadWorkspaceOptions =
   const root = found.rootDir;
   const tool = toolName(found.tool.type);
   files.setRoot(root);
+  // manypkg read them already; one leading out of the repo (a symlinked package.json or folder) is refused.
+  for (const pkg of found.packages) files.repo.resolve(path.join(pkg.dir, "package.json"));
   const config = await readPolyglotConfig(root);
   const packages = found.packages.map((pkg) => toNpmPackage(root, pkg.dir, pkg.packageJson));
   const followFolders = await Promise.all(
@@ -102,7 +104,10 @@ export async function findPackages(cwd: string): Promise<Packages> {
   try {
     return await getPackages(path.resolve(cwd));
   } catch (error) {
-    throw new PolyglotError(`cannot read the workspace around ${cwd}: ${(error as Error).message}`, {
+    // A JSON error quotes the start of the text, which may be anything a symlinked package.json points at.
+    const reason =
+      error instanceof SyntaxError ? "a package.json is not valid JSON" : (error as Error).message;
+    throw new PolyglotError(`cannot read the workspace around ${cwd}: ${reason}`, {
       fix: "run in a repo whose root has a package.json (or pass --cwd DIR); every workspace package.json needs a name",
     });
   }
