@@ -209,6 +209,15 @@ describe("defect 1: reads outside the repo, and echoing them as a version", () =
     await expectRefused(l, /packages\/core\/package\.json leads outside the repo through a symlink/);
   });
 
+  test("a changeset that is a symlink to /proc/self/environ never reaches a changelog", async () => {
+    const l = await layout();
+    await symlink("/proc/self/environ", join(l.repo, ".changeset/leak.md"));
+    await expectRefused(l, /\.changeset\/leak\.md leads outside the repo through a symlink/, [
+      [],
+      ["--dry-run"],
+    ]);
+  });
+
   test("a version file in the repo holding no version: described, never echoed", async () => {
     const l = await layout();
     const secretish = `${OUTSIDE_SECRET}-and-more`;

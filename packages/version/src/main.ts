@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
 import {
@@ -97,6 +98,7 @@ async function versionAndSync(
   // Loaded only here: the changesets libraries and execa are most of the start-up time of --sync-only.
   const { predictRelease } = await import("./release-plan.js");
   const { runChangesetVersion } = await import("./changeset-cli.js");
+  assertChangesetFilesInside(files.repo);
   const predicted = await predictRelease(workspace.root, args.changeset, packages);
   io.stderr.write(configWarnings(workspace, predicted));
   if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
@@ -143,6 +145,24 @@ function assertSyncWritable(
     files.add(path.join(pkg.dir, "CHANGELOG.md"));
   }
   for (const file of files) repo.assertWritable(file);
+}
+
+/**
+ * `changeset version` reads every file of .changeset/ (config, pre state, changesets) and copies changeset
+ * text into changelogs: each must be a regular file inside the repo, not a symlink leading out of it or a FIFO.
+ */
+function assertChangesetFilesInside(repo: RepoFiles): void {
+  const folder = path.join(repo.root, ".changeset");
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name === "config.json" || name === "pre.json" || name.endsWith(".md"))
+      repo.resolve(path.join(folder, name));
+  }
 }
 
 /** Settings of .changeset/config.json that keep the sync from doing what a user expects, one line each. */

@@ -38,7 +38,13 @@ export async function predictRelease(
     return await assemble(root, options, found);
   } catch (error) {
     if (error instanceof PolyglotError) throw error;
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    // A JSON error quotes the start of the text: say what failed, not what the file held.
+    const reason =
+      error instanceof SyntaxError
+        ? "a file of .changeset/ is not valid JSON"
+        : error instanceof Error
+          ? error.message.split("\n")[0]
+          : String(error);
     throw new PolyglotError(`changesets could not assemble the release plan: ${reason}`, {
       file: ".changeset",
       fix: "run `changeset status` to see the problem in detail, fix it, then run polyglot-version again",
