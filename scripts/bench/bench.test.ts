@@ -7,7 +7,7 @@ import { changelogOnce, startBenchGithub } from "./changelog.mjs";
 import { changelogChangesets, publishRepo, syncRepo, versionRepo } from "./generate.mjs";
 import { pad, prng, removeDir } from "./lib.mjs";
 import { publishScenarios, registryVersions, startBenchRegistry } from "./publish.mjs";
-import { benchSync, benchVersion, checkVersionRepo } from "./version.mjs";
+import { benchSync, benchVersion, benchWriteStrategies, checkVersionRepo } from "./version.mjs";
 
 const cleanup: string[] = [];
 afterAll(async () => {
@@ -45,6 +45,12 @@ describe("version", () => {
     }
     expect(await checkVersionRepo(r.repos.poly, 2)).toEqual([]);
     expect(Number.isFinite(r.ratio)).toBe(true);
+  });
+
+  test("the write strategies of the sync each run and report a time", async () => {
+    const times = await benchWriteStrategies({ files: 5, reps: 1, say: () => {} });
+    expect(Object.keys(times)).toEqual(["in place", "journal + in place", "temp + rename"]);
+    for (const ms of Object.values(times)) expect(ms).toBeGreaterThanOrEqual(0);
   });
 
   test("--sync-only syncs every target", async () => {

@@ -1,6 +1,17 @@
 // version benchmark: `polyglot-version` vs bare `changeset version` on the same generated repo, and the
 // `--sync-only` step on N targets.
-import { readFile } from "node:fs/promises";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { syncRepo, versionRepo } from "./generate.mjs";
 import {
@@ -125,6 +136,55 @@ export async function benchSync({ targets, reps, keep = false, say = console.log
   }
 }
 
+/**
+ * The crash-safe write strategies of the sync on `files` small files (what packages/version/src/apply.ts
+ * chose from): in place (not crash-safe), one fsync'd journal + in place (the choice: a kill is rolled back by
+ * the next run), and a temp file + rename per file (mode copied). Median of `reps` runs each, alternating.
+ */
+export async function benchWriteStrategies({ files = 2000, reps = 3, say = console.log } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "pc-bench-writes-"));
+  const text = `[project]\nname = "x"\nversion = "1.0.0"\n${"# padding\n".repeat(40)}`;
+  const paths = Array.from({ length: files }, (_, i) => join(dir, `f-${pad(i)}.toml`));
+  const inPlace = (body) => {
+    for (const file of paths) writeFileSync(file, body);
+  };
+  const strategies = {
+    "in place": (body) => inPlace(body),
+    "journal + in place": (body) => {
+      const journal = join(dir, "journal.json");
+      const fd = openSync(journal, "w");
+      writeSync(fd, JSON.stringify(paths.map((file) => ({ file, before: text, after: body }))));
+      fsyncSync(fd);
+      closeSync(fd);
+      inPlace(body);
+      rmSync(journal);
+    },
+    "temp + rename": (body) => {
+      for (const file of paths) {
+        const temp = `${file}.tmp`;
+        writeFileSync(temp, body, { mode: statSync(file).mode });
+        renameSync(temp, file);
+      }
+    },
+  };
+  const times = Object.fromEntries(Object.keys(strategies).map((name) => [name, []]));
+  try {
+    inPlace(text);
+    for (let r = 0; r < reps; r++) {
+      for (const [name, write] of Object.entries(strategies)) {
+        const start = performance.now();
+        write(`${text}# run ${r}\n`);
+        times[name].push(performance.now() - start);
+      }
+    }
+  } finally {
+    await removeDir(dir);
+  }
+  say(`writes: ${files} files, ${reps} runs (median)`);
+  for (const [name, list] of Object.entries(times)) say(`  ${name.padEnd(22)} ${fmt(median(list))}`);
+  return Object.fromEntries(Object.entries(times).map(([name, list]) => [name, median(list)]));
+}
+
 /** Checks a repo after `polyglot-version`: every bridge's pyproject version equals its package.json version. */
 export async function checkVersionRepo(repo, python) {
   const problems = [];
@@ -145,6 +205,7 @@ export async function main({ full = false, say = console.log } = {}) {
   say(
     `  goal: sync step under 0.5 s for 1,000 targets: ${goalSync ? "met" : "NOT met"}${full ? "" : " (small size)"}`,
   );
+  await benchWriteStrategies({ files: full ? 2000 : 200, reps: size.reps, say });
   const v = await benchVersion({ npm: size.npm, python: size.python, reps: size.reps, say });
   say(`  goal: within 10% of bare changeset version: ${v.ratio <= 1.1 ? "met" : "NOT met"}`);
   say(`version ratio: ${v.ratio}`);

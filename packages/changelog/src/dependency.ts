@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModCompWithPackage } from "@changesets/types";
 import { parse } from "smol-toml";
@@ -23,9 +22,17 @@ const BRIDGED_MANIFESTS: BridgedManifest[] = [
   { file: "Cargo.toml", registry: "crates.io", nameOf: (manifest) => table(manifest.package).name },
 ];
 
+/**
+ * Read through core's repo-confined layer, with the package folder as the boundary: a manifest that is a
+ * symlink leading out of it, a FIFO, a device or a huge file is not read (the npm spelling is used instead).
+ */
 async function bridgedName(dir: string, bridge: BridgedManifest): Promise<string | undefined> {
   try {
-    const name = bridge.nameOf(parse(await readFile(join(dir, bridge.file), "utf8")));
+    // Loaded on first use: most changelogs list no bridge package, and core is most of this module's weight.
+    const { RepoFiles } = await import("@polyglot-changesets/core");
+    const text = new RepoFiles(dir).read(join(dir, bridge.file));
+    if (text === undefined) return undefined;
+    const name = bridge.nameOf(parse(text, { integersAsBigInt: "asNeeded" }));
     return typeof name === "string" && name ? name : undefined;
   } catch {
     return undefined;

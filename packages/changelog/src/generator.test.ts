@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommitInfo, PullRequestInfo } from "@changesets/get-github-info";
@@ -349,6 +349,24 @@ describe("getDependencyReleaseLine", () => {
       "- Updated dependencies []:\n  - event-forge-inbox-outbox 1.2.0 (PyPI)\n  - x0x 0.3.0 (crates.io)\n  - @ef/public@1.0.1\n  - @ef/private-js@0.1.0",
     );
   });
+
+  it("reads no manifest through a symlink leading out of the package folder, nor a FIFO", async () => {
+    const linked = join(cwd, "linked");
+    const fifo = join(cwd, "fifo");
+    await mkdir(linked, { recursive: true });
+    await mkdir(fifo, { recursive: true });
+    await writeFile(join(cwd, "elsewhere.toml"), '[project]\nname = "read-from-outside"\n');
+    await symlink(join(cwd, "elsewhere.toml"), join(linked, "pyproject.toml"));
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [join(fifo, "pyproject.toml")]);
+    const gen = generator({});
+    const line = await gen.getDependencyReleaseLine(
+      [],
+      [dependency("@ef/linked", "1.0.0", linked, true), dependency("@ef/fifo", "1.0.0", fifo, true)],
+      { repo: "o/r" },
+    );
+    expect(line).toBe("- Updated dependencies []:\n  - @ef/linked@1.0.0\n  - @ef/fifo@1.0.0");
+  });
 });
 
 describe("thankCoAuthors", () => {
@@ -391,8 +409,18 @@ describe("writeWarning", () => {
   it("keeps GitHub's error text on one line and escapes the annotation, so it cannot start a command", () => {
     const written = { stdout: "", stderr: "" };
     const streams = {
-      stdout: { write: (text: string) => Boolean((written.stdout += text)) },
-      stderr: { write: (text: string) => Boolean((written.stderr += text)) },
+      stdout: {
+        write: (text: string) => {
+          written.stdout += text;
+          return true;
+        },
+      },
+      stderr: {
+        write: (text: string) => {
+          written.stderr += text;
+          return true;
+        },
+      },
     } as unknown as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
     writeWarning(
       "lookup failed (bad\n::stop-commands::x\r::add-mask::y 100%)",

@@ -87,8 +87,8 @@ describe("readPolyglotConfig", () => {
     const error = (await readPolyglotConfig(root).catch((caught: unknown) => caught)) as PolyglotError;
     expect(error).toBeInstanceOf(PolyglotError);
     expect(error.file).toBe(".changeset/polyglot.json");
-    expect(error.message).toBe("is a folder, not a file");
-    expect(error.fix).toMatch(/readable JSON file/);
+    expect(error.message).toBe(".changeset/polyglot.json is a folder, not a regular file");
+    expect(error.fix).toMatch(/regular file inside the repo/);
   });
 
   it("reports an empty file", async () => {

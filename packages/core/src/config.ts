@@ -4,6 +4,7 @@ import type { Ajv, ErrorObject } from "ajv";
 import jsonc from "jsonc-parser";
 import { PolyglotError } from "./errors.js";
 import type { Pep440Map } from "./pep440.js";
+import { RepoFiles } from "./repo-files.js";
 import { closestNames } from "./workspace-names.js";
 
 /** One follow target of `.changeset/polyglot.json`. */
@@ -37,7 +38,7 @@ type JsonObject = Record<string, unknown>;
 
 /** Reads and validates `.changeset/polyglot.json` under `root`; defaults when the file is absent. */
 export async function readPolyglotConfig(root: string): Promise<PolyglotConfig> {
-  const text = await readConfigText(path.join(root, POLYGLOT_CONFIG_FILE));
+  const text = readConfigText(root);
   if (text === undefined) return withDefaults({});
   const tree = parseConfigJson(text);
   const value = jsonc.getNodeValue(tree) as unknown;
@@ -47,12 +48,12 @@ export async function readPolyglotConfig(root: string): Promise<PolyglotConfig> 
   return config;
 }
 
-async function readConfigText(file: string): Promise<string | undefined> {
+function readConfigText(root: string): string | undefined {
   try {
-    return await readFile(file, "utf8");
+    return new RepoFiles(root).read(POLYGLOT_CONFIG_FILE);
   } catch (error) {
+    if (error instanceof PolyglotError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
     throw new PolyglotError(code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code})`, {
       file: POLYGLOT_CONFIG_FILE,
       fix: "make .changeset/polyglot.json a readable JSON file, or remove it to use the defaults",

@@ -5,6 +5,8 @@ export * from "./errors.js";
 export * from "./names.js";
 export * from "./pep440.js";
 export * from "./pep440-order.js";
+export * from "./repo-files.js";
+export * from "./version-text.js";
 export * from "./workspace.js";
 export * from "./workspace-changelog.js";
 export * from "./workspace-files.js";

@@ -17,7 +17,7 @@ export async function planChangelogs(
   plan: SyncPlan,
   options: { files?: FileCache } = {},
 ): Promise<PlannedFile[]> {
-  const files = options.files ?? new FileCache();
+  const files = options.files ?? new FileCache(workspace.root);
   const draft = new PlanDraft(workspace.root, files);
   const targets = [...plan.versions.keys()].filter((target) => target.changelog);
   for (const target of targets) await mirrorInto(workspace, target, plan.versions.get(target)!, draft);
@@ -68,7 +68,7 @@ export async function checkChangelogInputs(
   workspace: Workspace,
   options: { files?: FileCache } = {},
 ): Promise<void> {
-  const files = options.files ?? new FileCache();
+  const files = options.files ?? new FileCache(workspace.root);
   const targets = workspace.targets.filter((target) => target.changelog);
   await Promise.all(
     targets.flatMap((target) => {

@@ -1,30 +1,37 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { PolyglotError } from "./errors.js";
+import { type PathOrigin, RepoFiles } from "./repo-files.js";
 
 /**
  * Reads each file at most once per run (discovery and planning share it) and keeps what was parsed from it.
+ * Every read goes through RepoFiles: confined to the repo root, regular files only, size-capped, UTF-8.
  * Missing files read as undefined; an unreadable file (a folder, no permission) is an error naming it.
  */
 export class FileCache {
   readonly #texts = new Map<string, Promise<string | undefined>>();
   readonly #derived = new Map<string, unknown>();
-  #root: string | undefined;
+  #repo: RepoFiles | undefined;
 
-  /** `root`: the repo root, to name files relative to it in errors (loadWorkspace sets it too). */
+  /** `root`: the repo root every read is confined to (loadWorkspace sets it too). */
   constructor(root?: string) {
-    this.#root = root;
+    if (root !== undefined) this.#repo = new RepoFiles(root);
   }
 
-  /** Names files relative to `root` in errors. */
+  /** Confines reads to `root` and names files relative to it in errors. */
   setRoot(root: string): void {
-    this.#root = root;
+    if (this.#repo?.root !== root) this.#repo = new RepoFiles(root);
   }
 
-  read(file: string): Promise<string | undefined> {
+  /** The repo-confined file access of this cache. */
+  get repo(): RepoFiles {
+    if (!this.#repo) throw new Error("internal: FileCache used before its repo root was set");
+    return this.#repo;
+  }
+
+  /** `origin`: the setting that pointed at `file`, named if the path is refused. */
+  read(file: string, origin?: PathOrigin): Promise<string | undefined> {
     let text = this.#texts.get(file);
     if (!text) {
-      text = this.#readNow(file);
+      text = this.#readNow(file, origin);
       this.#texts.set(file, text);
     }
     return text;
@@ -32,14 +39,11 @@ export class FileCache {
 
   // Synchronous on purpose: for the small files of a sync, one readFileSync is ~10x faster than a
   // readFile round trip through the thread pool (1,000 pyprojects: ~7 ms against ~70 ms).
-  #readNow(file: string): Promise<string | undefined> {
-    // Most probes (a Cargo.toml beside a pyproject, a uv.lock above it) miss: no exception for those.
-    if (!existsSync(file)) return Promise.resolve(undefined);
+  #readNow(file: string, origin: PathOrigin | undefined): Promise<string | undefined> {
     try {
-      return Promise.resolve(readFileSync(file, "utf8"));
+      return Promise.resolve(this.repo.read(file, origin));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return Promise.resolve(undefined);
+      if (error instanceof PolyglotError) return Promise.reject(error);
       return Promise.reject(this.#unreadable(file, error as NodeJS.ErrnoException));
     }
   }
@@ -52,7 +56,7 @@ export class FileCache {
   }
 
   #unreadable(file: string, error: NodeJS.ErrnoException): PolyglotError {
-    const name = this.#root ? path.relative(this.#root, file).split(path.sep).join("/") : file;
+    const name = this.repo.relative(file);
     const reason =
       error.code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${error.code ?? error.message})`;
     return new PolyglotError(`${name} ${reason}`, {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { planCargoEdits } from "./ecosystems/cargo-plan.js";
 import { planPypiEdits } from "./ecosystems/pypi-plan.js";
 import type { EditResult, FieldEdit } from "./edit/types.js";
+import { shownValue } from "./version-text.js";
 import { type Target, toRelative, type Workspace } from "./workspace.js";
 import { FileCache } from "./workspace-files.js";
 
@@ -99,7 +100,7 @@ export class PlanDraft {
     draft.edits.push(
       ...result.edits
         .filter((edit) => edit.from !== edit.to)
-        .map((edit) => ({ file: relativeFile, ...edit })),
+        .map((edit) => ({ file: relativeFile, ...edit, from: shownValue(edit.field, edit.from) })),
     );
     if (result.text !== text) {
       const owners = typeof target === "function" ? target(result) : [target];
@@ -133,7 +134,7 @@ export async function planSync(
   sourceVersions: ReadonlyMap<string, string>,
   options: { files?: FileCache } = {},
 ): Promise<SyncPlan> {
-  const files = options.files ?? new FileCache();
+  const files = options.files ?? new FileCache(workspace.root);
   const draft = new PlanDraft(workspace.root, files);
   const current = new Map(workspace.packages.map((pkg) => [pkg.name, pkg.version]));
   const versionOf = (target: Target) => sourceVersions.get(target.source) ?? current.get(target.source)!;

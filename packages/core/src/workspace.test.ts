@@ -309,8 +309,8 @@ describe("loadWorkspace", () => {
       "packages/py/pyproject.toml/.keep": "",
     });
     expect(error.file).toBe("packages/py/pyproject.toml");
-    expect(error.message).toBe("packages/py/pyproject.toml is a folder, not a file");
-    expect(error.fix).toMatch(/make packages\/py\/pyproject.toml a readable file/);
+    expect(error.message).toBe("packages/py/pyproject.toml is a folder, not a regular file");
+    expect(error.fix).toMatch(/make packages\/py\/pyproject.toml a regular file inside the repo/);
   });
 
   it("names a hatch version path that does not exist", async () => {

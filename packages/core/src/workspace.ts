@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { getPackages, type Packages } from "@manypkg/get-packages";
 import {
@@ -82,10 +82,12 @@ export async function loadWorkspace(cwd: string, options: LoadWorkspaceOptions =
   const root = found.rootDir;
   const tool = toolName(found.tool.type);
   files.setRoot(root);
+  // manypkg read them already; one leading out of the repo (a symlinked package.json or folder) is refused.
+  for (const pkg of found.packages) files.repo.resolve(path.join(pkg.dir, "package.json"));
   const config = await readPolyglotConfig(root);
   const packages = found.packages.map((pkg) => toNpmPackage(root, pkg.dir, pkg.packageJson));
   const followFolders = await Promise.all(
-    config.targets.map((target, index) => followFolder(root, target, index, packages)),
+    config.targets.map((target, index) => followFolder(root, target, index, packages, files)),
   );
   const followDirs = new Set(followFolders.map((folder) => folder.dir));
   const bridgeFolders = packages
@@ -110,7 +112,10 @@ export async function findPackages(cwd: string): Promise<Packages> {
   try {
     return await getPackages(path.resolve(cwd));
   } catch (error) {
-    throw new PolyglotError(`cannot read the workspace around ${cwd}: ${(error as Error).message}`, {
+    // A JSON error quotes the start of the text, which may be anything a symlinked package.json points at.
+    const reason =
+      error instanceof SyntaxError ? "a package.json is not valid JSON" : (error as Error).message;
+    throw new PolyglotError(`cannot read the workspace around ${cwd}: ${reason}`, {
       fix: "run in a repo whose root has a package.json (or pass --cwd DIR); every workspace package.json needs a name",
     });
   }
@@ -154,11 +159,12 @@ async function followFolder(
   target: TargetConfig,
   index: number,
   packages: NpmPackage[],
+  files: FileCache,
 ): Promise<Folder> {
   const setting = `targets[${index}]`;
   requireSource(target.versionFrom, `${setting}.versionFrom`, packages);
   const dir = path.resolve(root, target.path);
-  if (toRelative(root, dir).startsWith("..")) {
+  if (isOutside(root, dir) || isOutside(files.repo.realRoot, await realPath(dir))) {
     throw new PolyglotError(`${setting}.path "${target.path}" is outside the repo`, {
       file: POLYGLOT_CONFIG_FILE,
       setting: `${setting}.path`,
@@ -172,11 +178,14 @@ async function followFolder(
       fix: "set path to the folder holding pyproject.toml or Cargo.toml, relative to the repo root",
     });
   }
+  const versionFiles = (target.versionFiles ?? []).map((file) => path.resolve(dir, file));
+  const origin = { setting: `${setting}.versionFiles`, file: POLYGLOT_CONFIG_FILE };
+  for (const file of versionFiles) files.repo.resolve(file, origin);
   return {
     dir,
     source: target.versionFrom,
     mode: "follow",
-    versionFiles: (target.versionFiles ?? []).map((file) => path.resolve(dir, file)),
+    versionFiles,
     changelog: target.changelog ?? false,
     setting,
   };
@@ -196,6 +205,15 @@ function requireSource(name: string, setting: string, packages: NpmPackage[]): v
   });
 }
 
+function isOutside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative.startsWith("..") || path.isAbsolute(relative);
+}
+
+async function realPath(dir: string): Promise<string> {
+  return realpath(dir).catch(() => dir);
+}
+
 async function isDirectory(dir: string): Promise<boolean> {
   return stat(dir).then(
     (stats) => stats.isDirectory(),
@@ -206,9 +224,12 @@ async function isDirectory(dir: string): Promise<boolean> {
 async function targetsIn(root: string, folder: Folder, files: FileCache): Promise<Target[]> {
   const pyprojectFile = path.join(folder.dir, PYPROJECT);
   const cargoFile = path.join(folder.dir, CARGO_TOML);
+  const origin = folder.setting
+    ? { setting: `${folder.setting}.path`, file: POLYGLOT_CONFIG_FILE }
+    : undefined;
   const [pyprojectText, cargoText, setuptools] = await Promise.all([
-    files.read(pyprojectFile),
-    files.read(cargoFile),
+    files.read(pyprojectFile, origin),
+    files.read(cargoFile, origin),
     readSetuptoolsFacts(folder.dir, files, (file) => toRelative(root, file)),
   ]);
   if (pyprojectText === undefined && cargoText === undefined && setuptools === undefined) {
@@ -222,6 +243,8 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
       },
     );
   }
+  requireContent(root, pyprojectFile, pyprojectText);
+  requireContent(root, cargoFile, cargoText);
   const targets: Target[] = [];
   const cargo = cargoText === undefined ? undefined : cargoTarget(root, folder, cargoFile, cargoText);
   if (cargo) targets.push(cargo);
@@ -234,7 +257,7 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
     const companion = await companionCargoTarget(root, folder, pypi, targets, files);
     if (companion) targets.push(companion);
   } else if (setuptools) {
-    targets.push(setuptoolsTarget(root, folder, setuptools));
+    targets.push(setuptoolsTarget(root, folder, setuptools, files));
   }
   return targets;
 }
@@ -243,7 +266,7 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
  * A setuptools project described by setup.py / setup.cfg (its pyproject.toml, if any, has no `[project]`).
  * Its version is written in setup.py / setup.cfg or in the files setup.cfg's `attr:` / `file:` name.
  */
-function setuptoolsTarget(root: string, folder: Folder, facts: SetuptoolsFacts): Target {
+function setuptoolsTarget(root: string, folder: Folder, facts: SetuptoolsFacts, files: FileCache): Target {
   const relative = (file: string) => toRelative(root, file);
   const name = setuptoolsName(facts, relative);
   const source = setupCfgVersionSource(facts);
@@ -252,6 +275,7 @@ function setuptoolsTarget(root: string, folder: Folder, facts: SetuptoolsFacts):
     source,
     relative(facts.setupCfg ?? setuptoolsManifest(facts)),
     folder.versionFiles.length > 0,
+    files.repo,
   );
   return {
     ...baseTarget(root, folder, setuptoolsManifest(facts)),
@@ -259,6 +283,30 @@ function setuptoolsTarget(root: string, folder: Folder, facts: SetuptoolsFacts):
     name,
     versionFiles: [...new Set([...folder.versionFiles, ...dynamic.versionFiles])],
   };
+}
+
+/**
+ * A manifest with no table and no key (empty, or only comments) is refused rather than skipped: it is what a
+ * write cut short leaves, and skipping it would silently drop a target.
+ */
+function requireContent(root: string, manifest: string, text: string | undefined): void {
+  if (text === undefined || !holdsNoTomlContent(text)) return;
+  const file = toRelative(root, manifest);
+  const kind = path.basename(manifest) === PYPROJECT ? "Python package" : "crate";
+  throw new PolyglotError(`${path.basename(manifest)} is empty (no table, no key)`, {
+    file,
+    fix: `restore ${file} (e.g. git checkout -- ${file}), or delete it if this folder is not a ${kind}`,
+  });
+}
+
+function holdsNoTomlContent(text: string): boolean {
+  return text
+    .replace(/^\uFEFF/, "")
+    .split("\n")
+    .every((line) => {
+      const trimmed = line.trim();
+      return trimmed === "" || trimmed.startsWith("#");
+    });
 }
 
 function baseTarget(root: string, folder: Folder, manifest: string): Omit<Target, "ecosystem" | "name"> {
@@ -331,6 +379,7 @@ function pypiTarget(
     source,
     source === info.dynamicSource ? relativeFile : toRelative(root, setuptools!.setupCfg!),
     folder.versionFiles.length > 0,
+    files.repo,
   );
   const versionFiles = [...new Set([...folder.versionFiles, ...dynamic.versionFiles])];
   return {
@@ -364,7 +413,10 @@ async function companionCargoTarget(
 ): Promise<Target | undefined> {
   const manifest = pypi.versionFromCargo;
   if (!manifest || siblings.some((target) => target.manifest === manifest)) return undefined;
-  const text = await files.read(manifest);
+  const text = await files.read(manifest, {
+    setting: "tool.maturin.manifest-path",
+    file: toRelative(root, pypi.manifest),
+  });
   if (text === undefined) {
     throw new PolyglotError(
       `the maturin project reads its version from ${toRelative(root, manifest)}, which does not exist`,

@@ -236,7 +236,9 @@ describe("polyglot-version warnings about .changeset/config.json", () => {
     });
     const result = await run(r, "--dry-run");
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/warning: @acme\/py is private and .*does not set privatePackages\.version to true/);
+    expect(result.stderr).toMatch(
+      /warning: @acme\/py is private and .*does not set privatePackages\.version to true/,
+    );
   });
 
   it("warns that with commit on, the synced files stay uncommitted", async () => {

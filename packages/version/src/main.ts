@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
 import {
@@ -13,12 +13,14 @@ import {
   PolyglotError,
   planChangelogs,
   planSync,
+  type RepoFiles,
   type SyncPlan,
   type Workspace,
 } from "@polyglot-changesets/core";
 import { applyWrites } from "./apply.js";
 import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
 import type { Io } from "./io.js";
+import { recoverInterruptedSync } from "./journal.js";
 import { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
 
 export interface MainOptions extends Partial<Io> {
@@ -77,8 +79,12 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 }
 
 async function dispatch(run: Run): Promise<number> {
-  const files = new FileCache();
   const packages = await findPackages(path.resolve(run.args.cwd));
+  const files = new FileCache(packages.rootDir);
+  // Every run, --check and --dry-run included, first repairs what a killed sync left: reporting on (or
+  // planning from) half-written files would be wrong.
+  const recovered = recoverInterruptedSync(files.repo);
+  if (recovered) run.io.stderr.write(`polyglot-version: ${recovered}\n`);
   const workspace = await loadWorkspace(packages.rootDir, { files, packages });
   await noteStrayBridgeFolders(workspace, files, run.io);
   if (run.args.check) return check(workspace, files, run);
@@ -115,6 +121,7 @@ async function versionAndSync(
   // Loaded only here: the changesets libraries and execa are most of the start-up time of --sync-only.
   const { predictRelease } = await import("./release-plan.js");
   const { runChangesetVersion } = await import("./changeset-cli.js");
+  assertChangesetFilesInside(files.repo);
   const predicted = await predictRelease(workspace.root, args.changeset, packages);
   io.stderr.write(configWarnings(workspace, predicted));
   if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
@@ -126,6 +133,7 @@ async function versionAndSync(
     return await report(plan.files, run);
   }
   await checkChangelogInputs(workspace, { files });
+  assertSyncWritable(workspace, files.repo, plan.files, predicted.versions);
   const { explainFailedVersion, snapshotVersionFiles } = await import("./version-failure.js");
   const before = await snapshotVersionFiles(workspace);
   const exitCode = await runChangesetVersion(workspace.root, args.changeset.args, io, {
@@ -140,7 +148,51 @@ async function versionAndSync(
     }
     return exitCode;
   }
-  return sync(withWrittenVersions(workspace), new FileCache(workspace.root), run);
+  const fresh = new FileCache(workspace.root);
+  return sync(withWrittenVersions(workspace, fresh.repo), fresh, run);
+}
+
+/**
+ * Before `changeset version` runs: every file the sync will write (the planned ones, every target's manifest
+ * and version files, the mirrored changelogs) and every package.json it will bump resolves inside the repo and
+ * can be written, so a read-only or escaping file stops the run while nothing has changed.
+ */
+function assertSyncWritable(
+  workspace: Workspace,
+  repo: RepoFiles,
+  planned: readonly PlannedFile[],
+  bumped: ReadonlyMap<string, string>,
+): void {
+  const files = new Set<string>(planned.map((file) => file.file));
+  for (const target of workspace.targets) {
+    files.add(target.manifest);
+    for (const file of target.versionFiles) files.add(file);
+    if (target.changelog) files.add(path.join(target.dir, "CHANGELOG.md"));
+  }
+  for (const pkg of workspace.packages) {
+    if (!bumped.has(pkg.name) || bumped.get(pkg.name) === pkg.version) continue;
+    files.add(path.join(pkg.dir, "package.json"));
+    files.add(path.join(pkg.dir, "CHANGELOG.md"));
+  }
+  for (const file of files) repo.assertWritable(file);
+}
+
+/**
+ * `changeset version` reads every file of .changeset/ (config, pre state, changesets) and copies changeset
+ * text into changelogs: each must be a regular file inside the repo, not a symlink leading out of it or a FIFO.
+ */
+function assertChangesetFilesInside(repo: RepoFiles): void {
+  const folder = path.join(repo.root, ".changeset");
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name === "config.json" || name === "pre.json" || name.endsWith(".md"))
+      repo.resolve(path.join(folder, name));
+  }
 }
 
 /** Settings of .changeset/config.json that keep the sync from doing what a user expects, one line each. */
@@ -171,12 +223,10 @@ function configWarnings(
  * The workspace with the versions `changeset version` wrote, re-read from each package.json (the source of
  * truth). It writes only package.json and CHANGELOG.md files, so the targets found before still stand.
  */
-function withWrittenVersions(workspace: Workspace): Workspace {
+function withWrittenVersions(workspace: Workspace, repo: RepoFiles): Workspace {
   const packages = workspace.packages.map((pkg) => {
-    const packageJson = JSON.parse(readFileSync(path.join(pkg.dir, "package.json"), "utf8")) as Record<
-      string,
-      unknown
-    >;
+    const file = path.join(pkg.dir, "package.json");
+    const packageJson = JSON.parse(repo.read(file) ?? "{}") as Record<string, unknown>;
     return { ...pkg, version: String(packageJson.version), packageJson };
   });
   return { ...workspace, packages };
@@ -188,7 +238,7 @@ async function sync(workspace: Workspace, files: FileCache, run: Run): Promise<n
   printWarnings(plan, run);
   const changelogs = await planChangelogs(workspace, plan, { files });
   const planned = [...plan.files, ...changelogs];
-  if (!run.args.dryRun) await applyWrites(planned);
+  if (!run.args.dryRun) await applyWrites(planned, { repo: files.repo });
   return report(planned, run);
 }
 

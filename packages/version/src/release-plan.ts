@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,7 +7,7 @@ import { readPreState } from "@changesets/pre";
 import { readChangesets } from "@changesets/read";
 import type { NewChangeset, Packages, PreState } from "@changesets/types";
 import { getPackages, type Packages as ManypkgPackages } from "@manypkg/get-packages";
-import { PolyglotError } from "@polyglot-changesets/core";
+import { PolyglotError, RepoFiles } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { ChangesetVersionOptions } from "./args.js";
 
@@ -39,7 +38,13 @@ export async function predictRelease(
     return await assemble(root, options, found);
   } catch (error) {
     if (error instanceof PolyglotError) throw error;
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    // A JSON error quotes the start of the text: say what failed, not what the file held.
+    const reason =
+      error instanceof SyntaxError
+        ? "a file of .changeset/ is not valid JSON"
+        : error instanceof Error
+          ? error.message.split("\n")[0]
+          : String(error);
     throw new PolyglotError(`changesets could not assemble the release plan: ${reason}`, {
       file: ".changeset",
       fix: "run `changeset status` to see the problem in detail, fix it, then run polyglot-version again",
@@ -123,12 +128,8 @@ async function readChangesetsAndPreState(root: string): Promise<[NewChangeset[],
 }
 
 function hasLegacyPreState(root: string): boolean {
-  let text: string;
-  try {
-    text = readFileSync(path.join(root, PRE_JSON), "utf8");
-  } catch {
-    return false;
-  }
+  const text = new RepoFiles(root).read(PRE_JSON);
+  if (text === undefined) return false;
   try {
     const state = JSON.parse(text) as Record<string, unknown>;
     return state.initialVersions !== undefined || state.changesets !== undefined;

@@ -31,7 +31,7 @@ export async function planCargoEdits(
   const versions = new Map(targets.map((target) => [target, semverOf(target)]));
   if (targets.length === 0) return versions;
   const crates = new Map(targets.map((target) => [target.name, versions.get(target)!]));
-  const workspaceRoots = await cargoWorkspaceRoots(workspace, targets);
+  const workspaceRoots = await cargoWorkspaceRoots(workspace, targets, draft);
   await Promise.all(
     [...targets.map((target) => target.manifest), ...workspaceRoots.values()].map((file) =>
       draft.files.read(file),
@@ -54,10 +54,15 @@ export async function planCargoEdits(
 }
 
 /** The Cargo.toml of each target's Cargo workspace root (the crate's own manifest when it has none). */
-async function cargoWorkspaceRoots(workspace: Workspace, targets: Target[]): Promise<Map<Target, string>> {
+async function cargoWorkspaceRoots(
+  workspace: Workspace,
+  targets: Target[],
+  draft: PlanDraft,
+): Promise<Map<Target, string>> {
+  const read = (file: string) => draft.files.read(file);
   const roots = await Promise.all(
     targets.map(async (target) => {
-      const dir = await findCargoWorkspaceRoot(target.dir, workspace.root);
+      const dir = await findCargoWorkspaceRoot(target.dir, workspace.root, read);
       return [target, path.join(dir, CARGO_TOML)] as const;
     }),
   );

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseTomlDocument, tomlValueAt } from "../edit/toml.js";
 
@@ -38,13 +37,17 @@ function stringValue(value: unknown): string | undefined {
 
 /**
  * The Cargo workspace root of a crate: the nearest Cargo.toml above it (up to `root`) with a `[workspace]`
- * table, or the crate itself.
+ * table, or the crate itself. `read` is the run's repo-confined reader (FileCache.read).
  */
-export async function findCargoWorkspaceRoot(crateDir: string, root: string): Promise<string> {
+export async function findCargoWorkspaceRoot(
+  crateDir: string,
+  root: string,
+  read: (file: string) => Promise<string | undefined>,
+): Promise<string> {
   let dir = path.dirname(crateDir);
   while (dir.startsWith(root) && dir !== path.dirname(dir)) {
     const manifest = path.join(dir, CARGO_TOML);
-    const text = await readFile(manifest, "utf8").catch(() => undefined);
+    const text = await read(manifest);
     if (text !== undefined && /^\s*\[workspace\]/m.test(text)) return dir;
     if (dir === root) break;
     dir = path.dirname(dir);

@@ -10,6 +10,7 @@ import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.
 import { PolyglotError } from "../errors.js";
 import { normalizePythonName, prereleaseTagOf, toPep440 } from "../pep440.js";
 import { assertPep440Order, formatPep440Collision, pep440Collisions } from "../pep440-order.js";
+import { shownVersion } from "../version-text.js";
 import type { Target, Workspace } from "../workspace.js";
 import { foldersUpTo, type PlanDraft, targetLabel } from "../workspace-plan.js";
 import { inspectPyproject, PYPROJECT, versionFileFormat } from "./pypi.js";
@@ -280,11 +281,14 @@ function validateVersionFields(
   }
   if (info.versionConflict) {
     const { project, poetry } = info.versionConflict;
-    throw new PolyglotError(`[project].version "${project}" and [tool.poetry].version "${poetry}" disagree`, {
-      file,
-      setting: "tool.poetry.version",
-      fix: "make them equal, or remove [tool.poetry].version (Poetry 2 reads [project].version)",
-    });
+    throw new PolyglotError(
+      `[project].version "${shownVersion(project)}" and [tool.poetry].version "${shownVersion(poetry)}" disagree`,
+      {
+        file,
+        setting: "tool.poetry.version",
+        fix: "make them equal, or remove [tool.poetry].version (Poetry 2 reads [project].version)",
+      },
+    );
   }
 }
 

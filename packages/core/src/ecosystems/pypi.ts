@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { type PyprojectInfo, type PyprojectVersionSource, readPyprojectInfo } from "../edit/pyproject.js";
 import { PolyglotError } from "../errors.js";
+import type { RepoFiles } from "../repo-files.js";
 
 export const PYPROJECT = "pyproject.toml";
 
@@ -19,18 +19,22 @@ export interface ResolvedVersionSource {
 /**
  * The absolute paths of the file a dynamic version is read from (hatch / pdm `path`, setuptools `attr` or
  * `file`, flit's module), or the Cargo.toml of a maturin project. A source that names a file that does not
- * exist is an error naming the pyproject setting, unless the target lists its own `versionFiles`.
+ * exist is an error naming the pyproject setting, unless the target lists its own `versionFiles`; one that
+ * leads outside the repo (`..`, an absolute path, a symlink) or to anything but a regular file is refused.
  */
 export function resolveDynamicVersionSource(
   dir: string,
   source: PyprojectVersionSource | undefined,
   relativeFile: string,
   hasConfiguredFiles: boolean,
+  repo: RepoFiles,
 ): ResolvedVersionSource {
   if (!source?.writable || source.kind === "poetry") return { versionFiles: [] };
-  if (source.format === "cargo")
-    return { versionFiles: [], cargoManifest: path.resolve(dir, source.paths[0]!) };
-  const found = source.paths.map((file) => path.resolve(dir, file)).find((file) => existsSync(file));
+  const origin = { setting: source.setting, file: relativeFile };
+  const candidates = source.paths.map((file) => path.resolve(dir, file));
+  const exists = candidates.map((file) => repo.resolve(file, origin).stats !== undefined);
+  if (source.format === "cargo") return { versionFiles: [], cargoManifest: candidates[0]! };
+  const found = candidates.find((_, index) => exists[index]);
   if (found) return { versionFiles: [found] };
   if (hasConfiguredFiles) return { versionFiles: [] };
   throw missingSourceFile(source, relativeFile);

@@ -1,4 +1,5 @@
 import { PolyglotError } from "../errors.js";
+import { shownVersion } from "../version-text.js";
 import {
   editTomlDocument,
   formatTomlPath,
@@ -166,7 +167,7 @@ function withPrecision(version: string, written: string): string {
 
 function assertSemver(version: string, options: EditOptions): void {
   if (SEMVER.test(version)) return;
-  throw new PolyglotError(`"${version}" is not a semver version, which Cargo requires`, {
+  throw new PolyglotError(`"${shownVersion(version)}" is not a semver version, which Cargo requires`, {
     ...(options.file ? { file: options.file } : {}),
     fix: "give the source package.json a semver version such as 1.2.0",
   });

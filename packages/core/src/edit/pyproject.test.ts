@@ -265,3 +265,11 @@ describe("updatePyproject", () => {
     expect(updatePyproject(text, {})).toEqual({ text, edits: [] });
   });
 });
+
+describe("integers above 2^53", () => {
+  it("are valid TOML: the version moves and every other byte stays", () => {
+    const text = '[project]\nname = "acme"\nversion = "1.0.0"\n\n[tool.acme]\nseed = 9007199254740993\n';
+    const result = updatePyprojectVersion(text, "1.1.0");
+    expect(result.text).toBe(text.replace('"1.0.0"', '"1.1.0"'));
+  });
+});

@@ -1,6 +1,7 @@
 import { clean, eq, valid } from "@renovatebot/pep440";
 import type { TomlTable } from "smol-toml";
 import { PolyglotError } from "../errors.js";
+import { shownVersion } from "../version-text.js";
 import { planDependencyEdits } from "./python-deps.js";
 import {
   editTomlDocument,
@@ -322,7 +323,7 @@ function lineOf(doc: TomlDocument, path: readonly string[]): { line?: number } {
 /** A version about to be written to a Python file must already be canonical PEP 440 (see toPep440). */
 export function assertCanonicalPep440(version: string, options: EditOptions = {}): void {
   if (clean(version) === version) return;
-  throw new PolyglotError(`"${version}" is not a canonical PEP 440 version`, {
+  throw new PolyglotError(`"${shownVersion(version)}" is not a canonical PEP 440 version`, {
     ...(options.file ? { file: options.file } : {}),
     fix: "convert the version with toPep440 before writing it to a pyproject.toml",
   });

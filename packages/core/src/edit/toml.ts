@@ -268,7 +268,8 @@ function isTable(value: unknown): value is Record<string, unknown> {
 
 function parseToml(text: string, file: string | undefined): TomlTable {
   try {
-    return parse(text);
+    // Integers above 2^53 are valid TOML: kept as BigInt (the edits are byte-exact and never rewrite them).
+    return parse(text, { integersAsBigInt: "asNeeded" });
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
     const problem = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");

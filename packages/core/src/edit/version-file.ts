@@ -1,4 +1,5 @@
 import { PolyglotError } from "../errors.js";
+import { describeNonVersion, isVersionText } from "../version-text.js";
 import type { EditOptions, EditResult } from "./types.js";
 
 export interface VersionFileOptions extends EditOptions {
@@ -75,6 +76,15 @@ export function updatePlainVersionFile(text: string, version: string, options: E
   }
   const current = match[2]!;
   if (current === version) return { text, edits: [] };
+  if (!isVersionText(current)) {
+    throw new PolyglotError(
+      `a version file must hold only the version; this one holds ${describeNonVersion(current)}`,
+      {
+        ...(options.file ? { file: options.file } : {}),
+        fix: "leave just the version (e.g. 1.2.0) in the file",
+      },
+    );
+  }
   const start = match[1]!.length;
   return {
     text: text.slice(0, start) + version + text.slice(start + current.length),
