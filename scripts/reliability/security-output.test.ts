@@ -161,4 +161,18 @@ describe("paths and everything else printed pass the guard", () => {
     const outputs = parseGithubOutput(await readText(repo.outputFile));
     expect(JSON.parse(outputs["pypi-packages"] ?? "[]")[0]?.path).toBe(folder);
   });
+
+  test("the step summary renders a hostile index URL as text: no markup, no extra cells", async () => {
+    const repo = await createReleaseRepo(servers, { count: 1, npmrcToken: servers.token });
+    const index = `${servers.pypi.url.replace(/\/$/, "")}/x|**published**|<img src=x onerror=alert(1)>|[x](javascript:alert(1))`;
+    await writeFile(join(repo.dir, ".changeset/polyglot.json"), JSON.stringify({ pypi: { index } }));
+    const env = actionsEnv(servers, repo);
+    const run = await runPublish(repo.dir, ["--dry-run", "--oidc", "off", "--no-provenance"], env);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const summary = await readText(repo.summaryFile);
+    const row = summary.split("\n").find((line) => line.includes("| PyPI |")) ?? "";
+    expect(row.replace(/\\\|/g, "").split("|"), row).toHaveLength(7);
+    expect(summary).not.toMatch(/<img|\*\*published|\]\(javascript/);
+    expectNoInjectedCommand(run, [summary]);
+  });
 });
