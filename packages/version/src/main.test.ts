@@ -182,7 +182,12 @@ describe("polyglot-version: changeset version, then sync", () => {
       ...bridge(),
       ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), format: "prettier" }),
     });
-    const result = await run(r);
+    // Changesets runs the formatter through the package manager (`npx prettier`): under `npx -y` (as CI runs the
+    // tests) npx would fetch prettier from the registry. Offline, the formatter is missing, as in the user's repo.
+    const stderr = collector();
+    const env = { ...process.env, npm_config_yes: "false", npm_config_offline: "true" };
+    const code = await main([], { cwd: r.dir, stdout: collector().stream, stderr: stderr.stream, env });
+    const result = { code, stderr: stderr.text() };
     expect(result.code).toBe(1);
     expect(await r.changedFiles()).toEqual(["packages/py/CHANGELOG.md", "packages/py/package.json"]);
     expect(result.stderr).toMatch(
