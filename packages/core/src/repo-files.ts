@@ -72,7 +72,8 @@ function realpathOrUndefined(file: string): string | undefined {
 
 function lstatOrUndefined(file: string): fs.Stats | undefined {
   try {
-    return fs.lstatSync(file);
+    // Most probes miss (a Cargo.toml beside a pyproject): no exception object for those.
+    return fs.lstatSync(file, { throwIfNoEntry: false });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
@@ -93,6 +94,11 @@ export class RepoFiles {
   readonly root: string;
   readonly realRoot: string;
   readonly #realDirs = new Map<string, string | undefined>();
+  /**
+   * Paths already resolved, by absolute path. Safe to reuse within the instance: a read or write opens with
+   * O_NOFOLLOW, so a file swapped for a symlink meanwhile fails there; creating and removing update the entry.
+   */
+  readonly #resolved = new Map<string, RepoPath>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -111,6 +117,14 @@ export class RepoFiles {
    */
   resolve(file: string, origin?: PathOrigin): RepoPath {
     const absolute = path.resolve(this.root, file);
+    const known = this.#resolved.get(absolute);
+    if (known) return known;
+    const resolved = this.#resolveNow(absolute, origin);
+    this.#resolved.set(absolute, resolved);
+    return resolved;
+  }
+
+  #resolveNow(absolute: string, origin: PathOrigin | undefined): RepoPath {
     if (!isInside(this.root, absolute)) throw refused(this.root, absolute, "is outside the repo", origin);
     const dir = this.#realDir(path.dirname(absolute));
     if (dir === undefined) {
@@ -227,6 +241,7 @@ export class RepoFiles {
         written += fs.writeSync(fd, bytes, written, bytes.length - written);
       }
       if (options.fsync) fs.fsyncSync(fd);
+      if (!stats) this.#resolved.set(path.resolve(this.root, file), { real, stats: fs.fstatSync(fd) });
     } finally {
       fs.closeSync(fd);
     }
@@ -236,6 +251,7 @@ export class RepoFiles {
   remove(file: string): void {
     const { real, stats } = this.resolve(file);
     if (stats) fs.rmSync(real, { force: true });
+    this.#resolved.delete(path.resolve(this.root, file));
   }
 
   /**

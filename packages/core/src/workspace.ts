@@ -227,11 +227,16 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
   const origin = folder.setting
     ? { setting: `${folder.setting}.path`, file: POLYGLOT_CONFIG_FILE }
     : undefined;
-  const [pyprojectText, cargoText, setuptools] = await Promise.all([
+  const [pyprojectText, cargoText] = await Promise.all([
     files.read(pyprojectFile, origin),
     files.read(cargoFile, origin),
-    readSetuptoolsFacts(folder.dir, files, (file) => toRelative(root, file)),
   ]);
+  requireContent(root, pyprojectFile, pyprojectText);
+  // setup.py / setup.cfg are looked for only where pyproject.toml leaves the project to them (most folders of a
+  // large repo have a complete pyproject.toml: two probes fewer each).
+  const setuptools = leavesProjectToSetuptools(root, pyprojectFile, pyprojectText, files)
+    ? await readSetuptoolsFacts(folder.dir, files, (file) => toRelative(root, file))
+    : undefined;
   if (pyprojectText === undefined && cargoText === undefined && setuptools === undefined) {
     if (folder.mode === "bridge") return [];
     throw new PolyglotError(
@@ -243,7 +248,6 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
       },
     );
   }
-  requireContent(root, pyprojectFile, pyprojectText);
   requireContent(root, cargoFile, cargoText);
   const targets: Target[] = [];
   const cargo = cargoText === undefined ? undefined : cargoTarget(root, folder, cargoFile, cargoText);
@@ -349,6 +353,28 @@ function cargoTarget(root: string, folder: Folder, manifest: string, text: strin
   return { ...baseTarget(root, folder, manifest), ecosystem: "cargo", name };
 }
 
+/** No pyproject.toml, one that declares no project, or a dynamic version it does not locate. */
+function leavesProjectToSetuptools(
+  root: string,
+  manifest: string,
+  text: string | undefined,
+  files: FileCache,
+): boolean {
+  if (text === undefined) return true;
+  const info = pyprojectInfo(root, manifest, text, files);
+  return declaresNoProject(info) || info.dynamicSource?.kind === "unknown";
+}
+
+function pyprojectInfo(root: string, manifest: string, text: string, files: FileCache): PyprojectInfo {
+  return files.derive(manifest, "pyproject", () => inspectPyproject(text, toRelative(root, manifest)));
+}
+
+function declaresNoProject(info: PyprojectInfo): boolean {
+  return (
+    info.name === undefined && info.version === undefined && info.poetryVersion === undefined && !info.dynamic
+  );
+}
+
 /**
  * The pypi target of a pyproject.toml; in a bridge folder, one that declares no project (only tool settings,
  * such as ruff's or black's beside a JavaScript package) is not one.
@@ -362,12 +388,8 @@ function pypiTarget(
   setuptools: SetuptoolsFacts | undefined,
 ): Target | undefined {
   const relativeFile = toRelative(root, manifest);
-  const info = files.derive(manifest, "pyproject", () => inspectPyproject(text, relativeFile));
-  const declaresNothing =
-    info.name === undefined &&
-    info.version === undefined &&
-    info.poetryVersion === undefined &&
-    !info.dynamic;
+  const info = pyprojectInfo(root, manifest, text, files);
+  const declaresNothing = declaresNoProject(info);
   // Only [build-system] (or tool settings) beside a setup.py / setup.cfg: setuptools reads the project there.
   if (declaresNothing && (folder.mode === "bridge" || setuptools)) return undefined;
   const name = requirePythonName(info, relativeFile);

@@ -86,7 +86,9 @@ async function dispatch(run: Run): Promise<number> {
   const recovered = recoverInterruptedSync(files.repo);
   if (recovered) run.io.stderr.write(`polyglot-version: ${recovered}\n`);
   const workspace = await loadWorkspace(packages.rootDir, { files, packages });
-  await noteStrayBridgeFolders(workspace, files, run.io);
+  // The scan for stray bridge folders is a hint for people (--check, the version run); --sync-only is the
+  // machine step after `changeset version` and stays lean.
+  if (!run.args.syncOnly) await noteStrayBridgeFolders(workspace, files, run.io);
   if (run.args.check) return check(workspace, files, run);
   if (run.args.syncOnly) return sync(workspace, files, run);
   return versionAndSync(workspace, files, packages, run);
