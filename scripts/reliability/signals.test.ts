@@ -1,9 +1,11 @@
-// A publish killed mid-way (SIGTERM, SIGKILL) stops publishing at once (the changeset child and its npm die with
-// it), cleans its temp folder, says what happened (SIGTERM) and exits 128 + signal; a re-run publishes the rest and
-// tags (and reports) every version the killed run published. Also issue #17 item 3: a version published by hand
-// without its git tag gets the tag and is reported, and the PyPI hand-off names a tag that exists.
+// A publish killed mid-way (SIGTERM, SIGINT, SIGKILL) stops publishing at once (the changeset child and its npm
+// die with it), cleans its temp folder, says what happened (SIGTERM, SIGINT) and exits 128 + signal; a re-run
+// publishes the rest and tags (and reports) every version the killed run published. Also issue #17 item 3: a
+// version published by hand without its git tag gets the tag and is reported, and the PyPI hand-off names a tag
+// that exists.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdir, readdir } from "node:fs/promises";
+import { constants } from "node:os";
 import { describe, expect, test } from "vitest";
 import { NO_STACK, npmNames, publishRun, TOKEN_ARGS } from "./fault-run.js";
 import { BIN, NODE, parseGithubOutput, type RunResult, tempDir } from "./helpers.js";
@@ -80,7 +82,7 @@ function killMidPublish(
     child.on("close", (code, killedBy) => {
       clearTimeout(bound);
       resolve({
-        code: code ?? (killedBy ? 128 + (killedBy === "SIGKILL" ? 9 : 15) : 1),
+        code: code ?? (killedBy ? 128 + (constants.signals[killedBy] ?? 0) : 1),
         stdout,
         stderr,
         afterSignalMs: signalledAt ? Date.now() - signalledAt : -1,
@@ -111,16 +113,16 @@ async function slowRepo(): Promise<{ repo: ReleaseRepo; env: NodeJS.ProcessEnv; 
 }
 
 describe("a publish killed mid-way, then a re-run", () => {
-  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+  for (const signal of ["SIGTERM", "SIGINT", "SIGKILL"] as const) {
     test(`${signal}: the publish stops, the temp folder goes, the re-run tags and reports every version once`, async () => {
       const { repo, env, tmp } = await slowRepo();
       const killed = await killMidPublish(repo, env, signal);
       const shown = `exit ${killed.code}\n--- stderr\n${killed.stderr}\n--- stdout\n${killed.stdout}`;
       await expectNoSecrets(secretsOf(servers, env), killed, repo, env);
-      expect(killed.code, shown).toBe(signal === "SIGTERM" ? 143 : 137);
+      expect(killed.code, shown).toBe({ SIGTERM: 143, SIGINT: 130, SIGKILL: 137 }[signal]);
       expect(killed.afterSignalMs, shown).toBeLessThan(15_000);
-      if (signal === "SIGTERM") {
-        expect(killed.stderr, shown).toMatch(/stopped by SIGTERM: the publish was stopped/);
+      if (signal !== "SIGKILL") {
+        expect(killed.stderr, shown).toContain(`stopped by ${signal}: the publish was stopped`);
         expect(killed.stderr, shown).toMatch(new RegExp(`not published: [^;]*${repo.names[2]}@1\\.0\\.0`));
         expect(killed.stderr, "no stack trace").not.toMatch(NO_STACK);
       }

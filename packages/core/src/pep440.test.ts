@@ -3,7 +3,7 @@ import { clean, valid } from "@renovatebot/pep440";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { catchError } from "./__fixtures__/catch-error.js";
-import { normalizePythonName, type Pep440Map, toPep440 } from "./pep440.js";
+import { normalizePythonName, type Pep440Map, samePep440, toPep440 } from "./pep440.js";
 
 describe("toPep440", () => {
   const facts: [string, string][] = [
@@ -169,3 +169,12 @@ function compareKeys(left: number[], right: number[]): number {
   }
   return 0;
 }
+
+describe("samePep440", () => {
+  it("compares PEP 440 versions, not strings", () => {
+    expect(samePep440("1.0", "1.0.0")).toBe(true);
+    expect(samePep440("1.0.0RC1", "1.0.0rc1")).toBe(true);
+    expect(samePep440("1.0.0", "1.0.1")).toBe(false);
+    expect(samePep440("<html>", "1.0.0")).toBe(false);
+  });
+});
