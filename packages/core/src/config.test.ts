@@ -126,6 +126,15 @@ describe("readPolyglotConfig", () => {
     expect(error.fix).toMatch(/did you mean "targets"/);
   });
 
+  it("names a misspelled required key as what it is, with its line, not as a missing one", async () => {
+    const error = await configError(
+      '{\n  "targets": [\n    { "path": "py", "versionfrom": "@a/core" }\n  ]\n}\n',
+    );
+    expect(error.message).toBe('unknown setting "versionfrom"');
+    expect(error.fix).toMatch(/did you mean "versionFrom"\?/);
+    expect(error.line).toBe(3);
+  });
+
   it("names a missing versionFrom", async () => {
     const error = await configError('{ "targets": [{ "path": "py" }] }');
     expect(error.setting).toBe("targets[0].versionFrom");

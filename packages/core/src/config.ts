@@ -133,8 +133,13 @@ async function validateConfig(value: unknown, text: string, tree: jsonc.Node): P
 
 /** `additionalProperties` and `required` say the most; ajv also reports the schema branches they caused. */
 function pickMostUseful(errors: ErrorObject[]): ErrorObject {
-  const rank = (error: ErrorObject) =>
-    ["additionalProperties", "required", "type", "enum"].includes(error.keyword) ? 0 : 1;
+  // An unknown key first: it is often the required one misspelled (`versionfrom`), and its error names the line
+  // and the key meant; "missing versionFrom" alone would send the user looking for the wrong thing.
+  const order = ["additionalProperties", "required", "type", "enum"];
+  const rank = (error: ErrorObject) => {
+    const at = order.indexOf(error.keyword);
+    return at === -1 ? order.length : at;
+  };
   return [...errors].sort((a, b) => rank(a) - rank(b))[0]!;
 }
 
