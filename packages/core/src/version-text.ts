@@ -1,14 +1,12 @@
 import { valid as validPep440 } from "@renovatebot/pep440";
+import { valid as validSemver } from "semver";
 
-// semver.org's own pattern.
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const MAX_VERSION_LENGTH = 128;
 
 /** A semver or PEP 440 version (what a version field may hold and what is safe to print). */
 export function isVersionText(text: string): boolean {
   if (text.length === 0 || text.length > MAX_VERSION_LENGTH) return false;
-  return SEMVER.test(text) || validPep440(text) !== null;
+  return validSemver(text) === text || validPep440(text) !== null;
 }
 
 /**

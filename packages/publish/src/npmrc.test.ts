@@ -80,6 +80,14 @@ describe("NpmConfig.authorizationFor", () => {
     expect(config.authorizationFor("https://none.example/")).toBeUndefined();
   });
 
+  it("falls back on the user:pass@ of the registry URL, as npm sends it", () => {
+    const config = new NpmConfig([file("project", "//r.example/:_authToken=top\n")], {});
+    expect(config.authorizationFor("https://deploy:s%40cret@u.example/")).toBe(
+      `Basic ${Buffer.from("deploy:s@cret").toString("base64")}`,
+    );
+    expect(config.authorizationFor("https://deploy:x@r.example/")).toBe("Bearer top");
+  });
+
   it("nerf-darts like npm", () => {
     expect(nerfDartPrefixes("http://127.0.0.1:4873/a/b")).toEqual([
       "//127.0.0.1:4873/a/b/",

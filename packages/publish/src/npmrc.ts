@@ -146,8 +146,27 @@ export class NpmConfig {
         return `Basic ${Buffer.from(`${username}:${plain}`).toString("base64")}`;
       }
     }
+    return userinfoAuthorization(registry);
+  }
+}
+
+/** npm sends the `user:pass@` of a registry URL as Basic credentials when no npmrc credential applies. */
+function userinfoAuthorization(registry: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(registry);
+  } catch {
     return undefined;
   }
+  if (!url.username && !url.password) return undefined;
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  return `Basic ${Buffer.from(`${decode(url.username)}:${decode(url.password)}`).toString("base64")}`;
 }
 
 export function withTrailingSlash(url: string): string {

@@ -328,17 +328,22 @@ export async function readGitTags(root: string, withRemote: boolean): Promise<Se
 }
 
 /** The tags, and whether they are complete: false when an `origin` remote exists but did not answer. */
-async function readTagState(
-  root: string,
-  withRemote: boolean,
-): Promise<{ tags: Set<string>; complete: boolean }> {
+/** The git tags of the checkout. */
+export async function localTags(root: string): Promise<Set<string>> {
   const local = await execa("git", ["tag", "--list"], { cwd: root, reject: false });
   if (local.exitCode !== 0) {
     throw new PolyglotError(`cannot list git tags in ${root}: ${local.stderr.trim()}`, {
       fix: "run polyglot-publish inside the repository's git checkout",
     });
   }
-  const tags = new Set(local.stdout.split("\n").filter(Boolean));
+  return new Set(local.stdout.split("\n").filter(Boolean));
+}
+
+async function readTagState(
+  root: string,
+  withRemote: boolean,
+): Promise<{ tags: Set<string>; complete: boolean }> {
+  const tags = await localTags(root);
   if (!withRemote) return { tags, complete: true };
   const remotes = await execa("git", ["remote"], { cwd: root, reject: false });
   if (!remotes.stdout.split("\n").includes("origin")) return { tags, complete: true };

@@ -100,18 +100,9 @@ function ciFinding(ci: CiInfo): Finding {
 function releasesWithoutCredentials(releases: readonly NpmRelease[], input: PreflightInput): NpmRelease[] {
   const config = new NpmConfig(input.npmrcFiles, input.env);
   return releases.filter((release) => {
-    if (hasUserinfo(release.registry)) return false; // npm sends `user:pass@` of the URL as Basic auth
     const authorization = config.authorizationFor(release.registry);
     return authorization === undefined || /\$\{[^}]*\}/.test(authorization);
   });
-}
-
-function hasUserinfo(registry: string): boolean {
-  try {
-    return new URL(registry).username !== "";
-  } catch {
-    return false;
-  }
 }
 
 /** Without OIDC and without a token nothing can publish: npm would fail with ENEEDAUTH after the plan. */

@@ -10,7 +10,7 @@ import { redactUrl, rememberSecrets } from "./http.js";
 import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
 import { NpmConfig, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
-import { type PublishPlan, planWorkspace, type TagRelease } from "./plan.js";
+import { localTags, type PublishPlan, planWorkspace, type TagRelease } from "./plan.js";
 import {
   type Finding,
   hasErrors,
@@ -288,7 +288,7 @@ async function resultReport(
     }),
   );
   const npmDone = npmState.map((state) => state === "published");
-  const tagsNow = plan.tagOnly.length > 0 ? await gitTags(plan.root) : new Set<string>();
+  const tagsNow = plan.tagOnly.length > 0 ? await localTags(plan.root) : new Set<string>();
   const tagDone = plan.tagOnly.map((release) => tagged.has(release.name) || tagsNow.has(release.gitTag));
   const publishedNpm = plan.npm.filter((_, at) => npmDone[at]);
   const taggedOnly = plan.tagOnly.filter((_, at) => tagDone[at]);
@@ -484,9 +484,4 @@ async function atHead(root: string, packages: PypiPackage[]): Promise<PypiPackag
   if (packages.length === 0) return packages;
   const head = (await execa("git", ["rev-parse", "HEAD"], { cwd: root, reject: false })).stdout.trim();
   return packages.map((entry) => ({ ...entry, tag: head }));
-}
-
-async function gitTags(root: string): Promise<Set<string>> {
-  const result = await execa("git", ["tag", "--list"], { cwd: root, reject: false });
-  return new Set(result.stdout.split("\n").filter(Boolean));
 }
