@@ -22,6 +22,8 @@ export interface DoctorArgs {
   command: "doctor";
   oidc: OidcMode;
   provenance: boolean;
+  /** `--workflows`: only the static checks of the CI files (workflows/). */
+  workflows: boolean;
   json: boolean;
   cwd: string;
 }
@@ -92,7 +94,14 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
     },
     ...COMMON,
   },
-  doctor: { ...OIDC, ...COMMON },
+  doctor: {
+    workflows: {
+      type: "boolean",
+      help: "only check the CI files that run the release (.github/workflows, .gitlab-ci.yml)",
+    },
+    ...OIDC,
+    ...COMMON,
+  },
   "pypi-check": {
     index: {
       type: "string",
@@ -148,6 +157,8 @@ export function helpText(command: Command): string {
           "Commands:",
           `  ${"doctor".padEnd(34)} ${SUMMARY.doctor.split(".")[0]}`,
           `  ${"pypi-check".padEnd(34)} checks which PyPI targets' versions the index lacks (for the PyPI job)`,
+          `  ${"init".padEnd(34)} sets up a repo: config, scripts and a release workflow`,
+          `  ${"trust".padEnd(34)} creates the npm trusted publishers (npm trust); prints PyPI/crates.io values`,
           "  (polyglot-publish COMMAND --help for each)",
           "",
         ]
@@ -198,7 +209,7 @@ function commandOf(argv: readonly string[]): Command {
   const [first] = argv;
   if (first === undefined || first.startsWith("-")) return "publish";
   if (first === "doctor" || first === "pypi-check") return first;
-  const commands = ["doctor", "pypi-check"];
+  const commands = ["doctor", "pypi-check", "init", "trust"];
   throw usageError(`unknown command ${JSON.stringify(first)}${didYouMean(first, commands)}`, "publish");
 }
 
@@ -255,7 +266,8 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     command,
   );
   const provenance = values["no-provenance"] !== true;
-  if (command === "doctor") return { command, oidc, provenance, json, cwd };
+  if (command === "doctor")
+    return { command, oidc, provenance, workflows: values.workflows === true, json, cwd };
   if (command === "pypi-check") {
     const index = values.index as string | undefined;
     if (index !== undefined && !/^https?:\/\//.test(index))

@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
 import { runCli } from "@polyglot-changesets/core";
 import { type CliArgs, helpText, parseCliArgs } from "./args.js";
+import { runOnboarding } from "./onboarding.js";
 import { doctorCommand, type Io, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
 import { errorJson } from "./report.js";
+import { workflowsDoctorCommand } from "./workflows/doctor.js";
 
 await runCli(async (streams) => {
   const io = { ...streams, env: process.env };
+  const onboarding = await runOnboarding(process.argv.slice(2), io);
+  if (onboarding !== undefined) return onboarding;
   const args = parseCliArgs(process.argv.slice(2));
   if (args.command === "help") {
     io.stdout.write(`${helpText(args.topic)}\n`);
@@ -31,6 +35,7 @@ function ownVersion(): string {
 }
 
 function run(args: Exclude<CliArgs, { command: "help" | "version" }>, io: Io): Promise<number> {
+  if (args.command === "doctor" && args.workflows) return workflowsDoctorCommand(args, io);
   if (args.command === "doctor") return doctorCommand(args, io);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io);
   return publishCommand(args, io);

@@ -31,6 +31,7 @@ import {
 } from "./report.js";
 import { StopOnSignal } from "./signals.js";
 import { cleanPublishEnv, secretValues } from "./tokens.js";
+import { workflowFindings } from "./workflows/index.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -172,6 +173,7 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
     anonymousReads: usesOidc(args.oidc, io.env),
   });
   const preflight = await preflightFor(plan, io, args);
+  preflight.findings.push(...(await workflowFindings(args.cwd)));
   log.write(planText(plan, true));
   writeFindings(log, preflight.findings, io.env);
   const problems = preflight.findings.filter((finding) => finding.level !== "info");

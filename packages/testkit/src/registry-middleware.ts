@@ -12,6 +12,7 @@ import {
   type TrustedPublisher,
   verifyIdToken,
 } from "./registry-oidc.js";
+import { registerTrustRoutes } from "./registry-trust.js";
 
 /** What the plugin sees of Express (Verdaccio's own types are not a dependency). */
 export interface ExpressRequest extends IncomingMessage {
@@ -20,13 +21,18 @@ export interface ExpressRequest extends IncomingMessage {
   body?: unknown;
   remote_user?: { name?: string; groups?: string[] };
 }
-type ExpressResponse = ServerResponse & { status(code: number): ExpressResponse; json(body: unknown): void };
+type ExpressResponse = ServerResponse & {
+  status(code: number): ExpressResponse;
+  json(body: unknown): void;
+  end(): void;
+};
 type Next = (error?: unknown) => void;
 type Middleware = (req: ExpressRequest, res: ExpressResponse, next: Next) => void | Promise<void>;
 export interface ExpressApp {
   use(handler: Middleware): void;
   get(path: string, handler: Middleware): void;
   post(path: string, handler: Middleware): void;
+  delete(path: string, handler: Middleware): void;
 }
 export interface VerdaccioAuth {
   jwtEncrypt(
@@ -50,6 +56,8 @@ export interface PluginContext {
   /** The request record of a raw request, to complete with the parsed body. */
   recordOf(req: IncomingMessage): RecordedRequest | undefined;
   tokenLifetime: string;
+  /** The one-time password of every user's authenticator: `npm trust` writes need it (npm-otp header). */
+  otp?: string;
 }
 
 export const EXCHANGE_PATH = "/-/npm/v1/oidc/token/exchange/package/:name";
@@ -84,6 +92,7 @@ export function registerMiddlewares(
         res.status(500).json({ error: reason, message: reason });
       }
     });
+    registerTrustRoutes(app, storage, context);
     app.get("/-/package/:name/visibility", async (req, res) => {
       const name = req.params.name ?? "";
       if (!(await packageExists(storage, req, name))) {

@@ -1,7 +1,7 @@
 // Static checks of one GitHub Actions workflow that will run the release: each a finding with the line and fix.
 import semver from "semver";
-import type { Finding } from "../preflight.js";
 import { MIN_OIDC_NPM } from "../npm-cli.js";
+import type { Finding } from "../preflight.js";
 import { type PublishKind, pinnedNpmVersion, publishesIn, type Scripts } from "./commands.js";
 import { asRecord, type YamlFile, type YamlPath } from "./yaml-file.js";
 
@@ -155,7 +155,8 @@ function workflowPermissionFindings(top: Record<string, unknown>, at: At): Findi
     {
       id: "workflow-id-token-everywhere",
       level: "warning",
-      message: "id-token: write is granted at the workflow level, so every job of the file can mint OIDC tokens",
+      message:
+        "id-token: write is granted at the workflow level, so every job of the file can mint OIDC tokens",
       fix: "set `permissions: {}` at the top and grant `id-token: write` only in the jobs that publish",
       ...at(path),
     },
@@ -163,7 +164,8 @@ function workflowPermissionFindings(top: Record<string, unknown>, at: At): Findi
 }
 
 function idTokenFindings(job: Job, top: Record<string, unknown>, at: At): Finding[] {
-  const granted = job.body.permissions === undefined ? grantsIdToken(top.permissions) : grantsIdToken(job.body.permissions);
+  const granted =
+    job.body.permissions === undefined ? grantsIdToken(top.permissions) : grantsIdToken(job.body.permissions);
   if (granted) return [];
   const what = [...job.publishes].map((kind) => (kind === "npm" ? "npm" : "PyPI")).join(" and ");
   return [
@@ -216,7 +218,9 @@ function tokenFindings(job: Job, top: Record<string, unknown>, at: At): Finding[
 
 function checkoutFindings(job: Job, at: At): Finding[] {
   return job.steps
-    .filter((step) => step.uses?.startsWith("actions/checkout@") && step.with["persist-credentials"] !== false)
+    .filter(
+      (step) => step.uses?.startsWith("actions/checkout@") && step.with["persist-credentials"] !== false,
+    )
     .map((step) => ({
       id: "workflow-persist-credentials",
       level: "warning",
@@ -255,7 +259,9 @@ function pypiFindings(
   if (!job.publishes.has("pypi")) return [];
   const findings: Finding[] = [];
   const on = top.on;
-  const reusable = on === "workflow_call" || (Array.isArray(on) ? on.includes("workflow_call") : asRecord(on)?.workflow_call !== undefined);
+  const reusable =
+    on === "workflow_call" ||
+    (Array.isArray(on) ? on.includes("workflow_call") : asRecord(on)?.workflow_call !== undefined);
   if (reusable) {
     findings.push({
       id: "workflow-pypi-reusable",
@@ -304,7 +310,12 @@ function isPinnedRef(ref: string): boolean {
   return /^[0-9a-f]{40}$/.test(ref) || /^v\d+(\.\d+){0,2}$/.test(ref) || ref === "release/v1";
 }
 
-function trustedPublisherFindings(publishing: Job[], file: string, context: WorkflowContext, at: At): Finding[] {
+function trustedPublisherFindings(
+  publishing: Job[],
+  file: string,
+  context: WorkflowContext,
+  at: At,
+): Finding[] {
   const npmJobs = publishing.filter((job) => job.publishes.has("npm"));
   if (npmJobs.length === 0) return [];
   const recorded = context.trustedPublisher;

@@ -1,7 +1,7 @@
 // `polyglot-publish doctor --workflows`: the CI files that will run the release, checked statically.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { type PolyglotConfig, RepoFiles } from "@polyglot-changesets/core";
+import { findPackages, type PolyglotConfig, RepoFiles, readPolyglotConfig } from "@polyglot-changesets/core";
 import type { Finding } from "../preflight.js";
 import { checkGithubWorkflow, type WorkflowContext } from "./github.js";
 import { checkGitlabPipeline } from "./gitlab.js";
@@ -24,12 +24,16 @@ export function ciFiles(root: string): string[] {
   } catch {
     // no .github/workflows
   }
-  if (new RepoFiles(root).read(GITLAB_FILE, undefined, MAX_CI_FILE_BYTES) !== undefined) files.push(GITLAB_FILE);
+  if (new RepoFiles(root).read(GITLAB_FILE, undefined, MAX_CI_FILE_BYTES) !== undefined)
+    files.push(GITLAB_FILE);
   return files;
 }
 
 /** What the checks need from the repo: `.changeset/polyglot.json` and the root package.json's scripts. */
-export function workflowContext(config: PolyglotConfig, rootPackageJson: Record<string, unknown>): WorkflowContext {
+export function workflowContext(
+  config: PolyglotConfig,
+  rootPackageJson: Record<string, unknown>,
+): WorkflowContext {
   const scripts = Object.fromEntries(
     Object.entries((rootPackageJson.scripts ?? {}) as Record<string, unknown>).filter(
       (entry): entry is [string, string] => typeof entry[1] === "string",
@@ -81,4 +85,17 @@ export function checkCiFiles(files: readonly YamlFile[], context: WorkflowContex
     });
   }
   return findings;
+}
+
+/** The findings of the repo's CI files (none when it has none), for `doctor` and `doctor --workflows`. */
+export async function workflowFindings(cwd: string): Promise<Finding[]> {
+  const root = (await findPackages(cwd)).rootDir;
+  const files = ciFiles(root);
+  if (files.length === 0) return [];
+  const config = await readPolyglotConfig(root);
+  const rootPackageJson = JSON.parse(new RepoFiles(root).read("package.json") ?? "{}") as Record<
+    string,
+    unknown
+  >;
+  return checkCiFiles(readCiFiles(root, files), workflowContext(config, rootPackageJson));
 }

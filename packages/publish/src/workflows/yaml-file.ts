@@ -41,7 +41,9 @@ function offsetOf(root: unknown, path: YamlPath): number {
   let offset = node?.range?.[0] ?? 0;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === segment);
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && item.key.value === segment,
+      );
       if (!pair) return offset;
       offset = (pair.key as Node).range?.[0] ?? offset;
       node = pair.value as Node | null;
