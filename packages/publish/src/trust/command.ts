@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { createInterface } from "node:readline/promises";
 import { detectCi, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
 import { redactUrl } from "../http.js";
+import { mapConcurrent } from "../lookup.js";
 import type { OnboardingIo } from "../onboarding-args.js";
 import { repositoryOf } from "../preflight.js";
 import { type FormNeed, type NpmNeed, type Publisher, trustNeeds } from "./needs.js";
@@ -54,8 +55,12 @@ export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<n
   }
   const npm = await trustNpm(io.env);
   const call = { env: io.env, ...(args.otp ? { otp: args.otp } : {}) };
-  const rows: Row[] = [];
-  for (const need of needs.npm) rows.push({ need, status: await statusOf(npm, need, call) });
+  // Reads in parallel (a few npm processes at once); creates one by one below (npm may prompt for each).
+  const rows = await mapConcurrent(
+    needs.npm,
+    4,
+    async (need): Promise<Row> => ({ need, status: await statusOf(npm, need, call) }),
+  );
   out.write(header(needs.npm, npm));
   for (const row of rows)
     out.write(`  ${row.need.package.padEnd(longest(needs.npm))}  ${describe(row.status)}\n`);
@@ -80,12 +85,17 @@ export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<n
         interactive: io.interactive === true && !args.otp,
       });
       row.created = result.ok;
-      if (!result.ok) row.error = `${result.code}: ${result.message}`;
-      out.write(
-        result.ok
-          ? `created the trusted publisher of ${row.need.package}\n`
-          : `failed: ${row.need.package}: ${row.error}\n`,
-      );
+      if (result.ok) {
+        out.write(`created the trusted publisher of ${row.need.package}\n`);
+        continue;
+      }
+      row.error = `${result.code}: ${result.message}`;
+      out.write(`failed: ${row.need.package}: ${row.error}\n`);
+      // The login or the one-time password is the problem: every other call would fail the same way.
+      if (/^(EOTP|E401|ENEEDAUTH)$/.test(result.code)) {
+        out.write(authHint(result.code));
+        break;
+      }
     }
   } else if (creating && missing.length > 0) {
     out.write("\nnothing created: pass --yes (or answer y) to create them\n");
@@ -99,6 +109,12 @@ export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<n
   const open = rows.some((row) => row.status.state === "missing" && !row.created);
   if (args.dryRun) return failed && notLoggedIn ? 1 : 0;
   return failed || open ? 1 : 0;
+}
+
+function authHint(code: string): string {
+  if (code === "EOTP")
+    return "npm asks for a one-time password: run polyglot-publish trust in a terminal (npm prompts for it) or pass --otp CODE from your authenticator; nothing else was attempted\n";
+  return "npm is not logged in to this registry: run npm login (with 2FA on), then polyglot-publish trust again; nothing else was attempted\n";
 }
 
 function isCi(env: NodeJS.ProcessEnv): boolean {

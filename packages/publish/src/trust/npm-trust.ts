@@ -45,10 +45,14 @@ export interface TrustCallOptions {
   interactive?: boolean;
 }
 
-const common = (need: NpmNeed, otp: string | undefined) => [
-  ...(need.registry ? ["--registry", need.registry] : []),
-  ...(otp ? ["--otp", otp] : []),
-];
+const registryArgs = (need: NpmNeed) => (need.registry ? ["--registry", need.registry] : []);
+
+/**
+ * The one-time password goes to npm as `npm_config_otp`: `npm trust` subcommands do not declare `--otp`, so on
+ * their command line npm would read the code as a positional argument. npm sends it as the `npm-otp` header.
+ */
+const withOtp = (env: NodeJS.ProcessEnv, otp: string | undefined): NodeJS.ProcessEnv =>
+  otp ? { ...env, npm_config_otp: otp } : env;
 
 export async function listPublishers(
   npm: NpmRunner,
@@ -57,10 +61,10 @@ export async function listPublishers(
 ): Promise<ListResult> {
   const result = await execa(
     npm.command,
-    [...npm.prefix, "trust", "list", need.package, "--json", ...common(need, options.otp)],
+    [...npm.prefix, "trust", "list", need.package, "--json", ...registryArgs(need)],
     {
       cwd: need.dir,
-      env: options.env,
+      env: withOtp(options.env, options.otp),
       extendEnv: false,
       reject: false,
       timeout: 120_000,
@@ -84,7 +88,7 @@ export function createArgs(need: NpmNeed, publisher: Publisher): string[] {
     ...(publisher.environment ? ["--environment", publisher.environment] : []),
     "--allow-publish",
     "--yes",
-    ...(need.registry ? ["--registry", need.registry] : []),
+    ...registryArgs(need),
   ];
 }
 
@@ -93,14 +97,9 @@ export async function createPublisher(
   need: NpmNeed,
   options: TrustCallOptions,
 ): Promise<{ ok: true; output: string } | { ok: false; code: string; message: string }> {
-  const args = [
-    ...npm.prefix,
-    ...createArgs(need, need.publisher),
-    ...(options.otp ? ["--otp", options.otp] : []),
-  ];
-  const result = await execa(npm.command, args, {
+  const result = await execa(npm.command, [...npm.prefix, ...createArgs(need, need.publisher)], {
     cwd: need.dir,
-    env: options.env,
+    env: withOtp(options.env, options.otp),
     extendEnv: false,
     reject: false,
     timeout: 300_000,

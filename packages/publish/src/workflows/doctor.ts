@@ -1,18 +1,23 @@
 // `polyglot-publish doctor --workflows`: only the static checks of the CI files; reads no registry.
+
+import { findPackages } from "@polyglot-changesets/core";
 import type { DoctorArgs } from "../args.js";
 import { type Io, writeFindings } from "../publish.js";
-import { workflowFindings } from "./index.js";
+import { ciFiles, workflowFindings } from "./index.js";
 
 export async function workflowsDoctorCommand(args: DoctorArgs, io: Io): Promise<number> {
   const findings = await workflowFindings(args.cwd);
   const log = args.json ? io.stderr : io.stdout;
-  if (findings.length === 0)
+  const files = ciFiles((await findPackages(args.cwd)).rootDir);
+  if (files.length === 0)
     log.write("polyglot-publish: doctor: no CI files found (.github/workflows, .gitlab-ci.yml)\n");
   writeFindings(log, findings, io.env);
   const errors = findings.filter((finding) => finding.level === "error").length;
   const warnings = findings.filter((finding) => finding.level === "warning").length;
-  if (findings.length > 0)
-    log.write(`polyglot-publish: doctor --workflows: ${errors} error(s), ${warnings} warning(s)\n`);
+  if (files.length > 0)
+    log.write(
+      `polyglot-publish: doctor --workflows: ${files.join(", ")}: ${errors} error(s), ${warnings} warning(s)\n`,
+    );
   if (args.json) io.stdout.write(`${JSON.stringify({ findings }, null, 2)}\n`);
   return errors > 0 ? 2 : 0;
 }

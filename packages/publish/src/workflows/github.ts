@@ -226,7 +226,7 @@ function checkoutFindings(job: Job, at: At): Finding[] {
       level: "warning",
       message: `actions/checkout in publishing job "${job.id}" leaves the GITHUB_TOKEN in .git/config, where every later step (and package script) can read it`,
       fix: "add `persist-credentials: false` under `with:` of the checkout step",
-      ...at(step.path),
+      ...at([...step.path, "uses"]),
     }));
 }
 
