@@ -10,6 +10,7 @@ import {
   type PolyglotConfig,
   RepoFiles,
   readPolyglotConfig,
+  requireValidName,
 } from "@polyglot-changesets/core";
 import { parse as parseToml } from "smol-toml";
 import type { Finding } from "../preflight.js";
@@ -100,11 +101,13 @@ export async function detect(cwd: string): Promise<Detection> {
 }
 
 function toPackage(root: string, dir: string, json: Record<string, unknown>): NpmPackage {
+  const relativeDir = path.relative(root, dir).split(path.sep).join("/") || ".";
+  const file = relativeDir === "." ? "package.json" : `${relativeDir}/package.json`;
   return {
-    name: String(json.name),
+    name: requireValidName("npm", String(json.name), { file, setting: "name" }),
     version: String(json.version ?? "0.0.0"),
     dir,
-    relativeDir: path.relative(root, dir).split(path.sep).join("/") || ".",
+    relativeDir,
     private: json.private === true,
     packageJson: json,
   };

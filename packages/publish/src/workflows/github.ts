@@ -3,7 +3,7 @@ import semver from "semver";
 import { MIN_OIDC_NPM } from "../npm-cli.js";
 import type { Finding } from "../preflight.js";
 import { type PublishKind, pinnedNpmVersion, publishesIn, type Scripts } from "./commands.js";
-import { asRecord, type YamlFile, type YamlPath } from "./yaml-file.js";
+import { asRecord, quoted, type YamlFile, type YamlPath } from "./yaml-file.js";
 
 /** What the checks compare the workflow with: `.changeset/polyglot.json` and the root package.json. */
 export interface WorkflowContext {
@@ -137,7 +137,7 @@ function triggerFindings(top: Record<string, unknown>, at: At): Finding[] {
     .map((trigger) => ({
       id: "workflow-untrusted-trigger",
       level: "error",
-      message: `a publishing workflow runs on "${trigger}", which code from forks or comments can start`,
+      message: `a publishing workflow runs on "${quoted(trigger)}", which code from forks or comments can start`,
       fix: "publish from a workflow that runs on push to the release branch (or workflow_dispatch) only; keep pull request checks in another file",
       ...at(Array.isArray(on) || typeof on === "string" ? ["on"] : ["on", trigger]),
     }));
@@ -172,8 +172,8 @@ function idTokenFindings(job: Job, top: Record<string, unknown>, at: At): Findin
     {
       id: "workflow-id-token-missing",
       level: "error",
-      message: `job "${job.id}" publishes to ${what} but has no \`id-token: write\`: trusted publishing (OIDC) cannot get a token`,
-      fix: `add \`id-token: write\` under \`permissions:\` of job "${job.id}" (job permissions replace the workflow's, so list contents: write there too if the job pushes tags)`,
+      message: `job "${quoted(job.id)}" publishes to ${what} but has no \`id-token: write\`: trusted publishing (OIDC) cannot get a token`,
+      fix: `add \`id-token: write\` under \`permissions:\` of job "${quoted(job.id)}" (job permissions replace the workflow's, so list contents: write there too if the job pushes tags)`,
       ...at(job.body.permissions === undefined ? job.path : [...job.path, "permissions"]),
     },
   ];
@@ -190,7 +190,7 @@ function tokenFindings(job: Job, top: Record<string, unknown>, at: At): Finding[
       findings.push({
         id: "workflow-registry-url",
         level: "error",
-        message: `setup-node's registry-url in job "${job.id}" writes an .npmrc with a placeholder token (\${NODE_AUTH_TOKEN}) that npm sends instead of exchanging the OIDC token`,
+        message: `setup-node's registry-url in job "${quoted(job.id)}" writes an .npmrc with a placeholder token (\${NODE_AUTH_TOKEN}) that npm sends instead of exchanging the OIDC token`,
         fix: "remove `registry-url` from the setup-node step of the publishing job (trusted publishing needs no .npmrc)",
         ...at([...step.path, "with", "registry-url"]),
       });
@@ -207,8 +207,8 @@ function tokenFindings(job: Job, top: Record<string, unknown>, at: At): Finding[
       findings.push({
         id: "workflow-npm-token",
         level: "error",
-        message: `${name} in the environment of job "${job.id}" hands npm a long-lived token; trusted publishing needs none, and npm uses the token when the OIDC exchange fails`,
-        fix: `remove ${name} from the workflow and delete the NPM_TOKEN secret (Settings -> Secrets and variables -> Actions) once the trusted publishers are set up (polyglot-publish trust)`,
+        message: `${quoted(name)} in the environment of job "${quoted(job.id)}" hands npm a long-lived token; trusted publishing needs none, and npm uses the token when the OIDC exchange fails`,
+        fix: `remove ${quoted(name)} from the workflow and delete the NPM_TOKEN secret (Settings -> Secrets and variables -> Actions) once the trusted publishers are set up (polyglot-publish trust)`,
         ...at([...path, name]),
       });
     }
@@ -224,7 +224,7 @@ function checkoutFindings(job: Job, at: At): Finding[] {
     .map((step) => ({
       id: "workflow-persist-credentials",
       level: "warning",
-      message: `actions/checkout in publishing job "${job.id}" leaves the GITHUB_TOKEN in .git/config, where every later step (and package script) can read it`,
+      message: `actions/checkout in publishing job "${quoted(job.id)}" leaves the GITHUB_TOKEN in .git/config, where every later step (and package script) can read it`,
       fix: "add `persist-credentials: false` under `with:` of the checkout step",
       ...at([...step.path, "uses"]),
     }));
@@ -241,7 +241,7 @@ function npmVersionFindings(job: Job, at: At): Finding[] {
       {
         id: "workflow-old-npm",
         level: "error",
-        message: `job "${job.id}" installs npm@${pinned}, older than ${MIN_OIDC_NPM}, the first npm with trusted publishing`,
+        message: `job "${quoted(job.id)}" installs npm@${quoted(pinned)}, older than ${MIN_OIDC_NPM}, the first npm with trusted publishing`,
         fix: `remove the step (polyglot-publish brings an npm >= ${MIN_OIDC_NPM} when the runner's is older) or install npm@latest`,
         ...at([...step.path, "run"]),
       },
@@ -266,7 +266,7 @@ function pypiFindings(
     findings.push({
       id: "workflow-pypi-reusable",
       level: "error",
-      message: `job "${job.id}" uploads to PyPI from a reusable workflow (on: workflow_call); PyPI's trusted publishing does not work from one`,
+      message: `job "${quoted(job.id)}" uploads to PyPI from a reusable workflow (on: workflow_call); PyPI's trusted publishing does not work from one`,
       fix: "move the PyPI job into the calling workflow (a `needs:` job gated on the `pypi` output), or start this file with workflow_dispatch (polyglot-publish --pypi-trigger dispatch)",
       ...at(["on"]),
     });
@@ -276,7 +276,7 @@ function pypiFindings(
     findings.push({
       id: "workflow-pypi-other-file",
       level: "error",
-      message: `job "${job.id}" uploads to PyPI from ${fileName(file)}, but the PyPI trusted publisher is registered for ${registered}`,
+      message: `job "${quoted(job.id)}" uploads to PyPI from ${fileName(file)}, but the PyPI trusted publisher is registered for ${registered}`,
       fix: `upload from ${registered}, or register ${fileName(file)} on PyPI and record it in .changeset/polyglot.json (${context.pypiWorkflow ? "pypi.workflow" : "trustedPublisher.workflow"})`,
       ...at(job.path),
     });
@@ -288,7 +288,7 @@ function pypiFindings(
       findings.push({
         id: "workflow-pypi-action-unpinned",
         level: "warning",
-        message: `${PYPI_ACTION}@${ref} follows a moving branch`,
+        message: `${PYPI_ACTION}@${quoted(ref)} follows a moving branch`,
         fix: `use ${PYPI_ACTION}@release/v1 (the maintainers' stable branch), a release tag such as @v1.13.0, or a full commit SHA`,
         ...at([...step.path, "uses"]),
       });
@@ -297,7 +297,7 @@ function pypiFindings(
       findings.push({
         id: "workflow-pypi-password",
         level: "error",
-        message: `the PyPI upload in job "${job.id}" uses a password (a long-lived API token) instead of trusted publishing`,
+        message: `the PyPI upload in job "${quoted(job.id)}" uses a password (a long-lived API token) instead of trusted publishing`,
         fix: "remove `password:` from the step, register the trusted publisher on PyPI (polyglot-publish trust prints the values), and delete the token secret",
         ...at([...step.path, "with", "password"]),
       });
@@ -346,10 +346,10 @@ function trustedPublisherFindings(
     findings.push({
       id: "workflow-trusted-publisher-mismatch",
       level: "error",
-      message: `job "${job.id}" runs in environment ${job.environment ?? "(none)"}, but the trusted publisher is registered with environment ${recorded.environment ?? "(none)"}; npm refuses the OIDC exchange (E404)`,
+      message: `job "${quoted(job.id)}" runs in environment ${job.environment === undefined ? "(none)" : quoted(job.environment)}, but the trusted publisher is registered with environment ${recorded.environment ?? "(none)"}; npm refuses the OIDC exchange (E404)`,
       fix: recorded.environment
-        ? `add \`environment: ${recorded.environment}\` to job "${job.id}"`
-        : `remove the environment from job "${job.id}", or register it (polyglot-publish trust) and set trustedPublisher.environment`,
+        ? `add \`environment: ${recorded.environment}\` to job "${quoted(job.id)}"`
+        : `remove the environment from job "${quoted(job.id)}", or register it (polyglot-publish trust) and set trustedPublisher.environment`,
       ...at(job.body.environment === undefined ? job.path : [...job.path, "environment"]),
     });
   }

@@ -3,7 +3,7 @@
 import type { Finding } from "../preflight.js";
 import { type PublishKind, publishesIn } from "./commands.js";
 import type { WorkflowContext } from "./github.js";
-import { asRecord, type YamlFile, type YamlPath } from "./yaml-file.js";
+import { asRecord, quoted, type YamlFile, type YamlPath } from "./yaml-file.js";
 
 const RESERVED = new Set([
   "stages",
@@ -71,8 +71,8 @@ export function checkGitlabPipeline(
       findings.push({
         id: "workflow-id-token-missing",
         level: "error",
-        message: `job "${job.id}" publishes to ${kind === "npm" ? "npm" : "PyPI"} but declares no ${variable} under id_tokens: trusted publishing cannot get a token`,
-        fix: `add \`id_tokens: { ${variable}: { aud: ${kind === "npm" ? '"npm:registry.npmjs.org"' : "pypi"} } }\` to job "${job.id}"`,
+        message: `job "${quoted(job.id)}" publishes to ${kind === "npm" ? "npm" : "PyPI"} but declares no ${variable} under id_tokens: trusted publishing cannot get a token`,
+        fix: `add \`id_tokens: { ${variable}: { aud: ${kind === "npm" ? '"npm:registry.npmjs.org"' : "pypi"} } }\` to job "${quoted(job.id)}"`,
         ...at("id_tokens" in job.body ? [job.id, "id_tokens"] : [job.id]),
       });
     }
@@ -86,8 +86,8 @@ export function checkGitlabPipeline(
         findings.push({
           id: "workflow-npm-token",
           level: "error",
-          message: `${name} in the variables of job "${job.id}" hands npm a long-lived token; trusted publishing needs none`,
-          fix: `remove ${name} from .gitlab-ci.yml and delete the CI/CD variable once the trusted publishers are set up (polyglot-publish trust)`,
+          message: `${quoted(name)} in the variables of job "${quoted(job.id)}" hands npm a long-lived token; trusted publishing needs none`,
+          fix: `remove ${quoted(name)} from .gitlab-ci.yml and delete the CI/CD variable once the trusted publishers are set up (polyglot-publish trust)`,
           ...at([...path, name]),
         });
       }
@@ -97,7 +97,7 @@ export function checkGitlabPipeline(
       findings.push({
         id: "workflow-trusted-publisher-mismatch",
         level: "error",
-        message: `job "${job.id}" publishes from .gitlab-ci.yml in environment ${job.environment ?? "(none)"}, but the trusted publisher is registered for ${recorded.workflow} in environment ${recorded.environment ?? "(none)"}`,
+        message: `job "${quoted(job.id)}" publishes from .gitlab-ci.yml in environment ${job.environment === undefined ? "(none)" : quoted(job.environment)}, but the trusted publisher is registered for ${recorded.workflow} in environment ${recorded.environment ?? "(none)"}`,
         fix: "make trustedPublisher in .changeset/polyglot.json and the registered publisher (polyglot-publish trust) match the pipeline file and the job's environment",
         ...at([job.id]),
       });

@@ -19,7 +19,7 @@ const MAX_CI_FILE_BYTES = 1024 * 1024;
 export function ciFiles(root: string): string[] {
   const files: string[] = [];
   try {
-    const names = readdirSync(path.join(root, WORKFLOWS_DIR)).filter((name) => /\.ya?ml$/.test(name));
+    const names = readdirSync(path.join(root, WORKFLOWS_DIR)).filter((name) => /^[\w.-]+\.ya?ml$/.test(name));
     files.push(...names.sort().map((name) => `${WORKFLOWS_DIR}/${name}`));
   } catch {
     // no .github/workflows

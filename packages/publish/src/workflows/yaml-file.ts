@@ -1,5 +1,7 @@
 // A CI file parsed with the `yaml` library: plain values for the checks, and the line of any value or key for
 // the finding that points at it.
+
+import { describeUntrusted } from "@polyglot-changesets/core";
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 
 export type YamlPath = readonly (string | number)[];
@@ -64,4 +66,14 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/**
+ * A value from a CI file (a job id, a trigger, an action reference) as findings quote it: CI files are repo
+ * content, so anything beyond the characters such names use is described, never echoed.
+ */
+export function quoted(value: unknown): string {
+  const text = String(value);
+  if (/^[\w.@/:^~<>=*+-]{1,120}$/.test(text)) return text;
+  return `(${describeUntrusted(text)})`;
 }
