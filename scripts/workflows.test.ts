@@ -249,8 +249,8 @@ describe("docs", () => {
   const findingIds = existsSync(publishSrc)
     ? [
         ...new Set(
-          readdirSync(publishSrc)
-            .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+          (readdirSync(publishSrc, { recursive: true }) as string[])
+            .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.includes("__fixtures__"))
             .flatMap((name) => [
               ...readFileSync(path.join(publishSrc, name), "utf8").matchAll(
                 /\bid: "([a-z0-9]+(?:-[a-z0-9]+)+)"/g,
