@@ -16,7 +16,7 @@ const run = (pm: PackageManager, script: string) => (pm === "npm" ? `npm run ${s
 const exec = (pm: PackageManager, command: string) =>
   pm === "npm" ? `npx --no-install ${command}` : `${pm} exec ${command}`;
 
-function setupSteps(pm: PackageManager, fetchDepth: boolean): string {
+function setupSteps(pm: PackageManager, fetchDepth: boolean, publishesNpm = false): string {
   const checkout = `      - name: Check out
         uses: actions/checkout@v7
         with:${fetchDepth ? "\n          fetch-depth: 0 # the changelog links the commit that added each changeset" : ""}
@@ -29,10 +29,13 @@ function setupSteps(pm: PackageManager, fetchDepth: boolean): string {
         uses: pnpm/action-setup@v4 # the version comes from "packageManager" in package.json
 `
       : "";
+  const why = publishesNpm
+    ? `      # No \`registry-url\`: it writes an .npmrc with a placeholder token that npm would send instead of
+      # exchanging the OIDC token. polyglot-publish brings an npm >= 11.5.1 when the runner's is older.
+`
+    : "";
   const node = `
-      # No \`registry-url\`: it writes an .npmrc with a placeholder token that npm would send instead of
-      # exchanging the OIDC token.
-      - name: Set up Node.js
+${why}      - name: Set up Node.js
         uses: actions/setup-node@v7
         with:
           node-version: 24
@@ -169,7 +172,7 @@ ${environment}    permissions:
       published: \${{ steps.publish.outputs.published }}
       published-packages: \${{ steps.publish.outputs.published-packages }}
 ${pypiOutputs}    steps:
-${setupSteps(pm, false)}${build}
+${setupSteps(pm, false, true)}${build}
       - name: Publish
         id: publish
         uses: changesets/action/publish@v2
