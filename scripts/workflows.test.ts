@@ -250,7 +250,9 @@ describe("docs", () => {
     ? [
         ...new Set(
           (readdirSync(publishSrc, { recursive: true }) as string[])
-            .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.includes("__fixtures__"))
+            .filter(
+              (name) => name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.includes("__fixtures__"),
+            )
             .flatMap((name) => [
               ...readFileSync(path.join(publishSrc, name), "utf8").matchAll(
                 /\bid: "([a-z0-9]+(?:-[a-z0-9]+)+)"/g,

@@ -30,7 +30,9 @@ describe("trustedPublisher", () => {
   });
 
   it("names a misspelled key with its line and the keys allowed", async () => {
-    const error = (await read({ trustedPublisher: { workflow: "release.yml", enviroment: "npm" } })) as PolyglotError;
+    const error = (await read({
+      trustedPublisher: { workflow: "release.yml", enviroment: "npm" },
+    })) as PolyglotError;
     expect(error).toBeInstanceOf(PolyglotError);
     expect(error.message).toBe('unknown setting "enviroment"');
     expect(error.line).toBe(4);
@@ -39,7 +41,9 @@ describe("trustedPublisher", () => {
   });
 
   it("refuses a workflow path (npm and PyPI register the file name) and a missing workflow", async () => {
-    const path_ = (await read({ trustedPublisher: { workflow: ".github/workflows/release.yml" } })) as PolyglotError;
+    const path_ = (await read({
+      trustedPublisher: { workflow: ".github/workflows/release.yml" },
+    })) as PolyglotError;
     expect(path_.setting).toBe("trustedPublisher.workflow");
     expect(path_.fix).toContain('"workflow": "release.yml"');
     const missing = (await read({ trustedPublisher: { environment: "npm" } })) as PolyglotError;
@@ -48,7 +52,9 @@ describe("trustedPublisher", () => {
   });
 
   it("refuses an environment holding a line break", async () => {
-    const error = (await read({ trustedPublisher: { workflow: "release.yml", environment: "a\n::x" } })) as PolyglotError;
+    const error = (await read({
+      trustedPublisher: { workflow: "release.yml", environment: "a\n::x" },
+    })) as PolyglotError;
     expect(error.setting).toBe("trustedPublisher.environment");
   });
 });

@@ -184,7 +184,13 @@ function seedRepo(): Promise<TempRepo> {
         build: "echo build",
         test: "node --test",
       },
-      devDependencies: { "@changesets/cli": "^3.0.3" },
+      // after step 1 of docs/getting-started.md (pnpm add -Dw ...)
+      devDependencies: {
+        "@changesets/cli": "^3.0.3",
+        "@polyglot-changesets/changelog": "^0.1.0",
+        "@polyglot-changesets/publish": "^0.1.0",
+        "@polyglot-changesets/version": "^0.1.0",
+      },
     },
     "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
     ".changeset/config.json": {
@@ -266,6 +272,13 @@ async function cli(args: string[], extra: Record<string, string> = {}) {
   return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** docs/getting-started.md shows these outputs as they print (the npm version aside, which is the machine's). */
+const GUIDE = readFileSync(path.join(MONOREPO, "docs/getting-started.md"), "utf8");
+const npmVersionFree = (text: string) => text.replace(/\(npm \d+\.\d+\.\d+,/g, "(npm X,");
+function expectInGuide(output: string): void {
+  expect(npmVersionFree(GUIDE)).toContain(npmVersionFree(output.trimEnd()));
+}
+
 const lineOf = (text: string, needle: string) =>
   text.split("\n").findIndex((line) => line.includes(needle)) + 1;
 const read = (file: string) => readFileSync(path.join(repo.dir, file), "utf8");
@@ -285,6 +298,7 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
       expect(run.stdout).toMatch(new RegExp(`${file}:${lineOf(SEED_RELEASE, needle)}\\b[^\\n]*\\[${id}\\]`));
     }
     expect(run.stdout).toContain("[workflow-trusted-publisher-unrecorded]");
+    expectInGuide(run.stdout);
   });
 
   it("init --dry-run prints every file it would write and writes nothing", async () => {
@@ -342,6 +356,8 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     );
     expect(deletions).toContain("the NPM_TOKEN secret");
     patch = run.stdout.slice(run.stdout.indexOf("diff --git a/.github/workflows/release.yml"));
+    expectInGuide(run.stdout.slice(0, run.stdout.indexOf("diff --git")));
+    expectInGuide(patch.split("\n").slice(0, 40).join("\n"));
     expect(patch).toMatch(/^-\s+registry-url: /m);
     expect(patch).toMatch(/^\+\s+id-token: write # npm trusted publishing/m);
   });
@@ -354,6 +370,7 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     const again = await cli(["init"]);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain("nothing to write: the repo is set up");
+    expectInGuide(again.stdout);
     expect(again.stdout).not.toContain("diff --git");
   });
 
@@ -373,6 +390,7 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     expect(workflow).toContain("uses: pypa/gh-action-pypi-publish@release/v1");
     const doctor = await cli(["doctor", "--workflows"]);
     expect(doctor.stdout).toContain("0 error(s), 0 warning(s)");
+    expectInGuide(doctor.stdout);
     expect(doctor.exitCode).toBe(0);
     // and the check can fail: the sync it replaced is enforced
     const pyproject = read("packages/python/pyproject.toml");
@@ -405,6 +423,7 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     );
     expect(run.stdout).toContain("  Workflow name: release.yml\n  Environment name: pypi");
     expect(registry.trustedPublishers).toEqual([]);
+    expectInGuide(run.stdout);
   });
 
   it("trust --yes is refused in CI, and without a one-time password npm's 2FA stops it", async () => {
@@ -422,6 +441,12 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
     for (const name of PACKAGES) expect(run.stdout).toContain(`created the trusted publisher of ${name}`);
+    expectInGuide(
+      run.stdout
+        .split("\n")
+        .filter((line) => line.startsWith("created "))
+        .join("\n"),
+    );
     expect(
       registry.trustedPublishers
         .map(({ id: _id, ...rest }) => rest)
