@@ -189,6 +189,8 @@ describe("polyglot-publish init", () => {
     await repo.write({ ".changeset/README.md": "x" });
     symlinkSync(path.join(outside, "config.json"), path.join(repo.dir, ".changeset/config.json"));
     await expect(init(repo)).rejects.toBeInstanceOf(PolyglotError);
-    expect(await repo.git("status", "--porcelain", "-uall")).toBe("?? .changeset/README.md\n?? .changeset/config.json");
+    expect(await repo.git("status", "--porcelain", "-uall")).toBe(
+      "?? .changeset/README.md\n?? .changeset/config.json",
+    );
   });
 });
