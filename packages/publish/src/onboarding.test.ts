@@ -299,6 +299,10 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     }
     expect(run.stdout).toContain("[workflow-trusted-publisher-unrecorded]");
     expectInGuide(run.stdout);
+    // plain doctor runs the same checks when CI files exist
+    const doctor = await cli(["doctor", "--no-provenance"]);
+    expect(doctor.stdout + doctor.stderr).toMatch(/release\.yml:\d+: \[workflow-registry-url\]/);
+    expect(doctor.exitCode).toBe(2);
   });
 
   it("init --dry-run prints every file it would write and writes nothing", async () => {

@@ -76,7 +76,7 @@ export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<n
     out.write(
       `\n${args.dryRun ? "would run" : "runs"} (npm trust needs your interactive npm login and 2FA; never in CI):\n`,
     );
-    for (const row of missing) out.write(`  npm ${createArgs(row.need, row.need.publisher).join(" ")}\n`);
+    for (const row of missing) out.write(`  npm ${displayCommand(row.need)}\n`);
   }
   if (creating && missing.length > 0 && (args.yes || (await confirm(io, missing.length)))) {
     for (const row of missing) {
@@ -109,6 +109,12 @@ export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<n
   const open = rows.some((row) => row.status.state === "missing" && !row.created);
   if (args.dryRun) return failed && notLoggedIn ? 1 : 0;
   return failed || open ? 1 : 0;
+}
+
+/** The npm trust call as printed: a registry URL without credentials. */
+export function displayCommand(need: NpmNeed): string {
+  const shown = need.registry ? { ...need, registry: redactUrl(need.registry) } : need;
+  return createArgs(shown, need.publisher).join(" ");
 }
 
 function authHint(code: string): string {

@@ -4,6 +4,7 @@ import { loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
 import { createTempRepo, type FileTree, type TempRepo } from "@polyglot-changesets/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseOnboardingArgs } from "../onboarding-args.js";
+import { displayCommand } from "./command.js";
 import { trustNeeds } from "./needs.js";
 import { createArgs, matches, parseJsonStream } from "./npm-trust.js";
 
@@ -117,6 +118,9 @@ describe("npm trust list output", () => {
     expect(createArgs(need, github).join(" ")).toBe(
       "trust github @acme/core --file release.yml --repository acme/widgets --environment npm --allow-publish --yes --registry https://npm.example.com/",
     );
+    const secret = { ...need, registry: "https://ci:s3cr3t@npm.example.com/" };
+    expect(displayCommand(secret)).not.toContain("s3cr3t");
+    expect(createArgs(secret, github)).toContain("https://ci:s3cr3t@npm.example.com/");
     const gitlab = { provider: "gitlab" as const, repository: "g/p", workflow: ".gitlab-ci.yml" };
     expect(createArgs({ ...need, registry: undefined } as never, gitlab).join(" ")).toBe(
       "trust gitlab @acme/core --file .gitlab-ci.yml --project g/p --allow-publish --yes",
