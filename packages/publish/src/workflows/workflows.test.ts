@@ -3,9 +3,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readPolyglotConfig } from "@polyglot-changesets/core";
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../preflight.js";
-import { checkCiFiles, parseYamlFile, type WorkflowContext } from "./index.js";
+import { checkCiFiles, parseYamlFile, readCiFiles, type WorkflowContext, workflowContext } from "./index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -125,6 +126,19 @@ describe("doctor --workflows", () => {
     const recorded = { scripts, trustedPublisher: { workflow: "release.yml" } };
     expect(checkCiFiles([parseYamlFile(file, text)], recorded)).toEqual([]);
   });
+
+  it.each(["event-forge", "x0x"])(
+    "finds nothing in examples/%s with its recorded trusted publisher",
+    async (name) => {
+      const dir = path.join(ROOT, "examples", name);
+      const config = await readPolyglotConfig(dir);
+      expect(config.trustedPublisher).toEqual({ workflow: "release.yml" });
+      const rootPackageJson = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+      const files = readCiFiles(dir);
+      expect(files.map((file) => file.file)).toContain(".github/workflows/release.yml");
+      expect(checkCiFiles(files, workflowContext(config, rootPackageJson))).toEqual([]);
+    },
+  );
 
   it("reports invalid YAML with its line, and a CI without a publishing job as info", () => {
     const broken = parseYamlFile(".github/workflows/ci.yml", "on: push\njobs:\n  a: [\n");
