@@ -1,9 +1,14 @@
 // The npm trust API of the testkit registry, as npm/cli's trust commands call it: who may read and write, the
 // 2FA answer npm turns into EOTP, the request shapes it refuses, and that what it stores is what the OIDC
 // exchange enforces. (`npm trust` itself drives it in packages/publish/src/onboarding.test.ts.)
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type IdTokenServer, startIdTokenServer } from "./id-token.js";
 import { type Registry, startRegistry } from "./registry.js";
+import { bundledNpmCli, childEnv } from "./tools.js";
 
 const OTP = "135790";
 let registry: Registry;
@@ -139,5 +144,59 @@ describe("npm trust API", () => {
     });
     expect(response.status).toBe(403);
     expect(registry.trustedPublishers.map((publisher) => publisher.workflow)).toEqual(["release.yml"]);
+  });
+
+  it("takes the real npm trust gitlab, list --json and revoke (npm's own request and response shapes)", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "polyglot-npm-trust-"));
+    try {
+      await writeFile(
+        path.join(home, ".npmrc"),
+        `registry=${registry.url}\n${registry.npmrcKey}:_authToken=${token}\n`,
+      );
+      const env = childEnv({ home, extra: { npm_config_otp: OTP } });
+      for (const name of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"]) {
+        if (process.env[name]) env[name] = process.env[name] as string;
+      }
+      const npm = (...args: string[]) =>
+        execa(process.execPath, [bundledNpmCli(), ...args], {
+          cwd: home,
+          env,
+          extendEnv: false,
+          reject: false,
+          stdin: "ignore",
+        });
+      const created = await npm(
+        "trust",
+        "gitlab",
+        "@acme/core",
+        "--file",
+        ".gitlab-ci.yml",
+        "--project",
+        "group/sub/project",
+        "--environment",
+        "npm",
+        "--allow-publish",
+        "--allow-stage-publish",
+        "--yes",
+      );
+      expect(created.stderr).not.toMatch(/npm error/);
+      expect(created.exitCode).toBe(0);
+      const stored = registry.trustedPublishers.find((publisher) => publisher.type === "gitlab");
+      expect(stored).toMatchObject({
+        package: "@acme/core",
+        repository: "group/sub/project",
+        workflow: ".gitlab-ci.yml",
+        environment: "npm",
+        permissions: ["createPackage", "createStagedPackage"],
+      });
+      const listed = await npm("trust", "list", "@acme/core", "--json");
+      expect(listed.exitCode).toBe(0);
+      expect(listed.stdout).toContain('"project": "group/sub/project"');
+      const revoked = await npm("trust", "revoke", "@acme/core", "--id", stored?.id ?? "");
+      expect(revoked.exitCode).toBe(0);
+      expect(registry.trustedPublishers.some((publisher) => publisher.type === "gitlab")).toBe(false);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
