@@ -121,6 +121,14 @@ describe("polyglot-publish init", () => {
     });
     const dry = await init(repo, { dryRun: true, ci: "gitlab" });
     expect(dry.out).toContain("would write .gitlab-ci.yml");
+    const asJson = await init(repo, { dryRun: true, ci: "gitlab", json: true });
+    const report = JSON.parse(asJson.out.slice(asJson.out.indexOf("\n{") + 1));
+    expect(report.writes.map((write: { file: string }) => write.file).sort()).toEqual([
+      ".changeset/config.json",
+      ".changeset/polyglot.json",
+      ".gitlab-ci.yml",
+      "package.json",
+    ]);
     expect(await repo.git("status", "--porcelain")).toBe("");
     const { out } = await init(repo, { ci: "gitlab" });
     expect(out).toContain("wrote .gitlab-ci.yml");

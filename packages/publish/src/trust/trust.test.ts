@@ -67,6 +67,31 @@ describe("trustNeeds", () => {
     ]);
   });
 
+  it("gives each crate the crates.io values of the recorded publisher", async () => {
+    const needs = trustNeeds(
+      await workspace({
+        ".changeset/polyglot.json": {
+          trustedPublisher: { workflow: "release.yml", environment: "release" },
+          targets: [{ path: "crates/x0x", versionFrom: "@acme/core" }],
+        },
+        "crates/x0x/Cargo.toml": '[package]\nname = "x0x"\nversion = "1.0.0"\nedition = "2021"\n',
+      }),
+      undefined,
+    );
+    expect(needs.crates).toEqual([
+      {
+        name: "x0x",
+        publisher: {
+          provider: "github",
+          repository: "acme/widgets",
+          workflow: "release.yml",
+          environment: "release",
+        },
+      },
+    ]);
+    expect(needs.pypi).toEqual([]);
+  });
+
   it("is an error naming the setting without trustedPublisher, or without a repository", async () => {
     const none = await workspace({});
     expect(() => trustNeeds(none, undefined)).toThrow(PolyglotError);
