@@ -26,8 +26,12 @@ const BUILTIN = new Set(["install", "i", "ci", "add", "exec", "dlx", "test", "pu
 /** What `command` publishes, following package scripts up to a few levels deep. */
 export function publishesIn(command: string, scripts: Scripts, depth = 0): Set<PublishKind> {
   const kinds = new Set<PublishKind>();
-  if (NPM_PUBLISH.some((pattern) => pattern.test(command))) kinds.add("npm");
-  if (PYPI_PUBLISH.some((pattern) => pattern.test(command))) kinds.add("pypi");
+  // Each shell command on its own: a `--dry-run` publish (a CI check) publishes nothing.
+  const segments = command.split(/\r?\n|&&|\|\||;/).filter((segment) => !/\s--dry-run\b/.test(segment));
+  for (const segment of segments) {
+    if (NPM_PUBLISH.some((pattern) => pattern.test(segment))) kinds.add("npm");
+    if (PYPI_PUBLISH.some((pattern) => pattern.test(segment))) kinds.add("pypi");
+  }
   if (depth >= 4) return kinds;
   for (const match of command.matchAll(RUN_SCRIPT)) {
     const name = match[1] ?? "";

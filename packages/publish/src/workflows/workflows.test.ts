@@ -163,6 +163,8 @@ describe("doctor --workflows", () => {
       "workflow-id-token-missing",
     );
     expect(ids("npm run ship", { ship: "echo hi" })).toEqual(["workflow-no-release-job"]);
+    expect(ids("pnpm build && pnpm publish -r --dry-run")).toEqual(["workflow-no-release-job"]);
+    expect(ids("pnpm build && pnpm publish -r")).toContain("workflow-id-token-missing");
   });
 
   it("checks .gitlab-ci.yml: id_tokens, npm token variables, the trusted publisher", () => {
