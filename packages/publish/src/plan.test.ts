@@ -2,7 +2,7 @@ import type { NpmPackage } from "@polyglot-changesets/core";
 import { type PypiServer, type Registry, startPypi, startRegistry } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkspaceRepo, npmPackage, seedPackage } from "./__fixtures__/harness.js";
-import { createPublishPlan, dependencyChunks, isIgnored } from "./plan.js";
+import { createPublishPlan, dependencyChunks } from "./plan.js";
 
 let registry: Registry;
 let pypi: PypiServer;
@@ -153,12 +153,5 @@ describe("dependencyChunks", () => {
     ];
     expect(dependencyChunks(packages, new Set(["app", "lib", "core"]))).toEqual([["core"], ["lib"], ["app"]]);
     expect(dependencyChunks(packages, new Set(["x", "y"]))).toEqual([["x", "y"]]);
-  });
-});
-
-describe("isIgnored", () => {
-  it("matches names and globs as Changesets' ignore does", () => {
-    expect(isIgnored("@a/b", ["@a/*"])).toBe(true);
-    expect(isIgnored("@a/b", ["@a/c"])).toBe(false);
   });
 });

@@ -358,9 +358,9 @@ describe("polyglot-publish without OIDC, doctor, and an old runner npm", () => {
 
     expect(run.exitCode).toBe(2);
     const { findings } = JSON.parse(run.stdout) as {
-      findings: Array<{ id: string; level: string; fix?: string; file?: string }>;
+      findings: Array<{ code: string; level: string; fix?: string; file?: string }>;
     };
-    const byId = Object.fromEntries(findings.map((finding) => [finding.id, finding]));
+    const byId = Object.fromEntries(findings.map((finding) => [finding.code, finding]));
     expect(byId["ci-provider"]).toMatchObject({ level: "info" });
     expect(byId["oidc-unavailable"]).toMatchObject({
       level: "error",
@@ -372,7 +372,9 @@ describe("polyglot-publish without OIDC, doctor, and an old runner npm", () => {
       fix: expect.stringContaining('"access": "public"'),
     });
     expect(
-      findings.filter((finding) => finding.id === "long-lived-token").map((finding) => finding.file ?? "env"),
+      findings
+        .filter((finding) => finding.code === "long-lived-token")
+        .map((finding) => finding.file ?? "env"),
     ).toEqual(["env", userconfig]);
     expect(findings.every((finding) => finding.level === "info" || finding.fix)).toBe(true);
     expect(run.everything).not.toContain(CANARY);

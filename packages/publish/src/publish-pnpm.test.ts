@@ -149,9 +149,9 @@ describe("doctor on a pnpm 12 workspace", () => {
       files,
     );
     const { findings } = JSON.parse(run.stdout) as {
-      findings: Array<{ id: string; level: string; fix?: string }>;
+      findings: Array<{ code: string; level: string; fix?: string }>;
     };
-    expect(findings.find((finding) => finding.id === "pnpm-oidc")).toMatchObject({
+    expect(findings.find((finding) => finding.code === "pnpm-oidc")).toMatchObject({
       level: "warning",
       fix: expect.stringContaining("pnpm 10"),
     });

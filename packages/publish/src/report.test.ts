@@ -13,7 +13,7 @@ const report: PublishReport = {
   "dry-run": false,
   failed: [],
   "published-elsewhere": [],
-  findings: [{ id: "scoped-access", level: "error", message: "a | b" }],
+  findings: [{ code: "scoped-access", level: "error", message: "a | b" }],
   rows: [
     {
       package: "@a/b",

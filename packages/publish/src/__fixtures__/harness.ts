@@ -7,10 +7,8 @@ import { PassThrough } from "node:stream";
 import { parseOutputFile, PolyglotError } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import { createTempRepo, type FileTree, type Registry, type TempRepo } from "@polyglot-changesets/testkit";
-import { parseCliArgs } from "../args.js";
 import { bundledNpm } from "../npm-cli.js";
-import { doctorCommand, publishCommand } from "../publish.js";
-import { pypiCheckCommand } from "../pypi-check.js";
+import { main } from "../main.js";
 
 export const REPOSITORY = "octo-org/octo-repo";
 export const REPOSITORY_URL = `git+https://github.com/${REPOSITORY}.git`;
@@ -93,23 +91,11 @@ export interface CliRun {
   everything: string;
 }
 
-/** Runs the CLI in-process as `runCli` would, with captured streams. */
+/** Runs the CLI in-process (its `main`, as `runCli` does), with captured streams. */
 export async function runCliInProcess(argv: string[], cwd: string, env: NodeJS.ProcessEnv, files: JobFiles): Promise<CliRun> {
   const stdout = capture();
   const stderr = capture();
-  const io = { stdout: stdout.stream, stderr: stderr.stream, env };
-  let exitCode: number;
-  try {
-    const args = parseCliArgs([...argv, "--cwd", cwd]);
-    if (args.command === "help") exitCode = 0;
-    else if (args.command === "doctor") exitCode = await doctorCommand(args, io);
-    else if (args.command === "pypi-check") exitCode = await pypiCheckCommand(args, io);
-    else exitCode = await publishCommand(args, io);
-  } catch (error) {
-    if (!(error instanceof PolyglotError)) throw error;
-    stderr.stream.write(`polyglot-publish: error: ${error.format()}\n`);
-    exitCode = error.exitCode;
-  }
+  const exitCode = await main([...argv, "--cwd", cwd], { stdout: stdout.stream, stderr: stderr.stream }, env);
   const outputText = readFileSync(files.output, "utf8");
   const summary = readFileSync(files.summary, "utf8");
   readFileSync(files.output, "utf8");
