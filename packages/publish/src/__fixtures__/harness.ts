@@ -1,18 +1,17 @@
 // Shared set-up of the end-to-end tests: temp monorepos wired to the testkit servers, a GitHub Actions job env,
 // and in-process runs of the CLI with captured streams and outputs.
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { parseOutputFile, PolyglotError } from "@polyglot-changesets/core";
+import { parseOutputFile } from "@polyglot-changesets/core";
 import { execa } from "execa";
-import { createTempRepo, type FileTree, type Registry, type TempRepo } from "@polyglot-changesets/testkit";
+import { CHANGESETS_CLI, createTempRepo, type FileTree, type Registry, type TempRepo } from "@polyglot-changesets/testkit";
 import { bundledNpm } from "../npm-cli.js";
 import { main } from "../main.js";
 
 export const REPOSITORY = "octo-org/octo-repo";
 export const REPOSITORY_URL = `git+https://github.com/${REPOSITORY}.git`;
-const MONOREPO = path.resolve(import.meta.dirname, "../../../..");
 
 export const CHANGESET_CONFIG = {
   changelog: false,
@@ -29,17 +28,10 @@ export function npmPackage(name: string, version: string, extra: Record<string, 
 
 /** A temp git monorepo whose `node_modules/@changesets/cli` is this repo's (the repo's own Changesets). */
 export async function createWorkspaceRepo(files: FileTree): Promise<TempRepo> {
-  const repo = await createTempRepo({
-    ".gitignore": "node_modules\n",
-    ".changeset/config.json": CHANGESET_CONFIG,
-    ...files,
-  });
-  mkdirSync(path.join(repo.dir, "node_modules", "@changesets"), { recursive: true });
-  symlinkSync(
-    path.join(MONOREPO, "node_modules", "@changesets", "cli"),
-    path.join(repo.dir, "node_modules", "@changesets", "cli"),
+  return createTempRepo(
+    { ".changeset/config.json": CHANGESET_CONFIG, ...files },
+    { link: { "@changesets/cli": CHANGESETS_CLI } },
   );
-  return repo;
 }
 
 export interface JobFiles {
