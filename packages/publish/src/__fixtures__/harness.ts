@@ -6,7 +6,18 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { parseOutputFile } from "@polyglot-changesets/core";
 import { execa } from "execa";
-import { CHANGESETS_CLI, createTempRepo, type FileTree, type Registry, type TempRepo } from "@polyglot-changesets/testkit";
+import {
+  CHANGESETS_CLI,
+  createTempRepo,
+  type FileTree,
+  type IdTokenServer,
+  type PypiServer,
+  type Registry,
+  startIdTokenServer,
+  startPypi,
+  startRegistry,
+  type TempRepo,
+} from "@polyglot-changesets/testkit";
 import { bundledNpm } from "../npm-cli.js";
 import { main } from "../main.js";
 
@@ -24,6 +35,44 @@ export const CHANGESET_CONFIG = {
 /** A public npm package of the temp workspace. */
 export function npmPackage(name: string, version: string, extra: Record<string, unknown> = {}): object {
   return { name, version, license: "MIT", repository: { type: "git", url: REPOSITORY_URL }, ...extra };
+}
+
+export interface PublishServers {
+  ids: IdTokenServer;
+  registry: Registry;
+  pypi: PypiServer;
+  /** The maintainer's publish token. */
+  token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The stand-ins of a publish, shared by a test file: GitHub's ID-token endpoint, Verdaccio trusting `@acme/*`
+ * from REPOSITORY's release.yml, the PyPI index; each of `seed` published once by the maintainer at 1.0.0.
+ */
+export async function startPublishServers(seed: readonly string[]): Promise<PublishServers> {
+  const ids = await startIdTokenServer();
+  const registry = await startRegistry({
+    oidc: { issuer: ids.issuer, jwks: ids.jwks },
+    trustedPublishers: [{ package: "@acme/*", repository: REPOSITORY, workflow: "release.yml" }],
+  });
+  const pypi = await startPypi();
+  const token = await registry.createUser("maintainer");
+  for (const name of seed) await seedPackage(registry, token, name, "1.0.0");
+  return {
+    ids,
+    registry,
+    pypi,
+    token,
+    close: async () => {
+      await Promise.all([registry.close(), ids.close(), pypi.close()]);
+    },
+  };
+}
+
+/** A project .npmrc pointing at `registry`, with setup-node's `${NODE_AUTH_TOKEN}` placeholder line. */
+export function placeholderNpmrc(registry: Registry): string {
+  return `registry=${registry.url}\n${registry.npmrcKey}:_authToken=\${NODE_AUTH_TOKEN}\n`;
 }
 
 /** A temp git monorepo whose `node_modules/@changesets/cli` is this repo's (the repo's own Changesets). */
