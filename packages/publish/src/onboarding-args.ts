@@ -88,6 +88,7 @@ export function isOnboardingCommand(word: string | undefined): word is Onboardin
 
 function usageError(message: string, command: OnboardingCommand, setting?: string): PolyglotError {
   return new PolyglotError(message, {
+    code: "usage",
     ...(setting ? { setting } : {}),
     fix: `run polyglot-publish ${command} --help for the flags`,
     exitCode: 2,

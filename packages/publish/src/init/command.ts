@@ -42,6 +42,7 @@ function writePlan(repo: RepoFiles, writes: readonly FileChange[]): void {
       repo.write(change.file, change.after);
     } catch (error) {
       throw new PolyglotError(`cannot write ${change.file}: ${(error as Error).message}`, {
+        code: "init-write-failed",
         file: change.file,
         fix: "make the file and its folder writable, then run polyglot-publish init again (it only writes what is missing)",
         exitCode: 1,

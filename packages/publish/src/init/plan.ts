@@ -237,15 +237,15 @@ function deletions(detection: Detection, ciFile: string): string[] {
   const tokenFiles = new Set<string>();
   for (const finding of detection.ciFindings) {
     const where = `${finding.file}:${finding.line}`;
-    if (finding.id === "workflow-registry-url") list.push(`setup-node's registry-url at ${where}`);
-    if (finding.id === "workflow-npm-token") list.push(`the npm token at ${where}`);
-    if (finding.id === "workflow-registry-url" || finding.id === "workflow-npm-token")
+    if (finding.code === "workflow-registry-url") list.push(`setup-node's registry-url at ${where}`);
+    if (finding.code === "workflow-npm-token") list.push(`the npm token at ${where}`);
+    if (finding.code === "workflow-registry-url" || finding.code === "workflow-npm-token")
       tokenFiles.add(finding.file ?? "");
   }
   for (const file of tokenFiles) {
     if (file !== ciFile) list.push(`${file}: a token-based release workflow (${ciFile} replaces it)`);
   }
-  if (detection.ciFindings.some((finding) => finding.id === "workflow-npm-token"))
+  if (detection.ciFindings.some((finding) => finding.code === "workflow-npm-token"))
     list.push(
       "the NPM_TOKEN secret (GitHub: Settings -> Secrets and variables -> Actions; GitLab: Settings -> CI/CD -> Variables), once polyglot-publish trust has set up the trusted publishers",
     );

@@ -48,6 +48,7 @@ export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<n
     throw new PolyglotError(
       "polyglot-publish trust creates trusted publishers with your own npm login and 2FA, never in CI",
       {
+        code: "trust-in-ci",
         fix: "run polyglot-publish trust --dry-run in CI (it only reads), and polyglot-publish trust on your machine after npm login",
         exitCode: 2,
       },

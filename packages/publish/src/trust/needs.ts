@@ -42,6 +42,7 @@ export function trustNeeds(workspace: Workspace, originRepository: string | unde
   const recorded = workspace.config.trustedPublisher;
   if (!recorded) {
     throw new PolyglotError("no trusted publisher is recorded in .changeset/polyglot.json", {
+      code: "trust-no-trusted-publisher",
       file: ".changeset/polyglot.json",
       setting: "trustedPublisher",
       fix: 'run polyglot-publish init, or add "trustedPublisher": { "workflow": "release.yml", "environment": "npm" } (the workflow file that publishes and its job\'s environment)',
@@ -58,6 +59,7 @@ export function trustNeeds(workspace: Workspace, originRepository: string | unde
     const repository = repositoryFor(pkg.packageJson);
     if (!repository) {
       throw new PolyglotError(`cannot tell the repository of ${pkg.name}`, {
+        code: "repository-missing",
         file: `${pkg.relativeDir}/package.json`,
         setting: "repository",
         fix: 'set "repository" in the package.json (the provenance check needs it too), or trustedPublisher.repository in .changeset/polyglot.json',

@@ -135,7 +135,7 @@ function triggerFindings(top: Record<string, unknown>, at: At): Finding[] {
   return triggers
     .filter((trigger): trigger is string => UNTRUSTED_TRIGGERS.includes(String(trigger)))
     .map((trigger) => ({
-      id: "workflow-untrusted-trigger",
+      code: "workflow-untrusted-trigger",
       level: "error",
       message: `a publishing workflow runs on "${quoted(trigger)}", which code from forks or comments can start`,
       fix: "publish from a workflow that runs on push to the release branch (or workflow_dispatch) only; keep pull request checks in another file",
@@ -153,7 +153,7 @@ function workflowPermissionFindings(top: Record<string, unknown>, at: At): Findi
   const path = top.permissions === "write-all" ? ["permissions"] : ["permissions", "id-token"];
   return [
     {
-      id: "workflow-id-token-everywhere",
+      code: "workflow-id-token-everywhere",
       level: "warning",
       message:
         "id-token: write is granted at the workflow level, so every job of the file can mint OIDC tokens",
@@ -170,7 +170,7 @@ function idTokenFindings(job: Job, top: Record<string, unknown>, at: At): Findin
   const what = [...job.publishes].map((kind) => (kind === "npm" ? "npm" : "PyPI")).join(" and ");
   return [
     {
-      id: "workflow-id-token-missing",
+      code: "workflow-id-token-missing",
       level: "error",
       message: `job "${quoted(job.id)}" publishes to ${what} but has no \`id-token: write\`: trusted publishing (OIDC) cannot get a token`,
       fix: `add \`id-token: write\` under \`permissions:\` of job "${quoted(job.id)}" (job permissions replace the workflow's, so list contents: write there too if the job pushes tags)`,
@@ -188,7 +188,7 @@ function tokenFindings(job: Job, top: Record<string, unknown>, at: At): Finding[
   for (const step of job.steps) {
     if (step.uses?.startsWith("actions/setup-node@") && step.with["registry-url"] !== undefined) {
       findings.push({
-        id: "workflow-registry-url",
+        code: "workflow-registry-url",
         level: "error",
         message: `setup-node's registry-url in job "${quoted(job.id)}" writes an .npmrc with a placeholder token (\${NODE_AUTH_TOKEN}) that npm sends instead of exchanging the OIDC token`,
         fix: "remove `registry-url` from the setup-node step of the publishing job (trusted publishing needs no .npmrc)",
@@ -205,7 +205,7 @@ function tokenFindings(job: Job, top: Record<string, unknown>, at: At): Finding[
     for (const [name, value] of Object.entries(asRecord(env) ?? {})) {
       if (!TOKEN_NAMES.test(name) && !TOKEN_SECRET.test(String(value))) continue;
       findings.push({
-        id: "workflow-npm-token",
+        code: "workflow-npm-token",
         level: "error",
         message: `${quoted(name)} in the environment of job "${quoted(job.id)}" hands npm a long-lived token; trusted publishing needs none, and npm uses the token when the OIDC exchange fails`,
         fix: `remove ${quoted(name)} from the workflow and delete the NPM_TOKEN secret (Settings -> Secrets and variables -> Actions) once the trusted publishers are set up (polyglot-publish trust)`,
@@ -222,7 +222,7 @@ function checkoutFindings(job: Job, at: At): Finding[] {
       (step) => step.uses?.startsWith("actions/checkout@") && step.with["persist-credentials"] !== false,
     )
     .map((step) => ({
-      id: "workflow-persist-credentials",
+      code: "workflow-persist-credentials",
       level: "warning",
       message: `actions/checkout in publishing job "${quoted(job.id)}" leaves the GITHUB_TOKEN in .git/config, where every later step (and package script) can read it`,
       fix: "add `persist-credentials: false` under `with:` of the checkout step",
@@ -239,7 +239,7 @@ function npmVersionFindings(job: Job, at: At): Finding[] {
     if (!floor || !ceiling || semver.intersects(ceiling, `>=${MIN_OIDC_NPM}`)) return [];
     return [
       {
-        id: "workflow-old-npm",
+        code: "workflow-old-npm",
         level: "error",
         message: `job "${quoted(job.id)}" installs npm@${quoted(pinned)}, older than ${MIN_OIDC_NPM}, the first npm with trusted publishing`,
         fix: `remove the step (polyglot-publish brings an npm >= ${MIN_OIDC_NPM} when the runner's is older) or install npm@latest`,
@@ -264,7 +264,7 @@ function pypiFindings(
     (Array.isArray(on) ? on.includes("workflow_call") : asRecord(on)?.workflow_call !== undefined);
   if (reusable) {
     findings.push({
-      id: "workflow-pypi-reusable",
+      code: "workflow-pypi-reusable",
       level: "error",
       message: `job "${quoted(job.id)}" uploads to PyPI from a reusable workflow (on: workflow_call); PyPI's trusted publishing does not work from one`,
       fix: "move the PyPI job into the calling workflow (a `needs:` job gated on the `pypi` output), or start this file with workflow_dispatch (polyglot-publish --pypi-trigger dispatch)",
@@ -274,7 +274,7 @@ function pypiFindings(
   const registered = context.pypiWorkflow ?? context.trustedPublisher?.workflow;
   if (registered && fileName(file) !== registered) {
     findings.push({
-      id: "workflow-pypi-other-file",
+      code: "workflow-pypi-other-file",
       level: "error",
       message: `job "${quoted(job.id)}" uploads to PyPI from ${fileName(file)}, but the PyPI trusted publisher is registered for ${registered}`,
       fix: `upload from ${registered}, or register ${fileName(file)} on PyPI and record it in .changeset/polyglot.json (${context.pypiWorkflow ? "pypi.workflow" : "trustedPublisher.workflow"})`,
@@ -286,7 +286,7 @@ function pypiFindings(
     const ref = step.uses.slice(PYPI_ACTION.length + 1);
     if (!isPinnedRef(ref)) {
       findings.push({
-        id: "workflow-pypi-action-unpinned",
+        code: "workflow-pypi-action-unpinned",
         level: "warning",
         message: `${PYPI_ACTION}@${quoted(ref)} follows a moving branch`,
         fix: `use ${PYPI_ACTION}@release/v1 (the maintainers' stable branch), a release tag such as @v1.13.0, or a full commit SHA`,
@@ -295,7 +295,7 @@ function pypiFindings(
     }
     if (step.with.password !== undefined) {
       findings.push({
-        id: "workflow-pypi-password",
+        code: "workflow-pypi-password",
         level: "error",
         message: `the PyPI upload in job "${quoted(job.id)}" uses a password (a long-lived API token) instead of trusted publishing`,
         fix: "remove `password:` from the step, register the trusted publisher on PyPI (polyglot-publish trust prints the values), and delete the token secret",
@@ -322,7 +322,7 @@ function trustedPublisherFindings(
   if (!recorded) {
     return [
       {
-        id: "workflow-trusted-publisher-unrecorded",
+        code: "workflow-trusted-publisher-unrecorded",
         level: "info",
         message: `${fileName(file)} publishes to npm; .changeset/polyglot.json does not record the trusted publisher it was registered as, so its file name and environment cannot be checked`,
         fix: `add "trustedPublisher": { "workflow": "${fileName(file)}"${npmJobs[0]?.environment ? `, "environment": "${npmJobs[0].environment}"` : ""} } to .changeset/polyglot.json, then run polyglot-publish trust`,
@@ -334,7 +334,7 @@ function trustedPublisherFindings(
   const findings: Finding[] = [];
   if (fileName(file) !== recorded.workflow) {
     findings.push({
-      id: "workflow-trusted-publisher-mismatch",
+      code: "workflow-trusted-publisher-mismatch",
       level: "error",
       message: `${fileName(file)} publishes to npm, but the trusted publisher is registered for the workflow ${recorded.workflow}; npm refuses the OIDC exchange (E404)`,
       fix: `publish from ${recorded.workflow}, or register ${fileName(file)} (polyglot-publish trust) and set trustedPublisher.workflow to "${fileName(file)}"`,
@@ -344,7 +344,7 @@ function trustedPublisherFindings(
   for (const job of npmJobs) {
     if (job.environment === recorded.environment) continue;
     findings.push({
-      id: "workflow-trusted-publisher-mismatch",
+      code: "workflow-trusted-publisher-mismatch",
       level: "error",
       message: `job "${quoted(job.id)}" runs in environment ${job.environment === undefined ? "(none)" : quoted(job.environment)}, but the trusted publisher is registered with environment ${recorded.environment ?? "(none)"}; npm refuses the OIDC exchange (E404)`,
       fix: recorded.environment

@@ -69,7 +69,7 @@ export function checkGitlabPipeline(
       const variable = ID_TOKEN_VARIABLE[kind];
       if (tokens[variable] !== undefined) continue;
       findings.push({
-        id: "workflow-id-token-missing",
+        code: "workflow-id-token-missing",
         level: "error",
         message: `job "${quoted(job.id)}" publishes to ${kind === "npm" ? "npm" : "PyPI"} but declares no ${variable} under id_tokens: trusted publishing cannot get a token`,
         fix: `add \`id_tokens: { ${variable}: { aud: ${kind === "npm" ? '"npm:registry.npmjs.org"' : "pypi"} } }\` to job "${quoted(job.id)}"`,
@@ -84,7 +84,7 @@ export function checkGitlabPipeline(
     for (const [path, entries] of variables) {
       for (const name of Object.keys(entries).filter((key) => TOKEN_NAMES.test(key))) {
         findings.push({
-          id: "workflow-npm-token",
+          code: "workflow-npm-token",
           level: "error",
           message: `${quoted(name)} in the variables of job "${quoted(job.id)}" hands npm a long-lived token; trusted publishing needs none`,
           fix: `remove ${quoted(name)} from .gitlab-ci.yml and delete the CI/CD variable once the trusted publishers are set up (polyglot-publish trust)`,
@@ -95,7 +95,7 @@ export function checkGitlabPipeline(
     const recorded = context.trustedPublisher;
     if (recorded && (recorded.workflow !== ".gitlab-ci.yml" || recorded.environment !== job.environment)) {
       findings.push({
-        id: "workflow-trusted-publisher-mismatch",
+        code: "workflow-trusted-publisher-mismatch",
         level: "error",
         message: `job "${quoted(job.id)}" publishes from .gitlab-ci.yml in environment ${job.environment === undefined ? "(none)" : quoted(job.environment)}, but the trusted publisher is registered for ${recorded.workflow} in environment ${recorded.environment ?? "(none)"}`,
         fix: "make trustedPublisher in .changeset/polyglot.json and the registered publisher (polyglot-publish trust) match the pipeline file and the job's environment",

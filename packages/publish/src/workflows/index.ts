@@ -62,7 +62,7 @@ export function checkCiFiles(files: readonly YamlFile[], context: WorkflowContex
   for (const file of files) {
     if (file.error) {
       findings.push({
-        id: "workflow-yaml-invalid",
+        code: "workflow-yaml-invalid",
         level: "error",
         message: `${file.file} is not valid YAML: ${file.error.message}`,
         fix: "fix the YAML at that line (actionlint or your editor's YAML support shows the problem)",
@@ -78,7 +78,7 @@ export function checkCiFiles(files: readonly YamlFile[], context: WorkflowContex
   }
   if (files.length > 0 && !publishes && findings.length === 0) {
     findings.push({
-      id: "workflow-no-release-job",
+      code: "workflow-no-release-job",
       level: "info",
       message: `none of ${files.map((file) => file.file).join(", ")} publishes to npm or PyPI`,
       fix: "run polyglot-publish init to write a release workflow",

@@ -26,7 +26,7 @@ function expected(file: string, text: string): [string, string, number][] {
 const located = (findings: Finding[]) =>
   findings
     .filter((finding) => finding.level !== "info")
-    .map((finding): [string, string, number] => [finding.file ?? "", finding.id, finding.line ?? 0]);
+    .map((finding): [string, string, number] => [finding.file ?? "", finding.code, finding.line ?? 0]);
 
 const BROKEN_RELEASE = `name: Release
 on:
@@ -101,13 +101,13 @@ describe("doctor --workflows", () => {
     ];
     expect(want).toHaveLength(12);
     expect(located(findings).sort()).toEqual(want.sort());
-    for (const finding of findings) expect(finding.fix, finding.id).toMatch(/\w{3}/);
+    for (const finding of findings) expect(finding.fix, finding.code).toMatch(/\w{3}/);
   });
 
   it("compares the workflow file name with the registered trusted publisher", () => {
     const text = BROKEN_RELEASE.replace("environment: production", "environment: npm");
     const findings = checkCiFiles([parseYamlFile(".github/workflows/publish.yml", text)], context);
-    const mismatch = findings.filter((finding) => finding.id === "workflow-trusted-publisher-mismatch");
+    const mismatch = findings.filter((finding) => finding.code === "workflow-trusted-publisher-mismatch");
     expect(mismatch.map((finding) => finding.message)).toEqual([
       expect.stringContaining("registered for the workflow release.yml"),
     ]);
@@ -119,7 +119,7 @@ describe("doctor --workflows", () => {
     const text = readFileSync(path.join(ROOT, "examples/event-forge", file), "utf8");
     const scripts = { "version-packages": "polyglot-version", release: "polyglot-publish" };
     const without = checkCiFiles([parseYamlFile(file, text)], { scripts });
-    expect(without.map((finding) => [finding.id, finding.level])).toEqual([
+    expect(without.map((finding) => [finding.code, finding.level])).toEqual([
       ["workflow-trusted-publisher-unrecorded", "info"],
     ]);
     expect(without[0]?.fix).toContain('"trustedPublisher": { "workflow": "release.yml" }');
@@ -149,14 +149,18 @@ describe("doctor --workflows", () => {
       ".github/workflows/ci.yml",
       "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pnpm test\n",
     );
-    expect(checkCiFiles([checks], context).map((finding) => finding.id)).toEqual(["workflow-no-release-job"]);
+    expect(checkCiFiles([checks], context).map((finding) => finding.code)).toEqual([
+      "workflow-no-release-job",
+    ]);
   });
 
   it("follows package scripts to the publish and ignores subcommands that publish nothing", () => {
     const job = (run: string) =>
       `on: push\npermissions: {}\njobs:\n  p:\n    runs-on: x\n    steps:\n      - run: ${run}\n`;
     const ids = (run: string, scripts: Record<string, string> = {}) =>
-      checkCiFiles([parseYamlFile(".github/workflows/release.yml", job(run))], { scripts }).map((f) => f.id);
+      checkCiFiles([parseYamlFile(".github/workflows/release.yml", job(run))], { scripts }).map(
+        (f) => f.code,
+      );
     expect(ids("pnpm exec polyglot-publish pypi-check")).toEqual(["workflow-no-release-job"]);
     expect(ids("pnpm exec polyglot-publish doctor --workflows")).toEqual(["workflow-no-release-job"]);
     expect(ids("npm run ship", { ship: "npm run go", go: "changeset publish" })).toContain(
