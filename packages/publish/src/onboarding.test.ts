@@ -486,13 +486,30 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
       (request) => request.method === "POST" && /\/-\/package\/.*\/trust$/.test(request.path),
     );
     expect(posts.filter((request) => request.headers["npm-otp"] === OTP)).toHaveLength(5);
-    const again = await cli(["trust", "--dry-run"]);
+    const again = await cli(["trust", "--dry-run", "--json"]);
+    expect(again.exitCode).toBe(0);
+    // --json: the human lines on stderr, the report on stdout
     for (const name of PACKAGES)
-      expect(again.stdout).toMatch(new RegExp(`  ${name.replace("/", "\\/")}\\s+in place\\n`));
-    expect(again.stdout).not.toContain("npm trust github");
-    expect(run.stdout + again.stdout).not.toContain(
-      readFileSync(path.join(home, ".npmrc"), "utf8").split("_authToken=")[1]?.trim(),
+      expect(again.stderr).toMatch(new RegExp(`  ${name.replace("/", "\\/")}\\s+in place\\n`));
+    expect(again.stderr).not.toContain("npm trust github");
+    const report = JSON.parse(again.stdout);
+    expect(report.npm.map((row: { name: string; status: string }) => [row.name, row.status])).toEqual(
+      [...PACKAGES].sort().map((name) => [name, "in-place"]),
     );
+    expect(report.pypi).toEqual([
+      {
+        name: "event-forge-inbox-outbox",
+        publisher: {
+          provider: "github",
+          repository: REPOSITORY,
+          workflow: "release.yml",
+          environment: "pypi",
+        },
+      },
+    ]);
+    const token = readFileSync(path.join(home, ".npmrc"), "utf8").split("_authToken=")[1]?.trim() ?? "";
+    expect(token.length).toBeGreaterThan(10);
+    expect(run.stdout + run.stderr + again.stdout + again.stderr).not.toContain(token);
   });
 
   it("an OIDC publish (polyglot-publish) from the matching workflow succeeds; one from another workflow file is refused", async () => {
