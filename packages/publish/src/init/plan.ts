@@ -3,6 +3,7 @@
 import { createTwoFilesPatch } from "diff";
 import jsonc from "jsonc-parser";
 import { publishesIn } from "../workflows/commands.js";
+import { jobsOf } from "../workflows/index.js";
 import type { Detection, Project } from "./detect.js";
 import { githubReleaseWorkflow, gitlabPipeline } from "./templates.js";
 
@@ -91,13 +92,35 @@ export function planInit(
   const existing = read(ciFile);
   if (existing === undefined)
     plan.writes.push({ file: ciFile, after: ciText, what: ["the release workflow"] });
-  else if (existing !== ciText)
+  else if (existing !== ciText && !passesDoctor(detection, ciFile))
     plan.patches.push({ file: ciFile, before: existing, after: ciText, what: [] });
+  else if (existing !== ciText)
+    plan.notes.push(
+      `${ciFile} is kept: it passes doctor --workflows (init's workflow would differ; a patch is printed only for a workflow with findings)`,
+    );
+  if (detection.projects.some(({ project }) => project.ecosystem === "cargo") && existing === undefined)
+    plan.notes.push(
+      "the release workflow init writes publishes npm and PyPI; add a job that publishes the crates (see examples/x0x)",
+    );
   plan.deletions.push(...deletions(detection, ciFile));
   const missing = TOOLS.filter((tool) => !hasDependency(detection.rootPackageJson, tool));
   if (missing.length > 0)
     plan.notes.push(`install the tools first: ${addCommand(detection)} ${missing.join(" ")}`);
   return plan;
+}
+
+/** The existing CI file publishes and has no error or warning finding: init leaves it alone. */
+function passesDoctor(detection: Detection, file: string): boolean {
+  const parsed = detection.ciFiles.find((entry) => entry.file === file);
+  const scripts = (detection.rootPackageJson.scripts ?? {}) as Record<string, string>;
+  const publishes =
+    parsed !== undefined && !parsed.error && jobsOf(parsed, scripts).some((job) => job.publishes.size > 0);
+  return (
+    publishes &&
+    !detection.ciFindings.some(
+      (finding) => finding.file === file && (finding.level === "error" || finding.level === "warning"),
+    )
+  );
 }
 
 function describeWorkspace(detection: Detection): string {
