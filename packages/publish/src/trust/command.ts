@@ -43,8 +43,7 @@ export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<n
   const workspace = await loadWorkspace(args.cwd);
   const needs = trustNeeds(workspace, originRepository(workspace.root));
   const out = args.json ? io.stderr : io.stdout;
-  const creating = !args.dryRun;
-  if (creating && (detectCi(io.env).provider !== "none" || isCi(io.env))) {
+  if (!args.dryRun && (detectCi(io.env).provider !== "none" || isCi(io.env))) {
     throw new PolyglotError(
       "polyglot-publish trust creates trusted publishers with your own npm login and 2FA, never in CI",
       {
@@ -56,60 +55,84 @@ export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<n
   }
   const npm = await trustNpm(io.env);
   const call = { env: io.env, ...(args.otp ? { otp: args.otp } : {}) };
-  // Reads in parallel (a few npm processes at once); creates one by one below (npm may prompt for each).
+  // Reads in parallel (a few npm processes at once); creates one by one (npm may prompt for each).
   const rows = await mapConcurrent(
     needs.npm,
     4,
     async (need): Promise<Row> => ({ need, status: await statusOf(npm, need, call) }),
   );
-  out.write(header(needs.npm, npm));
-  for (const row of rows)
-    out.write(`  ${row.need.package.padEnd(longest(needs.npm))}  ${describe(row.status)}\n`);
+  out.write(statusText(rows, npm, args.dryRun));
   const missing = rows.filter((row) => row.status.state === "missing");
-  const notLoggedIn = rows.find(
-    (row) => row.status.state === "unreadable" && /E401|ENEEDAUTH/.test(row.status.code),
-  );
-  if (notLoggedIn)
-    out.write(
-      `\nnpm answered ${(notLoggedIn.status as { code: string }).code}: log in first with npm login${notLoggedIn.need.registry ? ` --registry ${redactUrl(notLoggedIn.need.registry)}` : ""} (2FA on), then run polyglot-publish trust again\n`,
-    );
-  if (missing.length > 0) {
-    out.write(
-      `\n${args.dryRun ? "would run" : "runs"} (npm trust needs your interactive npm login and 2FA; never in CI):\n`,
-    );
-    for (const row of missing) out.write(`  npm ${displayCommand(row.need)}\n`);
-  }
-  if (creating && missing.length > 0 && (args.yes || (await confirm(io, missing.length)))) {
-    for (const row of missing) {
-      const result = await createPublisher(npm, row.need, {
-        ...call,
-        interactive: io.interactive === true && !args.otp,
-      });
-      row.created = result.ok;
-      if (result.ok) {
-        out.write(`created the trusted publisher of ${row.need.package}\n`);
-        continue;
-      }
-      row.error = `${result.code}: ${result.message}`;
-      out.write(`failed: ${row.need.package}: ${row.error}\n`);
-      // The login or the one-time password is the problem: every other call would fail the same way.
-      if (/^(EOTP|E401|ENEEDAUTH)$/.test(result.code)) {
-        out.write(authHint(result.code));
-        break;
-      }
+  if (!args.dryRun && missing.length > 0) {
+    if (args.yes || (await confirm(io, missing.length))) {
+      await createMissing(missing, npm, { ...call, interactive: io.interactive === true && !args.otp }, out);
+    } else {
+      out.write("\nnothing created: pass --yes (or answer y) to create them\n");
     }
-  } else if (creating && missing.length > 0) {
-    out.write("\nnothing created: pass --yes (or answer y) to create them\n");
   }
   out.write(formsText(needs.pypi, needs.crates, needs.pypiIndex));
   if (args.json) io.stdout.write(`${JSON.stringify(jsonReport(rows, needs.pypi, needs.crates), null, 2)}\n`);
-  const failed = rows.some(
-    (row) =>
-      row.error !== undefined || row.status.state === "unreadable" || row.status.state === "unpublished",
+  return exitCode(rows, args.dryRun);
+}
+
+/** Each package's state, a login hint, and the npm trust calls that would create the missing publishers. */
+function statusText(rows: readonly Row[], npm: NpmRunner, dryRun: boolean): string {
+  const needs = rows.map((row) => row.need);
+  const lines = [header(needs, npm).trimEnd()];
+  for (const row of rows) lines.push(`  ${row.need.package.padEnd(longest(needs))}  ${describe(row.status)}`);
+  const notLoggedIn = rows.find((row) => isAuthFailure(row.status));
+  if (notLoggedIn) {
+    const registry = notLoggedIn.need.registry ? ` --registry ${redactUrl(notLoggedIn.need.registry)}` : "";
+    const code = (notLoggedIn.status as { code: string }).code;
+    lines.push(
+      "",
+      `npm answered ${code}: log in first with npm login${registry} (2FA on), then run polyglot-publish trust again`,
+    );
+  }
+  const missing = rows.filter((row) => row.status.state === "missing");
+  if (missing.length > 0) {
+    lines.push(
+      "",
+      `${dryRun ? "would run" : "runs"} (npm trust needs your interactive npm login and 2FA; never in CI):`,
+    );
+    for (const row of missing) lines.push(`  npm ${displayCommand(row.need)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const isAuthFailure = (status: Status) => status.state === "unreadable" && /E401|ENEEDAUTH/.test(status.code);
+
+/** Creates the missing publishers one by one; stops at the first login or one-time-password failure. */
+async function createMissing(
+  missing: Row[],
+  npm: NpmRunner,
+  call: Parameters<typeof createPublisher>[2],
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  for (const row of missing) {
+    const result = await createPublisher(npm, row.need, call);
+    row.created = result.ok;
+    if (result.ok) {
+      out.write(`created the trusted publisher of ${row.need.package}\n`);
+      continue;
+    }
+    row.error = `${result.code}: ${result.message}`;
+    out.write(`failed: ${row.need.package}: ${row.error}\n`);
+    // The login or the one-time password is the problem: every other call would fail the same way.
+    if (/^(EOTP|E401|ENEEDAUTH)$/.test(result.code)) {
+      out.write(authHint(result.code));
+      return;
+    }
+  }
+}
+
+/** 0 when every publisher is in place (or a dry run could read them all), else 1. */
+function exitCode(rows: readonly Row[], dryRun: boolean): number {
+  if (dryRun) return rows.some((row) => isAuthFailure(row.status)) ? 1 : 0;
+  const settled = rows.every(
+    (row) => row.status.state === "in-place" || (row.status.state === "missing" && row.created === true),
   );
-  const open = rows.some((row) => row.status.state === "missing" && !row.created);
-  if (args.dryRun) return failed && notLoggedIn ? 1 : 0;
-  return failed || open ? 1 : 0;
+  return settled ? 0 : 1;
 }
 
 /** The npm trust call as printed: a registry URL without credentials. */
