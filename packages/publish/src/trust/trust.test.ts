@@ -1,10 +1,14 @@
 // The pure parts of polyglot-publish trust: what each package needs, how npm trust list's output is read and
 // compared, and the npm trust calls. (The real npm trust against the testkit registry: onboarding.test.ts.)
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PassThrough } from "node:stream";
 import { loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
-import { createTempRepo, type FileTree, type TempRepo } from "@polyglot-changesets/testkit";
+import { createTempRepo, type FileTree, startRegistry, type TempRepo } from "@polyglot-changesets/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseOnboardingArgs } from "../onboarding-args.js";
-import { displayCommand } from "./command.js";
+import { displayCommand, trustCommand } from "./command.js";
 import { trustNeeds } from "./needs.js";
 import { createArgs, matches, parseJsonStream } from "./npm-trust.js";
 
@@ -168,5 +172,70 @@ describe("init and trust flags", () => {
     expect(() => parseOnboardingArgs(["trust", "--otp", "12ab"])).toThrow(/--otp must be/);
     expect(() => parseOnboardingArgs(["trust", "--dry-run", "--yes"])).toThrow(/exclude each other/);
     expect(() => parseOnboardingArgs(["trust", "--dryrun"])).toThrow(/did you mean --dry-run/);
+  });
+});
+
+describe("trust against a registry", () => {
+  it("tells a package not on the registry from a missing publisher, and counts the other publishers", async () => {
+    await using registry = await startRegistry({
+      trustedPublishers: [
+        {
+          package: "@acme/core",
+          repository: "acme/widgets",
+          workflow: "nightly.yml",
+          id: "n1",
+          type: "github",
+        },
+      ],
+    });
+    await registry.seed({ name: "@acme/core", version: "1.0.0" });
+    const token = await registry.createUser("maintainer");
+    const repo = await createTempRepo({
+      "package.json": { name: "root", private: true, workspaces: ["packages/*"] },
+      "package-lock.json": { name: "root", lockfileVersion: 3, packages: {} },
+      ".changeset/polyglot.json": { trustedPublisher: { workflow: "release.yml" } },
+      "packages/core/package.json": {
+        name: "@acme/core",
+        version: "1.0.0",
+        repository: "github:acme/widgets",
+      },
+      "packages/new/package.json": { name: "@acme/new", version: "0.1.0", repository: "github:acme/widgets" },
+    });
+    repos.push(repo);
+    const home = await mkdtemp(path.join(tmpdir(), "polyglot-trust-unit-"));
+    await writeFile(
+      path.join(home, ".npmrc"),
+      `registry=${registry.url}\n${registry.npmrcKey}:_authToken=${token}\n`,
+    );
+    const system = (process.env.PATH ?? "")
+      .split(path.delimiter)
+      .filter((dir) => !dir.includes("node_modules"));
+    const env = {
+      PATH: [path.dirname(process.execPath), ...system].join(path.delimiter),
+      HOME: home,
+      npm_config_userconfig: path.join(home, ".npmrc"),
+      npm_config_cache: path.join(home, ".npm"),
+      ...Object.fromEntries(
+        ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"].flatMap((name) =>
+          process.env[name] ? [[name, process.env[name] as string]] : [],
+        ),
+      ),
+    };
+    const chunks: Buffer[] = [];
+    const stdout = new PassThrough().on("data", (chunk: Buffer) => chunks.push(chunk));
+    const code = await trustCommand(
+      { command: "trust", dryRun: true, yes: false, json: false, cwd: repo.dir },
+      { stdout, stderr: stdout, env },
+    );
+    const out = Buffer.concat(chunks).toString("utf8");
+    expect(out).toMatch(
+      / {2}@acme\/core\s+missing \(1 other publisher\(s\) registered; npm trust revoke removes stale ones\)\n/,
+    );
+    expect(out).toMatch(/ {2}@acme\/new\s+not on the registry yet: publish its first version by hand/);
+    expect(out).toContain(
+      "npm trust github @acme/core --file release.yml --repository acme/widgets --allow-publish --yes",
+    );
+    expect(out).not.toContain("npm trust github @acme/new");
+    expect(code).toBe(0);
   });
 });
