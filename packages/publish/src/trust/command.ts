@@ -5,7 +5,7 @@ import { createInterface } from "node:readline/promises";
 import { detectCi, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
 import { redactUrl } from "../http.js";
 import { mapConcurrent } from "../lookup.js";
-import type { OnboardingIo } from "../onboarding-args.js";
+import type { OnboardingIo, TrustArgs } from "../onboarding-args.js";
 import { repositoryOf } from "../preflight.js";
 import { type FormNeed, type NpmNeed, type Publisher, trustNeeds } from "./needs.js";
 import {
@@ -16,15 +16,6 @@ import {
   type NpmRunner,
   trustNpm,
 } from "./npm-trust.js";
-
-export interface TrustArgs {
-  command: "trust";
-  dryRun: boolean;
-  yes: boolean;
-  otp?: string;
-  json: boolean;
-  cwd: string;
-}
 
 type Status =
   | { state: "in-place" }
