@@ -214,6 +214,9 @@ ${options.pypiProjects.map((project) => `    - python3 -m build ${project.dir} -
 `
       : "";
   return `# Written by polyglot-publish init. npm trusted publishing through NPM_ID_TOKEN; no NPM_TOKEN.
+# changesets-gitlab opens the Version Packages MR and runs the publish; it needs GITLAB_TOKEN (a project access
+# token with api and write_repository) as a masked CI/CD variable. npm's trusted publisher: this project,
+# pipeline file .gitlab-ci.yml, the environment of the release job.
 stages:
   - release${options.pypiProjects.length > 0 ? "\n  - pypi" : ""}
 
