@@ -1,6 +1,7 @@
 export * from "./ci.js";
 export * from "./config.js";
 export * from "./edit/index.js";
+export * from "./error-codes.js";
 export * from "./errors.js";
 export * from "./names.js";
 export * from "./pep440.js";

@@ -52,6 +52,7 @@ function withSourceFile<T>(file: string, run: () => T): T {
   } catch (error) {
     if (!(error instanceof PolyglotError) || error.file) throw error;
     throw new PolyglotError(error.message, {
+      code: error.code,
       file,
       ...(error.setting ? { setting: error.setting } : {}),
       ...(error.fix ? { fix: error.fix } : {}),

@@ -116,6 +116,7 @@ export async function findPackages(cwd: string): Promise<Packages> {
     const reason =
       error instanceof SyntaxError ? "a package.json is not valid JSON" : (error as Error).message;
     throw new PolyglotError(`cannot read the workspace around ${cwd}: ${reason}`, {
+      code: "workspace-unreadable",
       fix: "run in a repo whose root has a package.json (or pass --cwd DIR); every workspace package.json needs a name",
     });
   }
@@ -166,6 +167,7 @@ async function followFolder(
   const dir = path.resolve(root, target.path);
   if (isOutside(root, dir) || isOutside(files.repo.realRoot, await realPath(dir))) {
     throw new PolyglotError(`${setting}.path "${target.path}" is outside the repo`, {
+      code: "path-outside-repo",
       file: POLYGLOT_CONFIG_FILE,
       setting: `${setting}.path`,
       fix: "targets live in the repo: use a folder path relative to the repo root, without leading ../",
@@ -173,6 +175,7 @@ async function followFolder(
   }
   if (!(await isDirectory(dir))) {
     throw new PolyglotError(`${setting}.path "${target.path}" is not a folder`, {
+      code: "target-not-a-folder",
       file: POLYGLOT_CONFIG_FILE,
       setting: `${setting}.path`,
       fix: "set path to the folder holding pyproject.toml or Cargo.toml, relative to the repo root",
@@ -199,6 +202,7 @@ function requireSource(name: string, setting: string, packages: NpmPackage[]): v
   );
   const hint = close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(" or ")}? ` : "";
   throw new PolyglotError(`${setting} names "${name}", which is not a package of this workspace`, {
+    code: "missing-source-package",
     file: POLYGLOT_CONFIG_FILE,
     setting,
     fix: `${hint}set ${setting} to the name of an npm workspace package`,
@@ -242,6 +246,7 @@ async function targetsIn(root: string, folder: Folder, files: FileCache): Promis
     throw new PolyglotError(
       `${folder.setting}.path "${toRelative(root, folder.dir)}" holds no ${PYPROJECT}, setup.py, setup.cfg or ${CARGO_TOML}`,
       {
+        code: "target-without-manifest",
         file: POLYGLOT_CONFIG_FILE,
         setting: `${folder.setting}.path`,
         fix: "point path at the folder holding pyproject.toml, setup.py, setup.cfg or Cargo.toml",
@@ -298,6 +303,7 @@ function requireContent(root: string, manifest: string, text: string | undefined
   const file = toRelative(root, manifest);
   const kind = path.basename(manifest) === PYPROJECT ? "Python package" : "crate";
   throw new PolyglotError(`${path.basename(manifest)} is empty (no table, no key)`, {
+    code: "empty-manifest",
     file,
     fix: `restore ${file} (e.g. git checkout -- ${file}), or delete it if this folder is not a ${kind}`,
   });
@@ -342,6 +348,7 @@ function cargoTarget(root: string, folder: Folder, manifest: string, text: strin
   const name = facts.name ?? (facts.workspaceVersion !== undefined ? path.basename(folder.dir) : undefined);
   if (!name) {
     throw new PolyglotError("Cargo.toml has no [package].name", {
+      code: "manifest-no-name",
       file: relativeFile,
       setting: "package.name",
       fix: 'add name = "..." under [package]',
@@ -419,6 +426,7 @@ function requirePythonName(info: PyprojectInfo, relativeFile: string): string {
     return requireValidName("python", info.name, { file: relativeFile, setting });
   }
   throw new PolyglotError("pyproject.toml has no [project].name or [tool.poetry].name", {
+    code: "manifest-no-name",
     file: relativeFile,
     setting: "project.name",
     fix: 'add name = "..." under [project]',
@@ -443,6 +451,7 @@ async function companionCargoTarget(
     throw new PolyglotError(
       `the maturin project reads its version from ${toRelative(root, manifest)}, which does not exist`,
       {
+        code: "maturin-cargo-missing",
         file: toRelative(root, pypi.manifest),
         setting: "tool.maturin.manifest-path",
         fix: "correct tool.maturin.manifest-path, or give [project] a static version",

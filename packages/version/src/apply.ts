@@ -77,6 +77,7 @@ function assertUnchanged(writes: readonly PlannedWrite[], io: WriteFs): void {
       throw new PolyglotError(
         "the file changed on disk while polyglot-version was planning; nothing was written",
         {
+          code: "file-changed-during-sync",
           file: write.relativeFile,
           fix: "run polyglot-version again",
           exitCode: 1,
@@ -107,6 +108,7 @@ function writeFailed(error: unknown, write: PlannedWrite | undefined, unrestored
       ? "every file was left as it was"
       : `could not restore ${unrestored.join(", ")} (the next polyglot-version run restores them from its journal)`;
   return new PolyglotError(`could not write the synced files (${reason}); ${outcome}`, {
+    code: "write-failed",
     ...(write ? { file: write.relativeFile } : {}),
     fix: "fix the cause, then run polyglot-version --sync-only",
     exitCode: 1,

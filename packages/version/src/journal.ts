@@ -96,6 +96,7 @@ function parseJournal(text: string): JournalEntry[] | undefined {
   const journal = value as { format?: unknown; entries?: unknown };
   if (journal?.format !== FORMAT || !Array.isArray(journal.entries)) {
     throw new PolyglotError("the sync journal is not one polyglot-version wrote", {
+      code: "interrupted-sync",
       file: "polyglot-sync-journal.json",
       fix: "delete it, check the synced files with git status / git diff, then run polyglot-version again",
     });

@@ -46,6 +46,7 @@ export async function predictRelease(
           ? error.message.split("\n")[0]
           : String(error);
     throw new PolyglotError(`changesets could not assemble the release plan: ${reason}`, {
+      code: "release-plan-failed",
       file: ".changeset",
       fix: "run `changeset status` to see the problem in detail, fix it, then run polyglot-version again",
     });
@@ -62,6 +63,7 @@ async function assemble(
   const configResult = await readConfig(root, packages);
   if (configResult.config === undefined) {
     throw new PolyglotError(`invalid configuration: ${configResult.errors.join("; ")}`, {
+      code: "changesets-config-invalid",
       file: ".changeset/config.json",
       fix: "fix .changeset/config.json (run `changeset version` alone to see its full message)",
     });
@@ -135,6 +137,7 @@ function hasLegacyPreState(root: string): boolean {
     return state.initialVersions !== undefined || state.changesets !== undefined;
   } catch (error) {
     throw new PolyglotError(`invalid JSON: ${(error as Error).message}`, {
+      code: "changesets-config-invalid",
       file: PRE_JSON,
       fix: "repair .changeset/pre.json, or delete it and run `changeset pre enter <tag>` again",
     });

@@ -103,6 +103,7 @@ async function cargoFacts(manifest: string, draft: PlanDraft): Promise<CargoFact
 function ownVersionManifest(target: Target, facts: CargoFacts, draft: PlanDraft): string {
   if (facts.version !== undefined || facts.workspaceVersion !== undefined) return target.manifest;
   throw new PolyglotError("Cargo.toml has no [package].version to sync", {
+    code: "manifest-no-version",
     file: draft.relative(target.manifest),
     setting: "package.version",
     fix: 'add version = "0.0.0" under [package], or version.workspace = true with [workspace.package].version',
@@ -115,6 +116,7 @@ async function inheritedFrom(target: Target, workspaceManifest: string, draft: P
   throw new PolyglotError(
     `${target.name} has version.workspace = true but ${draft.relative(workspaceManifest)} has no [workspace.package].version`,
     {
+      code: "cargo-workspace-version",
       file: draft.relative(target.manifest),
       setting: "package.version.workspace",
       fix: `add version = "..." under [workspace.package] in ${draft.relative(workspaceManifest)}, or give the crate its own version`,
@@ -131,6 +133,7 @@ function sharedVersionConflict(
   return new PolyglotError(
     `${first.target.name} and ${second.target.name} share [workspace.package].version but follow different versions (${first.version} from ${first.target.source}, ${second.version} from ${second.target.source})`,
     {
+      code: "cargo-workspace-version",
       file: draft.relative(manifest),
       setting: "workspace.package.version",
       fix: "let both crates follow the same npm package (or put their sources in a fixed group), or give each crate its own version",

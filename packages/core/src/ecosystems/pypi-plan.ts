@@ -97,6 +97,7 @@ function pep440For(target: Target, semver: string, workspace: Workspace): string
     throw new PolyglotError(
       `${target.name} (${target.relativeDir}) follows ${target.source} ${semver}: ${error.message}`,
       {
+        code: error.code,
         file: error.file ?? POLYGLOT_CONFIG_FILE,
         ...(error.setting ? { setting: error.setting } : {}),
         fix:
@@ -267,6 +268,7 @@ function validateVersionFields(
     if (setuptoolsWritable) return;
     const why = source && !source.writable ? ` (${source.kind} computes it; ${source.setting})` : "";
     throw new PolyglotError(`[project].dynamic lists "version" but no file to write it to is known${why}`, {
+      code: "dynamic-version-without-version-files",
       file,
       setting: "project.dynamic",
       fix: `add { "path": "${target.relativeDir}", "versionFrom": "${target.source}", "versionFiles": ["<package>/__init__.py"] } to "targets" in ${POLYGLOT_CONFIG_FILE}, or set [tool.hatch.version] path`,
@@ -274,6 +276,7 @@ function validateVersionFields(
   }
   if (info.version === undefined && info.poetryVersion === undefined) {
     throw new PolyglotError("pyproject.toml has no version to sync", {
+      code: "manifest-no-version",
       file,
       setting: "project.version",
       fix: 'add version = "0.0.0" under [project] (or list "version" in [project].dynamic with a version file)',
@@ -284,6 +287,7 @@ function validateVersionFields(
     throw new PolyglotError(
       `[project].version "${shownVersion(project)}" and [tool.poetry].version "${shownVersion(poetry)}" disagree`,
       {
+        code: "manifest-version-conflict",
         file,
         setting: "tool.poetry.version",
         fix: "make them equal, or remove [tool.poetry].version (Poetry 2 reads [project].version)",
@@ -295,6 +299,7 @@ function validateVersionFields(
 function missingVersionFile(target: Target, file: string, draft: PlanDraft): PolyglotError {
   const relative = path.relative(target.dir, file).split(path.sep).join("/");
   return new PolyglotError(`version file ${relative} of ${target.name} does not exist`, {
+    code: "version-file-missing",
     file: draft.relative(file),
     ...(target.setting ? { setting: `${target.setting}.versionFiles` } : {}),
     fix: `create it with a __version__ = "..." line, or correct "versionFiles" in ${POLYGLOT_CONFIG_FILE}`,

@@ -47,6 +47,7 @@ function missingSourceFile(source: PyprojectVersionSource, relativeFile: string)
       ? "holding only the version"
       : `with a ${source.variable ?? "__version__"} = "..." line`;
   return new PolyglotError(`${source.setting} points at ${candidates || "no file"}, which does not exist`, {
+    code: "version-file-missing",
     file: relativeFile,
     setting: source.setting,
     fix: `create ${source.paths[0] ?? "the file"} ${create}, correct ${source.setting}, or list the file in "versionFiles" of this target in .changeset/polyglot.json`,

@@ -168,6 +168,7 @@ function withPrecision(version: string, written: string): string {
 function assertSemver(version: string, options: EditOptions): void {
   if (SEMVER.test(version)) return;
   throw new PolyglotError(`"${shownVersion(version)}" is not a semver version, which Cargo requires`, {
+    code: "invalid-semver",
     ...(options.file ? { file: options.file } : {}),
     fix: "give the source package.json a semver version such as 1.2.0",
   });

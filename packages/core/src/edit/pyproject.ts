@@ -308,6 +308,7 @@ function versionString(doc: TomlDocument, path: readonly string[]): string | und
   const value = tomlValueAt(doc.data, path);
   if (value === undefined || typeof value === "string") return value;
   throw new PolyglotError(`${path.join(".")} must be a string, e.g. "1.2.0"`, {
+    code: "manifest-version-invalid",
     ...(doc.file ? { file: doc.file } : {}),
     ...lineOf(doc, path),
     setting: path.join("."),
@@ -324,6 +325,7 @@ function lineOf(doc: TomlDocument, path: readonly string[]): { line?: number } {
 export function assertCanonicalPep440(version: string, options: EditOptions = {}): void {
   if (clean(version) === version) return;
   throw new PolyglotError(`"${shownVersion(version)}" is not a canonical PEP 440 version`, {
+    code: "invalid-pep440",
     ...(options.file ? { file: options.file } : {}),
     fix: "convert the version with toPep440 before writing it to a pyproject.toml",
   });

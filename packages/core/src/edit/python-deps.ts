@@ -90,6 +90,7 @@ function moveDependency(
     throw new PolyglotError(
       `${formatTomlPath(span.path)} "${span.value}": ${error.clause} excludes the new version of the dependency`,
       {
+        code: "dependency-specifier-excluded",
         ...(doc.file ? { file: doc.file } : {}),
         line: span.line,
         fix: `change "${error.clause}" by hand so the new version is allowed; nothing was written`,

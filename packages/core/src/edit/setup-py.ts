@@ -78,6 +78,7 @@ export function notLiteral(found: SetupPyKeyword | undefined, options: EditOptio
       ? "the setup() call of setup.py has no version= keyword"
       : `setup.py computes its version (version=${found.kind === "expression" ? found.text : ""}), and the sync does not run setup.py`;
   return new PolyglotError(what, {
+    code: "setuptools-version-not-writable",
     ...(options.file ? { file: options.file } : {}),
     ...(found ? { line: found.line } : {}),
     setting: "setup().version",

@@ -93,6 +93,7 @@ function moveOrExplain(specifier: string, version: string, path: TomlPath, file:
     throw new PolyglotError(
       `${formatTomlPath(path)} "${specifier}": ${error.clause} excludes the new version`,
       {
+        code: "dependency-specifier-excluded",
         ...(file ? { file } : {}),
         fix: "change the dependency in pyproject.toml by hand, then run uv lock",
       },

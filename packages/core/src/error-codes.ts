@@ -1,0 +1,46 @@
+/**
+ * Every stable error code. Each is the anchor of a section in docs/troubleshooting.md; one code names one kind
+ * of problem, whichever file or setting it is found in. Keep the list sorted (it eases merges).
+ */
+export const errorCodes = [
+  "cargo-workspace-version",
+  "changelog-option-invalid",
+  "changelog-section-missing",
+  "changesets-config-invalid",
+  "dependency-specifier-excluded",
+  "dynamic-version-without-version-files",
+  "empty-manifest",
+  "file-changed-during-sync",
+  "file-unreadable",
+  "interrupted-sync",
+  "invalid-name",
+  "invalid-pep440",
+  "invalid-polyglot-json",
+  "invalid-semver",
+  "invalid-toml",
+  "manifest-no-name",
+  "manifest-no-version",
+  "manifest-version-conflict",
+  "manifest-version-invalid",
+  "maturin-cargo-missing",
+  "missing-source-package",
+  "not-a-regular-file",
+  "path-outside-repo",
+  "pep440-order",
+  "release-plan-failed",
+  "setup-cfg-invalid",
+  "setuptools-version-not-writable",
+  "target-not-a-folder",
+  "target-without-manifest",
+  "unclassified",
+  "unmappable-prerelease",
+  "unsafe-toml-edit",
+  "usage",
+  "version-file-invalid",
+  "version-file-missing",
+  "version-mismatch",
+  "workspace-unreadable",
+  "write-failed",
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
