@@ -27,6 +27,7 @@ export const errorCodes = [
   "not-a-regular-file",
   "path-outside-repo",
   "pep440-order",
+  "registry-lookup-failed",
   "release-plan-failed",
   "setup-cfg-invalid",
   "setuptools-version-not-writable",

@@ -1,4 +1,4 @@
-export { applyWrites, type PlannedWrite, type WriteFs } from "./apply.js";
+export { applyWrites, type PlannedWrite, type WriteFs } from "@polyglot-changesets/core";
 export { type ChangesetVersionOptions, parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
 export { resolveChangesetCommand, runChangesetVersion } from "./changeset-cli.js";
 export type { Io } from "./io.js";

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
 import {
+  applyWrites,
   CommandSafeStream,
   checkChangelogInputs,
   FileCache,
@@ -14,13 +15,12 @@ import {
   planChangelogs,
   planSync,
   type RepoFiles,
+  recoverInterruptedSync,
   type SyncPlan,
   type Workspace,
 } from "@polyglot-changesets/core";
-import { applyWrites } from "./apply.js";
 import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
 import type { Io } from "./io.js";
-import { recoverInterruptedSync } from "./journal.js";
 import { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
 
 export interface MainOptions extends Partial<Io> {

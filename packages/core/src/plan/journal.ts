@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import path from "node:path";
-import { PolyglotError, type RepoFiles } from "@polyglot-changesets/core";
+import { PolyglotError } from "../errors.js";
+import type { RepoFiles } from "../repo-files.js";
 
 /**
  * The sync journal makes the in-place writes crash-safe: before the first write, one file records every

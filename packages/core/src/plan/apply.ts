@@ -1,4 +1,5 @@
-import { PolyglotError, type RepoFiles } from "@polyglot-changesets/core";
+import { PolyglotError } from "../errors.js";
+import type { RepoFiles } from "../repo-files.js";
 import { removeJournal, writeJournal } from "./journal.js";
 
 /** One file's planned new content; `before` undefined means the file is created. */

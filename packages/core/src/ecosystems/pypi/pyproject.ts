@@ -1,16 +1,16 @@
 import { clean, eq, valid } from "@renovatebot/pep440";
 import type { TomlTable } from "smol-toml";
-import { PolyglotError } from "../errors.js";
-import { shownVersion } from "../version-text.js";
-import { planDependencyEdits } from "./python-deps.js";
 import {
   editTomlDocument,
   parseTomlDocument,
   type TomlDocument,
   type TomlEdit,
   tomlValueAt,
-} from "./toml.js";
-import type { EditOptions, EditResult, FieldEdit } from "./types.js";
+} from "../../edit/toml.js";
+import type { EditOptions, EditResult, FieldEdit } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { shownVersion } from "../../version-text.js";
+import { planDependencyEdits } from "./python-deps.js";
 
 /** Which tool computes a `dynamic = ["version"]` project's version. */
 export type PyprojectVersionSourceKind =

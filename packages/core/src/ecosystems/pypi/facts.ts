@@ -1,7 +1,7 @@
 import path from "node:path";
-import { type PyprojectInfo, type PyprojectVersionSource, readPyprojectInfo } from "../edit/pyproject.js";
-import { PolyglotError } from "../errors.js";
-import type { RepoFiles } from "../repo-files.js";
+import { PolyglotError } from "../../errors.js";
+import type { RepoFiles } from "../../repo-files.js";
+import { type PyprojectInfo, type PyprojectVersionSource, readPyprojectInfo } from "./pyproject.js";
 
 export const PYPROJECT = "pyproject.toml";
 

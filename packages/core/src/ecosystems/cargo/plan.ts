@@ -1,15 +1,17 @@
 import path from "node:path";
-import { updateCargoLock, updateCargoToml } from "../edit/cargo.js";
-import { PolyglotError } from "../errors.js";
-import type { Target, Workspace } from "../workspace.js";
-import { foldersUpTo, type PlanDraft } from "../workspace-plan.js";
+import { PolyglotError } from "../../errors.js";
+import type { PlanDraft } from "../../plan/draft.js";
+import { foldersUpTo } from "../../repo-paths.js";
+import type { Target, Workspace } from "../../workspace.js";
+import type { PlanContext } from "../adapter.js";
+import { editCargoLock, updateCargoToml } from "./edit.js";
 import {
   CARGO_LOCK,
   CARGO_TOML,
   type CargoFacts,
   findCargoWorkspaceRoot,
   inspectCargoToml,
-} from "./cargo.js";
+} from "./facts.js";
 
 /** Which target's version a manifest holds. */
 interface VersionOwner {
@@ -23,11 +25,9 @@ interface VersionOwner {
  * of the Cargo workspace roots), and Cargo.lock entries. Versions stay semver. Returns each target's version.
  */
 export async function planCargoEdits(
-  workspace: Workspace,
-  draft: PlanDraft,
-  semverOf: (target: Target) => string,
+  targets: Target[],
+  { workspace, draft, semverOf }: PlanContext,
 ): Promise<Map<Target, string>> {
-  const targets = workspace.targets.filter((target) => target.ecosystem === "cargo");
   const versions = new Map(targets.map((target) => [target, semverOf(target)]));
   if (targets.length === 0) return versions;
   const crates = new Map(targets.map((target) => [target.name, versions.get(target)!]));
@@ -153,10 +153,9 @@ async function planCargoLocks(
   for (const lock of locks) {
     if ((await draft.current(lock)) === undefined) continue;
     const file = draft.relative(lock);
-    const owners = (result: { edits: { field: string }[] }) => {
-      const names = new Set(result.edits.map((edit) => /^package\[([^\]]+)\]/.exec(edit.field)?.[1]));
-      return targets.filter((target) => names.has(target.name));
-    };
-    await draft.update(lock, owners, (text) => updateCargoLock(text, crates, { file }));
+    await draft.updateShared(lock, (text) => {
+      const { result, packages } = editCargoLock(text, crates, { file });
+      return { result, owners: targets.filter((target) => packages.has(target.name)) };
+    });
   }
 }

@@ -1,6 +1,6 @@
-import { PolyglotError } from "../errors.js";
+import type { EditOptions, EditResult } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
 import { assertCanonicalPep440 } from "./pyproject.js";
-import type { EditOptions, EditResult } from "./types.js";
 
 /**
  * One `key = value` (or `key: value`) of a setup.cfg, read as Python's configparser reads it (the way

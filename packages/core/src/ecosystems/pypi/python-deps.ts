@@ -1,15 +1,15 @@
-import { PolyglotError } from "../errors.js";
-import { normalizePythonName } from "../pep440.js";
-import { moveClauseVersion, UnsatisfiableClause } from "./specifier.js";
 import {
   editTomlDocument,
   formatTomlPath,
   parseTomlDocument,
   type TomlDocument,
   type TomlEdit,
-} from "./toml.js";
-import type { TomlValueSpan } from "./toml-scan.js";
-import type { EditOptions, EditResult, FieldEdit } from "./types.js";
+} from "../../edit/toml.js";
+import type { TomlValueSpan } from "../../edit/toml-scan.js";
+import type { EditOptions, EditResult, FieldEdit } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { normalizePythonName } from "../../pep440.js";
+import { moveClauseVersion, UnsatisfiableClause } from "./specifier.js";
 
 const REQUIREMENT_NAME = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\]\s*)?/;
 const CLAUSE = /(~=|===|==|!=|<=|>=|<|>)(\s*)([^\s,;)]+)/g;

@@ -1,6 +1,6 @@
-import { PolyglotError } from "../errors.js";
+import type { EditOptions, EditResult } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
 import { assertCanonicalPep440 } from "./pyproject.js";
-import type { EditOptions, EditResult } from "./types.js";
 
 /** A keyword argument of the `setup(...)` call: a plain string literal, or some other expression. */
 export type SetupPyKeyword =

@@ -1,6 +1,6 @@
-import { PolyglotError } from "../errors.js";
-import { describeNonVersion, isVersionText } from "../version-text.js";
-import type { EditOptions, EditResult } from "./types.js";
+import type { EditOptions, EditResult } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { describeNonVersion, isVersionText } from "../../version-text.js";
 
 export interface VersionFileOptions extends EditOptions {
   /** The assigned name; `__version__` unless a setuptools `attr` names another one. */

@@ -1,11 +1,11 @@
 import path from "node:path";
-import { POLYGLOT_CONFIG_FILE } from "../config.js";
-import { moduleFiles, type PyprojectVersionSource } from "../edit/pyproject.js";
-import { readSetupCfgInfo, type SetupCfgInfo } from "../edit/setup-cfg.js";
-import { readSetupPyInfo, type SetupPyInfo } from "../edit/setup-py.js";
-import { PolyglotError } from "../errors.js";
-import { requireValidName } from "../names.js";
-import type { FileCache } from "../workspace-files.js";
+import { POLYGLOT_CONFIG_FILE } from "../../config.js";
+import { PolyglotError } from "../../errors.js";
+import { requireValidName } from "../../names.js";
+import type { FileCache } from "../../workspace-files.js";
+import { moduleFiles, type PyprojectVersionSource } from "./pyproject.js";
+import { readSetupCfgInfo, type SetupCfgInfo } from "./setup-cfg.js";
+import { readSetupPyInfo, type SetupPyInfo } from "./setup-py.js";
 
 export const SETUP_CFG = "setup.cfg";
 export const SETUP_PY = "setup.py";
