@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
+  adapterFor,
   loadWorkspace,
   type NpmPackage,
-  normalizePythonName,
   PolyglotError,
   type Target,
-  toPep440,
   type Workspace,
 } from "@polyglot-changesets/core";
 import { execa } from "execa";
@@ -217,9 +216,10 @@ export async function pypiTargetStates(
           },
         );
       }
+      const registry = adapterFor(target.ecosystem).registry;
       return {
-        name: normalizePythonName(target.name),
-        version: toPep440(source.version, workspace.config.pep440),
+        name: registry.packageName(target),
+        version: registry.publishVersion(source.version, workspace.config),
         path: target.relativeDir,
         tag: gitTagName(workspace.tool, source),
         mode: target.mode,

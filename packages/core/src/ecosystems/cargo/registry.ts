@@ -1,3 +1,4 @@
+import path from "node:path";
 import { parseTomlDocument, tomlValueAt } from "../../edit/toml.js";
 import type { EcosystemRegistry, VersionQuery } from "../adapter.js";
 import { isJsonObject, type JsonVersionApi, lookUpVersion, quotedAnswer } from "../registry-lookup.js";
@@ -28,7 +29,7 @@ export const cargoRegistry: EcosystemRegistry = {
   publishVersion: (semver) => semver,
   versionState: (query, http) => lookUpVersion(cratesApi, query, http),
   nameInFolder(dir, read) {
-    const text = read(`${dir}/${CARGO_TOML}`);
+    const text = read(path.join(dir, CARGO_TOML));
     if (text === undefined) return undefined;
     const name = tomlValueAt(parseTomlDocument(text).data, ["package", "name"]);
     return typeof name === "string" && name ? name : undefined;

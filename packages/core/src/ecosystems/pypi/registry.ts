@@ -1,3 +1,4 @@
+import path from "node:path";
 import { parseTomlDocument, tomlValueAt } from "../../edit/toml.js";
 import { normalizePythonName, samePep440, toPep440 } from "../../pep440.js";
 import type { EcosystemRegistry, VersionQuery } from "../adapter.js";
@@ -34,7 +35,7 @@ export const pypiRegistry: EcosystemRegistry = {
   publishVersion: (semver, config) => toPep440(semver, config.pep440),
   versionState: (query, http) => lookUpVersion(pypiJsonApi, query, http),
   nameInFolder(dir, read) {
-    const text = read(`${dir}/${PYPROJECT}`);
+    const text = read(path.join(dir, PYPROJECT));
     if (text === undefined) return undefined;
     const toml = parseTomlDocument(text).data;
     const name = tomlValueAt(toml, ["project", "name"]) ?? tomlValueAt(toml, ["tool", "poetry", "name"]);
