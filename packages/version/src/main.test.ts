@@ -198,6 +198,28 @@ describe("polyglot-version: changeset version, then sync", () => {
     );
   });
 
+  it("stops before any target is written when changeset version writes another version than predicted", async () => {
+    // The repo's own changesets CLI (which polyglot-version runs) stands in for one that versions differently
+    // from the release plan, as another Changesets version or a changeset added during the run would.
+    const r = await repo({
+      ...bridge(),
+      "node_modules/@changesets/cli/package.json": json({ name: "@changesets/cli", version: "0.0.0" }),
+      "node_modules/@changesets/cli/bin.js": [
+        'const fs = require("node:fs");',
+        'const file = "packages/py/package.json";',
+        'const pkg = JSON.parse(fs.readFileSync(file, "utf8"));',
+        'fs.writeFileSync(file, JSON.stringify({ ...pkg, version: "2.0.0" }, null, 2) + "\\n");',
+        "",
+      ].join("\n"),
+    });
+    const result = await run(r);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "polyglot-version: error: packages/py/package.json: @acme/py: changeset version wrote 2.0.0 to packages/py/package.json, but the release plan predicted 1.3.0; no target was synced [version]",
+    );
+    expect(await r.changedFiles()).toEqual(["packages/py/package.json"]);
+  });
+
   it("explains in one line when there are no changesets", async () => {
     const files = bridge();
     delete files[".changeset/brave-cats.md"];
