@@ -1,3 +1,5 @@
+import { unlink } from "node:fs/promises";
+import path from "node:path";
 import { type Pep440Map, toPep440 } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -201,8 +203,9 @@ describe("polyglot-version: changeset version, then sync", () => {
   it("stops before any target is written when changeset version writes another version than predicted", async () => {
     // The repo's own changesets CLI (which polyglot-version runs) stands in for one that versions differently
     // from the release plan, as another Changesets version or a changeset added during the run would.
-    const r = await repo({
-      ...bridge(),
+    const r = await repo(bridge());
+    await unlink(path.join(r.dir, "node_modules/@changesets/cli"));
+    await r.write({
       "node_modules/@changesets/cli/package.json": json({ name: "@changesets/cli", version: "0.0.0" }),
       "node_modules/@changesets/cli/bin.js": [
         'const fs = require("node:fs");',
