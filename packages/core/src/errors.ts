@@ -97,7 +97,7 @@ export async function runCli(
   } catch (error) {
     if (error instanceof ExitError) code = error.exitCode;
     else if (error instanceof PolyglotError) {
-      streams.stderr.write(`${prefix}: error: ${error.format()}\n`);
+      writeError(streams.stderr, prefix, error);
       code = error.exitCode;
     } else {
       streams.stderr.write(
@@ -116,4 +116,15 @@ export async function runCli(
 /** Resolves once everything written to `stream` before it has been handed to the OS. */
 function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
+/** Where a run writes; the CLI passes the guarded process streams, tests pass collectors. */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** The one printed form of an error: `<prefix>: error: <where>: <message> [setting]` and its `fix:` line. */
+export function writeError(stream: NodeJS.WritableStream, prefix: string, error: PolyglotError): void {
+  stream.write(`${prefix}: error: ${error.format()}\n`);
 }

@@ -1,5 +1,6 @@
 // The public API of @polyglot-changesets/core, named one by one: helpers of a module stay internal.
 
+export { readChangesetFolder, readChangesetsConfig } from "./changesets-config.js";
 export {
   annotate,
   appendSummary,
@@ -45,10 +46,12 @@ export {
   type ErrorDetails,
   ExitError,
   formatProblem,
+  type Io,
   PolyglotError,
   type Problem,
   type ProblemLocation,
   runCli,
+  writeError,
 } from "./errors.js";
 export { requireSemver, requireValidName } from "./names.js";
 export { normalizePythonName, type Pep440Map, samePep440, toPep440 } from "./pep440.js";

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
+import type { Io } from "@polyglot-changesets/core";
 import {
   applyWrites,
   CommandSafeStream,
@@ -20,7 +21,6 @@ import {
   type Workspace,
 } from "@polyglot-changesets/core";
 import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
-import type { Io } from "./io.js";
 import { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
 
 export interface MainOptions extends Partial<Io> {
