@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { updateCargoLock, updateCargoToml } from "./cargo.js";
-import { updatePyprojectVersion } from "./pyproject.js";
-import { updatePythonDependencies } from "./python-deps.js";
-import { updateUvLock } from "./uv-lock.js";
-import { updateVersionFile } from "./version-file.js";
+import { updateCargoLock, updateCargoToml } from "../ecosystems/cargo/edit.js";
+import { updatePyprojectVersion } from "../ecosystems/pypi/pyproject.js";
+import { updatePythonDependencies } from "../ecosystems/pypi/python-deps.js";
+import { updateUvLock } from "../ecosystems/pypi/uv-lock.js";
+import { updateVersionFile } from "../ecosystems/pypi/version-file.js";
 
 const TARGETS = 1000;
 

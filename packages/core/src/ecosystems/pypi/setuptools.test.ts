@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { PolyglotError } from "../errors.js";
-import { loadWorkspace } from "../workspace.js";
-import { FileCache } from "../workspace-files.js";
-import { planSync } from "../workspace-plan.js";
+import { PolyglotError } from "../../errors.js";
+import { planSync } from "../../plan/sync.js";
+import { loadWorkspace } from "../../workspace.js";
+import { FileCache } from "../../workspace-files.js";
 
 type FileTree = Record<string, string>;
 const roots: string[] = [];

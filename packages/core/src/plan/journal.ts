@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import path from "node:path";
-import { PolyglotError, type RepoFiles } from "@polyglot-changesets/core";
+import { PolyglotError } from "../errors.js";
+import type { RepoFiles } from "../repo-files.js";
 
 /**
  * The sync journal makes the in-place writes crash-safe: before the first write, one file records every
@@ -96,6 +97,7 @@ function parseJournal(text: string): JournalEntry[] | undefined {
   const journal = value as { format?: unknown; entries?: unknown };
   if (journal?.format !== FORMAT || !Array.isArray(journal.entries)) {
     throw new PolyglotError("the sync journal is not one polyglot-version wrote", {
+      code: "interrupted-sync",
       file: "polyglot-sync-journal.json",
       fix: "delete it, check the synced files with git status / git diff, then run polyglot-version again",
     });

@@ -1,7 +1,3 @@
-import { PolyglotError } from "../errors.js";
-import { normalizePythonName } from "../pep440.js";
-import { moveSpecifierSet } from "./python-deps.js";
-import { UnsatisfiableClause } from "./specifier.js";
 import {
   editTomlDocument,
   formatTomlPath,
@@ -9,8 +5,12 @@ import {
   type TomlEdit,
   type TomlPath,
   tomlValueAt,
-} from "./toml.js";
-import type { EditOptions, EditResult, FieldEdit } from "./types.js";
+} from "../../edit/toml.js";
+import type { EditOptions, EditResult, FieldEdit, LockEdit } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { normalizePythonName } from "../../pep440.js";
+import { moveSpecifierSet } from "./python-deps.js";
+import { UnsatisfiableClause } from "./specifier.js";
 
 /**
  * Sources under which uv.lock records a package built from this repository: workspace members and editable
@@ -31,17 +31,28 @@ export function updateUvLock(
   members: ReadonlyMap<string, string>,
   options: EditOptions = {},
 ): EditResult {
-  if (members.size === 0) return { text, edits: [] };
+  return editUvLock(text, members, options).result;
+}
+
+/** updateUvLock, also naming (PEP 503) the members whose entries changed. */
+export function editUvLock(
+  text: string,
+  members: ReadonlyMap<string, string>,
+  options: EditOptions = {},
+): LockEdit {
+  const changed = new Set<string>();
+  if (members.size === 0) return { result: { text, edits: [] }, packages: changed };
   const versions = members;
   const doc = parseTomlDocument(text, options.file);
   const packages = tomlValueAt(doc.data, ["package"]);
-  if (!Array.isArray(packages)) return { text, edits: [] };
+  if (!Array.isArray(packages)) return { result: { text, edits: [] }, packages: changed };
   const edits: TomlEdit[] = [];
   const changes: FieldEdit[] = [];
-  const edit = (path: TomlPath, from: string, to: string, label: string) => {
+  const edit = (owner: string, path: TomlPath, from: string, to: string, label: string) => {
     if (from === to) return;
     edits.push({ path, value: to });
     changes.push({ field: label, from, to });
+    changed.add(owner);
   };
   packages.forEach((entry: unknown, index) => {
     const rawName = tomlValueAt(entry, ["name"]);
@@ -49,7 +60,7 @@ export function updateUvLock(
     if (name === undefined || !versions.has(name) || !isLocal(entry)) return;
     const version = tomlValueAt(entry, ["version"]);
     if (typeof version === "string")
-      edit(["package", index, "version"], version, versions.get(name)!, `package[${name}].version`);
+      edit(name, ["package", index, "version"], version, versions.get(name)!, `package[${name}].version`);
     for (const path of requirementPaths(entry)) {
       const requirement = tomlValueAt(entry, path) as Record<string, unknown>;
       const target =
@@ -59,10 +70,16 @@ export function updateUvLock(
       if (target === undefined || typeof requirement.specifier !== "string") continue;
       const full: TomlPath = ["package", index, ...path, "specifier"];
       const moved = moveOrExplain(requirement.specifier, target, full, doc.file);
-      edit(full, requirement.specifier, moved, `package[${name}].${formatTomlPath([...path, "specifier"])}`);
+      edit(
+        name,
+        full,
+        requirement.specifier,
+        moved,
+        `package[${name}].${formatTomlPath([...path, "specifier"])}`,
+      );
     }
   });
-  return { text: editTomlDocument(doc, edits), edits: changes };
+  return { result: { text: editTomlDocument(doc, edits), edits: changes }, packages: changed };
 }
 
 function isLocal(entry: unknown): boolean {
@@ -93,6 +110,7 @@ function moveOrExplain(specifier: string, version: string, path: TomlPath, file:
     throw new PolyglotError(
       `${formatTomlPath(path)} "${specifier}": ${error.clause} excludes the new version`,
       {
+        code: "dependency-specifier-excluded",
         ...(file ? { file } : {}),
         fix: "change the dependency in pyproject.toml by hand, then run uv lock",
       },

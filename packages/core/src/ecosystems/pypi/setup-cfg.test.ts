@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { catchError } from "../__fixtures__/catch-error.js";
+import { catchError } from "../../__fixtures__/catch-error.js";
 import { parseSetupCfg, readSetupCfgInfo, updateSetupCfg } from "./setup-cfg.js";
 
 const SETUP_CFG = `; written by hand

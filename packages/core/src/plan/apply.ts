@@ -1,4 +1,5 @@
-import { PolyglotError, type RepoFiles } from "@polyglot-changesets/core";
+import { PolyglotError } from "../errors.js";
+import type { RepoFiles } from "../repo-files.js";
 import { removeJournal, writeJournal } from "./journal.js";
 
 /** One file's planned new content; `before` undefined means the file is created. */
@@ -77,6 +78,7 @@ function assertUnchanged(writes: readonly PlannedWrite[], io: WriteFs): void {
       throw new PolyglotError(
         "the file changed on disk while polyglot-version was planning; nothing was written",
         {
+          code: "file-changed-during-sync",
           file: write.relativeFile,
           fix: "run polyglot-version again",
           exitCode: 1,
@@ -107,6 +109,7 @@ function writeFailed(error: unknown, write: PlannedWrite | undefined, unrestored
       ? "every file was left as it was"
       : `could not restore ${unrestored.join(", ")} (the next polyglot-version run restores them from its journal)`;
   return new PolyglotError(`could not write the synced files (${reason}); ${outcome}`, {
+    code: "write-failed",
     ...(write ? { file: write.relativeFile } : {}),
     fix: "fix the cause, then run polyglot-version --sync-only",
     exitCode: 1,

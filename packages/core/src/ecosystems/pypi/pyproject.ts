@@ -1,16 +1,16 @@
 import { clean, eq, valid } from "@renovatebot/pep440";
 import type { TomlTable } from "smol-toml";
-import { PolyglotError } from "../errors.js";
-import { shownVersion } from "../version-text.js";
-import { planDependencyEdits } from "./python-deps.js";
 import {
   editTomlDocument,
   parseTomlDocument,
   type TomlDocument,
   type TomlEdit,
   tomlValueAt,
-} from "./toml.js";
-import type { EditOptions, EditResult, FieldEdit } from "./types.js";
+} from "../../edit/toml.js";
+import type { EditOptions, EditResult, FieldEdit } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { shownVersion } from "../../version-text.js";
+import { planDependencyEdits } from "./python-deps.js";
 
 /** Which tool computes a `dynamic = ["version"]` project's version. */
 export type PyprojectVersionSourceKind =
@@ -308,6 +308,7 @@ function versionString(doc: TomlDocument, path: readonly string[]): string | und
   const value = tomlValueAt(doc.data, path);
   if (value === undefined || typeof value === "string") return value;
   throw new PolyglotError(`${path.join(".")} must be a string, e.g. "1.2.0"`, {
+    code: "manifest-version-invalid",
     ...(doc.file ? { file: doc.file } : {}),
     ...lineOf(doc, path),
     setting: path.join("."),
@@ -324,6 +325,7 @@ function lineOf(doc: TomlDocument, path: readonly string[]): { line?: number } {
 export function assertCanonicalPep440(version: string, options: EditOptions = {}): void {
   if (clean(version) === version) return;
   throw new PolyglotError(`"${shownVersion(version)}" is not a canonical PEP 440 version`, {
+    code: "invalid-pep440",
     ...(options.file ? { file: options.file } : {}),
     fix: "convert the version with toPep440 before writing it to a pyproject.toml",
   });

@@ -2,8 +2,9 @@ import * as fs from "node:fs/promises";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PolyglotError, RepoFiles } from "@polyglot-changesets/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { PolyglotError } from "../errors.js";
+import { RepoFiles } from "../repo-files.js";
 import { applyWrites, type PlannedWrite, repoWriteFs, type WriteFs } from "./apply.js";
 import { journalFile, recoverInterruptedSync, writeJournal } from "./journal.js";
 

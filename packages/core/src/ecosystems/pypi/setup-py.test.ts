@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { catchError } from "../__fixtures__/catch-error.js";
+import { catchError } from "../../__fixtures__/catch-error.js";
 import { readSetupPyInfo, updateSetupPy } from "./setup-py.js";
 
 const SETUP_PY = `# -*- coding: utf-8 -*-

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { satisfies } from "@renovatebot/pep440";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PolyglotError } from "../errors.js";
+import { PolyglotError } from "../../errors.js";
 import { moveRequirement, updatePythonDependencies } from "./python-deps.js";
 import { moveClauseVersion, UnsatisfiableClause } from "./specifier.js";
 

@@ -1,7 +1,7 @@
 import path from "node:path";
-import { type PyprojectInfo, type PyprojectVersionSource, readPyprojectInfo } from "../edit/pyproject.js";
-import { PolyglotError } from "../errors.js";
-import type { RepoFiles } from "../repo-files.js";
+import { PolyglotError } from "../../errors.js";
+import type { RepoFiles } from "../../repo-files.js";
+import { type PyprojectInfo, type PyprojectVersionSource, readPyprojectInfo } from "./pyproject.js";
 
 export const PYPROJECT = "pyproject.toml";
 
@@ -47,6 +47,7 @@ function missingSourceFile(source: PyprojectVersionSource, relativeFile: string)
       ? "holding only the version"
       : `with a ${source.variable ?? "__version__"} = "..." line`;
   return new PolyglotError(`${source.setting} points at ${candidates || "no file"}, which does not exist`, {
+    code: "version-file-missing",
     file: relativeFile,
     setting: source.setting,
     fix: `create ${source.paths[0] ?? "the file"} ${create}, correct ${source.setting}, or list the file in "versionFiles" of this target in .changeset/polyglot.json`,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { parseTomlDocument, tomlValueAt } from "../edit/toml.js";
+import { parseTomlDocument, tomlValueAt } from "../../edit/toml.js";
 
 export const CARGO_TOML = "Cargo.toml";
 export const CARGO_LOCK = "Cargo.lock";

@@ -1,5 +1,3 @@
-import { PolyglotError } from "../errors.js";
-import { shownVersion } from "../version-text.js";
 import {
   editTomlDocument,
   formatTomlPath,
@@ -7,8 +5,10 @@ import {
   type TomlEdit,
   type TomlPath,
   tomlValueAt,
-} from "./toml.js";
-import type { EditOptions, EditResult, FieldEdit } from "./types.js";
+} from "../../edit/toml.js";
+import type { EditOptions, EditResult, FieldEdit, LockEdit } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { shownVersion } from "../../version-text.js";
 
 export interface CargoTomlOptions extends EditOptions {
   /** Synced crates (by crate name) and their new versions: path dependencies on them move. */
@@ -82,10 +82,20 @@ export function updateCargoLock(
   crates: ReadonlyMap<string, string>,
   options: EditOptions = {},
 ): EditResult {
-  if (crates.size === 0) return { text, edits: [] };
+  return editCargoLock(text, crates, options).result;
+}
+
+/** updateCargoLock, also naming the crates whose entries changed (an entry whose dependency moved counts). */
+export function editCargoLock(
+  text: string,
+  crates: ReadonlyMap<string, string>,
+  options: EditOptions = {},
+): LockEdit {
+  const packagesChanged = new Set<string>();
+  if (crates.size === 0) return { result: { text, edits: [] }, packages: packagesChanged };
   const doc = parseTomlDocument(text, options.file);
   const packages = tomlValueAt(doc.data, ["package"]);
-  if (!Array.isArray(packages)) return { text, edits: [] };
+  if (!Array.isArray(packages)) return { result: { text, edits: [] }, packages: packagesChanged };
   const edits: TomlEdit[] = [];
   const changes: FieldEdit[] = [];
   const renamed = new Map<string, string>();
@@ -99,6 +109,7 @@ export function updateCargoLock(
     renamed.set(`${name} ${current}`, `${name} ${next}`);
     edits.push({ path: ["package", index, "version"], value: next });
     changes.push({ field: `package[${name}].version`, from: current, to: next });
+    packagesChanged.add(name);
   });
   packages.forEach((entry: unknown, index) => {
     const dependencies = tomlValueAt(entry, ["dependencies"]);
@@ -106,15 +117,13 @@ export function updateCargoLock(
     dependencies.forEach((reference: unknown, position) => {
       const next = typeof reference === "string" ? renamed.get(reference) : undefined;
       if (next === undefined) return;
+      const name = String(tomlValueAt(entry, ["name"]));
       edits.push({ path: ["package", index, "dependencies", position], value: next });
-      changes.push({
-        field: `package[${String(tomlValueAt(entry, ["name"]))}].dependencies`,
-        from: String(reference),
-        to: next,
-      });
+      changes.push({ field: `package[${name}].dependencies`, from: String(reference), to: next });
+      packagesChanged.add(name);
     });
   });
-  return { text: editTomlDocument(doc, edits), edits: changes };
+  return { result: { text: editTomlDocument(doc, edits), edits: changes }, packages: packagesChanged };
 }
 
 /** A Cargo version requirement moved for `version`, or undefined when it stays (see updateCargoToml). */
@@ -168,6 +177,7 @@ function withPrecision(version: string, written: string): string {
 function assertSemver(version: string, options: EditOptions): void {
   if (SEMVER.test(version)) return;
   throw new PolyglotError(`"${shownVersion(version)}" is not a semver version, which Cargo requires`, {
+    code: "invalid-semver",
     ...(options.file ? { file: options.file } : {}),
     fix: "give the source package.json a semver version such as 1.2.0",
   });

@@ -1,15 +1,17 @@
 import path from "node:path";
-import { updateCargoLock, updateCargoToml } from "../edit/cargo.js";
-import { PolyglotError } from "../errors.js";
-import type { Target, Workspace } from "../workspace.js";
-import { foldersUpTo, type PlanDraft } from "../workspace-plan.js";
+import { PolyglotError } from "../../errors.js";
+import type { PlanDraft } from "../../plan/draft.js";
+import { foldersUpTo } from "../../repo-paths.js";
+import type { Target, Workspace } from "../../workspace.js";
+import type { PlanContext } from "../adapter.js";
+import { editCargoLock, updateCargoToml } from "./edit.js";
 import {
   CARGO_LOCK,
   CARGO_TOML,
   type CargoFacts,
   findCargoWorkspaceRoot,
   inspectCargoToml,
-} from "./cargo.js";
+} from "./facts.js";
 
 /** Which target's version a manifest holds. */
 interface VersionOwner {
@@ -23,11 +25,9 @@ interface VersionOwner {
  * of the Cargo workspace roots), and Cargo.lock entries. Versions stay semver. Returns each target's version.
  */
 export async function planCargoEdits(
-  workspace: Workspace,
-  draft: PlanDraft,
-  semverOf: (target: Target) => string,
+  targets: Target[],
+  { workspace, draft, semverOf }: PlanContext,
 ): Promise<Map<Target, string>> {
-  const targets = workspace.targets.filter((target) => target.ecosystem === "cargo");
   const versions = new Map(targets.map((target) => [target, semverOf(target)]));
   if (targets.length === 0) return versions;
   const crates = new Map(targets.map((target) => [target.name, versions.get(target)!]));
@@ -103,6 +103,7 @@ async function cargoFacts(manifest: string, draft: PlanDraft): Promise<CargoFact
 function ownVersionManifest(target: Target, facts: CargoFacts, draft: PlanDraft): string {
   if (facts.version !== undefined || facts.workspaceVersion !== undefined) return target.manifest;
   throw new PolyglotError("Cargo.toml has no [package].version to sync", {
+    code: "manifest-no-version",
     file: draft.relative(target.manifest),
     setting: "package.version",
     fix: 'add version = "0.0.0" under [package], or version.workspace = true with [workspace.package].version',
@@ -115,6 +116,7 @@ async function inheritedFrom(target: Target, workspaceManifest: string, draft: P
   throw new PolyglotError(
     `${target.name} has version.workspace = true but ${draft.relative(workspaceManifest)} has no [workspace.package].version`,
     {
+      code: "cargo-workspace-version",
       file: draft.relative(target.manifest),
       setting: "package.version.workspace",
       fix: `add version = "..." under [workspace.package] in ${draft.relative(workspaceManifest)}, or give the crate its own version`,
@@ -131,6 +133,7 @@ function sharedVersionConflict(
   return new PolyglotError(
     `${first.target.name} and ${second.target.name} share [workspace.package].version but follow different versions (${first.version} from ${first.target.source}, ${second.version} from ${second.target.source})`,
     {
+      code: "cargo-workspace-version",
       file: draft.relative(manifest),
       setting: "workspace.package.version",
       fix: "let both crates follow the same npm package (or put their sources in a fixed group), or give each crate its own version",
@@ -150,10 +153,9 @@ async function planCargoLocks(
   for (const lock of locks) {
     if ((await draft.current(lock)) === undefined) continue;
     const file = draft.relative(lock);
-    const owners = (result: { edits: { field: string }[] }) => {
-      const names = new Set(result.edits.map((edit) => /^package\[([^\]]+)\]/.exec(edit.field)?.[1]));
-      return targets.filter((target) => names.has(target.name));
-    };
-    await draft.update(lock, owners, (text) => updateCargoLock(text, crates, { file }));
+    await draft.updateShared(lock, (text) => {
+      const { result, packages } = editCargoLock(text, crates, { file });
+      return { result, owners: targets.filter((target) => packages.has(target.name)) };
+    });
   }
 }

@@ -1,6 +1,6 @@
-import { PolyglotError } from "../errors.js";
+import type { EditOptions, EditResult } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
 import { assertCanonicalPep440 } from "./pyproject.js";
-import type { EditOptions, EditResult } from "./types.js";
 
 /**
  * One `key = value` (or `key: value`) of a setup.cfg, read as Python's configparser reads it (the way
@@ -114,6 +114,7 @@ function versionOf(entry: IniEntry, options: EditOptions): SetupCfgVersion {
   }
   if (entry.multiline) {
     throw new PolyglotError("[metadata] version spans several lines", {
+      code: "setup-cfg-invalid",
       ...(options.file ? { file: options.file } : {}),
       line: entry.line,
       setting: "metadata.version",
@@ -143,6 +144,7 @@ export function updateSetupCfg(text: string, version: string, options: EditOptio
   const entry = entries.filter((found) => found.section === "metadata" && found.key === "version").at(-1);
   if (!entry || /^(attr|file):/.test(entry.value) || entry.multiline) {
     throw new PolyglotError("setup.cfg has no literal [metadata] version to write", {
+      code: "setuptools-version-not-writable",
       ...(options.file ? { file: options.file } : {}),
       setting: "metadata.version",
       fix: "write version = 0.0.0 under [metadata], or write the file its attr: / file: names",
@@ -177,6 +179,7 @@ function notIni(line: number, section: string | undefined, options: EditOptions)
       ? "setup.cfg has a setting before any [section]"
       : `setup.cfg line ${line} is not key = value`,
     {
+      code: "setup-cfg-invalid",
       ...(options.file ? { file: options.file } : {}),
       line,
       fix: "make setup.cfg valid for Python's configparser: [section] headers, then key = value lines",

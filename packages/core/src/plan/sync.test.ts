@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { PolyglotError } from "./errors.js";
-import { loadWorkspace, type Workspace } from "./workspace.js";
-import { checkChangelogInputs, planChangelogs } from "./workspace-changelog.js";
-import { FileCache } from "./workspace-files.js";
-import { planSync } from "./workspace-plan.js";
+import { PolyglotError } from "../errors.js";
+import { loadWorkspace, type Workspace } from "../workspace.js";
+import { checkChangelogInputs, planChangelogs } from "../workspace-changelog.js";
+import { FileCache } from "../workspace-files.js";
+import { planSync } from "./sync.js";
 
 type FileTree = Record<string, string>;
 const roots: string[] = [];

@@ -1,15 +1,15 @@
-import { PolyglotError } from "../errors.js";
-import { normalizePythonName } from "../pep440.js";
-import { moveClauseVersion, UnsatisfiableClause } from "./specifier.js";
 import {
   editTomlDocument,
   formatTomlPath,
   parseTomlDocument,
   type TomlDocument,
   type TomlEdit,
-} from "./toml.js";
-import type { TomlValueSpan } from "./toml-scan.js";
-import type { EditOptions, EditResult, FieldEdit } from "./types.js";
+} from "../../edit/toml.js";
+import type { TomlValueSpan } from "../../edit/toml-scan.js";
+import type { EditOptions, EditResult, FieldEdit } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { normalizePythonName } from "../../pep440.js";
+import { moveClauseVersion, UnsatisfiableClause } from "./specifier.js";
 
 const REQUIREMENT_NAME = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\]\s*)?/;
 const CLAUSE = /(~=|===|==|!=|<=|>=|<|>)(\s*)([^\s,;)]+)/g;
@@ -90,6 +90,7 @@ function moveDependency(
     throw new PolyglotError(
       `${formatTomlPath(span.path)} "${span.value}": ${error.clause} excludes the new version of the dependency`,
       {
+        code: "dependency-specifier-excluded",
         ...(doc.file ? { file: doc.file } : {}),
         line: span.line,
         fix: `change "${error.clause}" by hand so the new version is allowed; nothing was written`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { catchError } from "../__fixtures__/catch-error.js";
-import { PolyglotError } from "../errors.js";
+import { catchError } from "../../__fixtures__/catch-error.js";
+import { PolyglotError } from "../../errors.js";
 import { readPyprojectInfo, updatePyproject, updatePyprojectVersion } from "./pyproject.js";
 import { updatePythonDependencies } from "./python-deps.js";
 

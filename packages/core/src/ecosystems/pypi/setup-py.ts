@@ -1,6 +1,6 @@
-import { PolyglotError } from "../errors.js";
+import type { EditOptions, EditResult } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
 import { assertCanonicalPep440 } from "./pyproject.js";
-import type { EditOptions, EditResult } from "./types.js";
 
 /** A keyword argument of the `setup(...)` call: a plain string literal, or some other expression. */
 export type SetupPyKeyword =
@@ -78,6 +78,7 @@ export function notLiteral(found: SetupPyKeyword | undefined, options: EditOptio
       ? "the setup() call of setup.py has no version= keyword"
       : `setup.py computes its version (version=${found.kind === "expression" ? found.text : ""}), and the sync does not run setup.py`;
   return new PolyglotError(what, {
+    code: "setuptools-version-not-writable",
     ...(options.file ? { file: options.file } : {}),
     ...(found ? { line: found.line } : {}),
     setting: "setup().version",

@@ -1,6 +1,6 @@
-import { PolyglotError } from "../errors.js";
-import { describeNonVersion, isVersionText } from "../version-text.js";
-import type { EditOptions, EditResult } from "./types.js";
+import type { EditOptions, EditResult } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { describeNonVersion, isVersionText } from "../../version-text.js";
 
 export interface VersionFileOptions extends EditOptions {
   /** The assigned name; `__version__` unless a setuptools `attr` names another one. */
@@ -51,6 +51,7 @@ export function readVersionAssignment(text: string, options: VersionFileOptions 
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
     throw new PolyglotError(`no ${variable} = "..." line to write the version to`, {
+      code: "version-file-missing",
       ...where,
       setting: "versionFiles",
       fix: `add a line ${variable} = "0.0.0" at the top level of the file, or list the right file in "versionFiles"`,
@@ -58,7 +59,12 @@ export function readVersionAssignment(text: string, options: VersionFileOptions 
   }
   throw new PolyglotError(
     `${found.length} ${variable} = "..." lines (lines ${found.map((entry) => entry.line).join(", ")}); which one to write is ambiguous`,
-    { ...where, line: found[1]!.line, fix: `keep a single top-level ${variable} = "..." line` },
+    {
+      code: "version-file-invalid",
+      ...where,
+      line: found[1]!.line,
+      fix: `keep a single top-level ${variable} = "..." line`,
+    },
   );
 }
 
@@ -70,6 +76,7 @@ export function updatePlainVersionFile(text: string, version: string, options: E
   const match = /^(\uFEFF?\s*)(\S+)\s*$/.exec(text);
   if (!match) {
     throw new PolyglotError("a version file must hold only the version", {
+      code: "version-file-invalid",
       ...(options.file ? { file: options.file } : {}),
       fix: "leave just the version (e.g. 1.2.0) in the file",
     });
@@ -80,6 +87,7 @@ export function updatePlainVersionFile(text: string, version: string, options: E
     throw new PolyglotError(
       `a version file must hold only the version; this one holds ${describeNonVersion(current)}`,
       {
+        code: "version-file-invalid",
         ...(options.file ? { file: options.file } : {}),
         fix: "leave just the version (e.g. 1.2.0) in the file",
       },

@@ -1,25 +1,27 @@
 import path from "node:path";
-import { POLYGLOT_CONFIG_FILE } from "../config.js";
-import type { PyprojectInfo, PyprojectVersionSource } from "../edit/pyproject.js";
-import { updatePyproject } from "../edit/pyproject.js";
-import { updateSetupCfg } from "../edit/setup-cfg.js";
-import { updateSetupPy } from "../edit/setup-py.js";
-import type { EditResult, FieldEdit } from "../edit/types.js";
-import { updateUvLock } from "../edit/uv-lock.js";
-import { updatePlainVersionFile, updateVersionFile } from "../edit/version-file.js";
-import { PolyglotError } from "../errors.js";
-import { normalizePythonName, prereleaseTagOf, toPep440 } from "../pep440.js";
-import { assertPep440Order, formatPep440Collision, pep440Collisions } from "../pep440-order.js";
-import { shownVersion } from "../version-text.js";
-import type { Target, Workspace } from "../workspace.js";
-import { foldersUpTo, type PlanDraft, targetLabel } from "../workspace-plan.js";
-import { inspectPyproject, PYPROJECT, versionFileFormat } from "./pypi.js";
+import { POLYGLOT_CONFIG_FILE } from "../../config.js";
+import type { EditResult, FieldEdit } from "../../edit/types.js";
+import { PolyglotError } from "../../errors.js";
+import { normalizePythonName, prereleaseTagOf, toPep440 } from "../../pep440.js";
+import { assertPep440Order, formatPep440Collision, pep440Collisions } from "../../pep440-order.js";
+import { type PlanDraft, targetLabel } from "../../plan/draft.js";
+import { foldersUpTo } from "../../repo-paths.js";
+import { shownVersion } from "../../version-text.js";
+import type { Target, Workspace } from "../../workspace.js";
+import type { PlanContext } from "../adapter.js";
+import { inspectPyproject, PYPROJECT, versionFileFormat } from "./facts.js";
+import type { PyprojectInfo, PyprojectVersionSource } from "./pyproject.js";
+import { updatePyproject } from "./pyproject.js";
+import { updateSetupCfg } from "./setup-cfg.js";
+import { updateSetupPy } from "./setup-py.js";
 import {
   noSetuptoolsVersion,
   readSetuptoolsFacts,
   setupCfgVersionSource,
   setuptoolsVersionFiles,
 } from "./setuptools.js";
+import { editUvLock } from "./uv-lock.js";
+import { updatePlainVersionFile, updateVersionFile } from "./version-file.js";
 
 const UV_LOCK = "uv.lock";
 
@@ -29,11 +31,9 @@ const UV_LOCK = "uv.lock";
  * of each pypi target.
  */
 export async function planPypiEdits(
-  workspace: Workspace,
-  draft: PlanDraft,
-  semverOf: (target: Target) => string,
+  targets: Target[],
+  { workspace, draft, semverOf }: PlanContext,
 ): Promise<Map<Target, string>> {
-  const targets = workspace.targets.filter((target) => target.ecosystem === "pypi");
   await checkPrereleaseTags(workspace, targets, draft, semverOf);
   const versions = new Map(targets.map((target) => [target, pep440For(target, semverOf(target), workspace)]));
   const uvLocks = uvLockCandidates(workspace, targets);
@@ -97,6 +97,7 @@ function pep440For(target: Target, semver: string, workspace: Workspace): string
     throw new PolyglotError(
       `${target.name} (${target.relativeDir}) follows ${target.source} ${semver}: ${error.message}`,
       {
+        code: error.code,
         file: error.file ?? POLYGLOT_CONFIG_FILE,
         ...(error.setting ? { setting: error.setting } : {}),
         fix:
@@ -267,6 +268,7 @@ function validateVersionFields(
     if (setuptoolsWritable) return;
     const why = source && !source.writable ? ` (${source.kind} computes it; ${source.setting})` : "";
     throw new PolyglotError(`[project].dynamic lists "version" but no file to write it to is known${why}`, {
+      code: "dynamic-version-without-version-files",
       file,
       setting: "project.dynamic",
       fix: `add { "path": "${target.relativeDir}", "versionFrom": "${target.source}", "versionFiles": ["<package>/__init__.py"] } to "targets" in ${POLYGLOT_CONFIG_FILE}, or set [tool.hatch.version] path`,
@@ -274,6 +276,7 @@ function validateVersionFields(
   }
   if (info.version === undefined && info.poetryVersion === undefined) {
     throw new PolyglotError("pyproject.toml has no version to sync", {
+      code: "manifest-no-version",
       file,
       setting: "project.version",
       fix: 'add version = "0.0.0" under [project] (or list "version" in [project].dynamic with a version file)',
@@ -284,6 +287,7 @@ function validateVersionFields(
     throw new PolyglotError(
       `[project].version "${shownVersion(project)}" and [tool.poetry].version "${shownVersion(poetry)}" disagree`,
       {
+        code: "manifest-version-conflict",
         file,
         setting: "tool.poetry.version",
         fix: "make them equal, or remove [tool.poetry].version (Poetry 2 reads [project].version)",
@@ -295,6 +299,7 @@ function validateVersionFields(
 function missingVersionFile(target: Target, file: string, draft: PlanDraft): PolyglotError {
   const relative = path.relative(target.dir, file).split(path.sep).join("/");
   return new PolyglotError(`version file ${relative} of ${target.name} does not exist`, {
+    code: "version-file-missing",
     file: draft.relative(file),
     ...(target.setting ? { setting: `${target.setting}.versionFiles` } : {}),
     fix: `create it with a __version__ = "..." line, or correct "versionFiles" in ${POLYGLOT_CONFIG_FILE}`,
@@ -328,18 +333,9 @@ async function planUvLocks(
   for (const lock of candidates) {
     if ((await draft.current(lock)) === undefined) continue;
     const file = draft.relative(lock);
-    await draft.update(
-      lock,
-      (result) => targetsNamedIn(result, targets),
-      (text) => updateUvLock(text, byName, { file }),
-    );
+    await draft.updateShared(lock, (text) => {
+      const { result, packages } = editUvLock(text, byName, { file });
+      return { result, owners: targets.filter((target) => packages.has(normalizePythonName(target.name))) };
+    });
   }
-}
-
-/** The targets whose lock entries an edit result changed (fields read `package[<name>]...`). */
-function targetsNamedIn(result: { edits: { field: string }[] }, targets: Target[]): Target[] {
-  const names = new Set(
-    result.edits.map((edit) => /^package\[([^\]]+)\]/.exec(edit.field)?.[1]).filter(Boolean),
-  );
-  return targets.filter((target) => names.has(normalizePythonName(target.name)));
 }

@@ -1,10 +1,8 @@
-import path from "node:path";
-import { planCargoEdits } from "./ecosystems/cargo-plan.js";
-import { planPypiEdits } from "./ecosystems/pypi-plan.js";
-import type { EditResult, FieldEdit } from "./edit/types.js";
-import { shownValue } from "./version-text.js";
-import { type Target, toRelative, type Workspace } from "./workspace.js";
-import { FileCache } from "./workspace-files.js";
+import type { EditResult, FieldEdit } from "../edit/types.js";
+import { toRelative } from "../repo-paths.js";
+import { shownValue } from "../version-text.js";
+import type { Target } from "../workspace.js";
+import type { FileCache } from "../workspace-files.js";
 
 /** One version value moved by the sync: `file` is repo-relative. */
 export interface PlannedEdit extends FieldEdit {
@@ -18,8 +16,16 @@ export interface PlannedFile {
   before: string | undefined;
   after: string;
   edits: PlannedEdit[];
-  /** Labels of the targets these edits belong to (see `targetLabel`). */
+  /** The targets these edits belong to. */
+  owners: Target[];
+  /** Their labels, for messages (see `targetLabel`). */
   targets: string[];
+}
+
+/** An edit of a file shared by several targets, with the targets whose part of it changed. */
+export interface OwnedEdit {
+  result: EditResult;
+  owners: readonly Target[];
 }
 
 export interface SyncPlan {
@@ -43,7 +49,7 @@ export function targetLabel(target: Target): string {
 export class PlanDraft {
   readonly #drafts = new Map<
     string,
-    { before: string | undefined; text: string; edits: PlannedEdit[]; targets: Set<string> }
+    { before: string | undefined; text: string; edits: PlannedEdit[]; owners: Set<Target> }
   >();
   /** See SyncPlan.warnings. */
   readonly warnings: string[] = [];
@@ -63,29 +69,31 @@ export class PlanDraft {
     return draft ? draft.text : this.files.read(file);
   }
 
+  /** Applies `update` to the planned text of `file` on behalf of `owner`. */
+  async update(file: string, owner: Target, update: (text: string) => EditResult): Promise<void> {
+    await this.updateShared(file, (text) => ({ result: update(text), owners: [owner] }));
+  }
+
   /**
-   * Applies `update` to the planned text of `file` on behalf of `target`, or of the targets a function picks
-   * from the result (a lock file shared by several targets).
+   * Applies `update` to the planned text of a file several targets share (a lock file): the update names the
+   * targets whose entries it changed.
    */
-  async update(
-    file: string,
-    target: Target | ((result: EditResult) => Target[]),
-    update: (text: string) => EditResult,
-  ): Promise<void> {
+  async updateShared(file: string, update: (text: string) => OwnedEdit): Promise<void> {
     const text = await this.current(file);
     if (text === undefined) throw new Error(`internal: ${file} was not checked to exist`);
-    this.record(file, target, text, update(text));
+    const { result, owners } = update(text);
+    this.record(file, owners, text, result);
   }
 
   /** Creates or replaces `file` with `text` (e.g. a mirrored changelog). */
-  async write(file: string, target: Target, result: EditResult): Promise<void> {
+  async write(file: string, owner: Target, result: EditResult): Promise<void> {
     const text = await this.current(file);
-    this.record(file, target, text, result);
+    this.record(file, [owner], text, result);
   }
 
   private record(
     file: string,
-    target: Target | ((result: EditResult) => Target[]),
+    owners: readonly Target[],
     text: string | undefined,
     result: EditResult,
   ): void {
@@ -93,7 +101,7 @@ export class PlanDraft {
       before: text,
       text: text ?? "",
       edits: [],
-      targets: new Set<string>(),
+      owners: new Set<Target>(),
     };
     draft.text = result.text;
     const relativeFile = this.relative(file);
@@ -102,10 +110,7 @@ export class PlanDraft {
         .filter((edit) => edit.from !== edit.to)
         .map((edit) => ({ file: relativeFile, ...edit, from: shownValue(edit.field, edit.from) })),
     );
-    if (result.text !== text) {
-      const owners = typeof target === "function" ? target(result) : [target];
-      for (const owner of owners) draft.targets.add(targetLabel(owner));
-    }
+    if (result.text !== text) for (const owner of owners) draft.owners.add(owner);
     this.#drafts.set(file, draft);
   }
 
@@ -119,38 +124,9 @@ export class PlanDraft {
         before: draft.before,
         after: draft.text,
         edits: draft.edits,
-        targets: [...draft.targets],
+        owners: [...draft.owners],
+        targets: [...new Set([...draft.owners].map(targetLabel))],
       }))
       .sort((a, b) => a.relativeFile.localeCompare(b.relativeFile));
   }
-}
-
-/**
- * Plans every target edit for the given source versions (npm name -> semver; sources not listed keep their
- * package.json version). Validates everything first: any PolyglotError comes before a single byte is written.
- */
-export async function planSync(
-  workspace: Workspace,
-  sourceVersions: ReadonlyMap<string, string>,
-  options: { files?: FileCache } = {},
-): Promise<SyncPlan> {
-  const files = options.files ?? new FileCache(workspace.root);
-  const draft = new PlanDraft(workspace.root, files);
-  const current = new Map(workspace.packages.map((pkg) => [pkg.name, pkg.version]));
-  const versionOf = (target: Target) => sourceVersions.get(target.source) ?? current.get(target.source)!;
-  const pypi = await planPypiEdits(workspace, draft, versionOf);
-  const cargo = await planCargoEdits(workspace, draft, versionOf);
-  return { files: draft.result(), versions: new Map([...pypi, ...cargo]), warnings: draft.warnings };
-}
-
-/** Folders from `dir` up to `root` (inclusive), nearest first. */
-export function foldersUpTo(dir: string, root: string): string[] {
-  const folders: string[] = [];
-  let current = dir;
-  while (current.startsWith(root)) {
-    folders.push(current);
-    if (current === root) break;
-    current = path.dirname(current);
-  }
-  return folders;
 }

@@ -1,11 +1,11 @@
 import path from "node:path";
-import { POLYGLOT_CONFIG_FILE } from "../config.js";
-import { moduleFiles, type PyprojectVersionSource } from "../edit/pyproject.js";
-import { readSetupCfgInfo, type SetupCfgInfo } from "../edit/setup-cfg.js";
-import { readSetupPyInfo, type SetupPyInfo } from "../edit/setup-py.js";
-import { PolyglotError } from "../errors.js";
-import { requireValidName } from "../names.js";
-import type { FileCache } from "../workspace-files.js";
+import { POLYGLOT_CONFIG_FILE } from "../../config.js";
+import { PolyglotError } from "../../errors.js";
+import { requireValidName } from "../../names.js";
+import type { FileCache } from "../../workspace-files.js";
+import { moduleFiles, type PyprojectVersionSource } from "./pyproject.js";
+import { readSetupCfgInfo, type SetupCfgInfo } from "./setup-cfg.js";
+import { readSetupPyInfo, type SetupPyInfo } from "./setup-py.js";
 
 export const SETUP_CFG = "setup.cfg";
 export const SETUP_PY = "setup.py";
@@ -63,6 +63,7 @@ export function setuptoolsName(facts: SetuptoolsFacts, relative: (file: string) 
   }
   const manifest = setuptoolsManifest(facts);
   throw new PolyglotError(`${relative(manifest)} gives the Python project no name the sync can read`, {
+    code: "manifest-no-name",
     file: relative(manifest),
     setting: facts.setupCfg ? "metadata.name" : "setup().name",
     fix: facts.setupCfg
@@ -127,6 +128,7 @@ export function noSetuptoolsVersion(
     ? `setup.py computes its version (version=${computed.text}) and the sync does not run setup.py`
     : "neither setup.py nor setup.cfg holds a version the sync can write";
   return new PolyglotError(`the Python project in ${folder}: ${why}`, {
+    code: "setuptools-version-not-writable",
     file: computed && facts.setupPy ? relative(facts.setupPy) : manifest,
     ...(computed ? { line: computed.line } : {}),
     setting: computed ? "setup().version" : "metadata.version",

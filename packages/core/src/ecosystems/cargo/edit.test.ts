@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PolyglotError } from "../errors.js";
-import { moveCargoRequirement, updateCargoLock, updateCargoToml } from "./cargo.js";
+import { PolyglotError } from "../../errors.js";
+import { moveCargoRequirement, updateCargoLock, updateCargoToml } from "./edit.js";
 
 const lines = (...rows: string[]): string => `${rows.join("\n")}\n`;
 

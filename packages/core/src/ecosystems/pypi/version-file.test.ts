@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { catchError } from "../__fixtures__/catch-error.js";
-import { PolyglotError } from "../errors.js";
+import { catchError } from "../../__fixtures__/catch-error.js";
+import { PolyglotError } from "../../errors.js";
 import { readVersionAssignment, updatePlainVersionFile, updateVersionFile } from "./version-file.js";
 
 const lines = (...rows: string[]): string => `${rows.join("\n")}\n`;
