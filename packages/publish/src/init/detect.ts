@@ -4,15 +4,20 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import {
+  type DiscoveryContext,
+  type DiscoveryFolder,
+  type EcosystemAdapter,
+  ecosystemAdapters,
+  FileCache,
   findPackages,
-  isValidName,
   type NpmPackage,
   type PolyglotConfig,
+  PolyglotError,
   RepoFiles,
   readPolyglotConfig,
   requireValidName,
+  type Target,
 } from "@polyglot-changesets/core";
-import { parse as parseToml } from "smol-toml";
 import type { Finding } from "../preflight.js";
 import { repositoryOf } from "../preflight.js";
 import { checkCiFiles, readCiFiles, workflowContext, type YamlFile } from "../workflows/index.js";
@@ -21,13 +26,12 @@ export type PackageManager = "pnpm" | "npm" | "yarn";
 
 /** A Python or Cargo project found in the repo. */
 export interface Project {
-  ecosystem: "pypi" | "cargo";
+  /** The core adapter's ecosystem, e.g. `pypi` or `cargo`. */
+  ecosystem: string;
   /** Folder relative to the repo root (`.` for the root). */
   dir: string;
   manifest: string;
   name: string;
-  /** `[project].version` / `[package].version` is written in the manifest (not dynamic or inherited). */
-  staticVersion: boolean;
   /** Files under `dir` (relative to it) holding a `__version__ = "..."` line. */
   versionFiles: string[];
 }
@@ -59,6 +63,8 @@ export interface Detection {
   ciFiles: YamlFile[];
   /** Findings of the existing CI files that init's workflow fixes (tokens, registry-url, id-token...). */
   ciFindings: Finding[];
+  /** Manifests the adapters refused (a broken pyproject.toml...), each with the reason. */
+  skipped: string[];
   /** `owner/repo`, from the packages' repository.url or the origin remote. */
   repository?: string;
 }
@@ -79,7 +85,8 @@ export async function detect(cwd: string): Promise<Detection> {
     : (JSON.parse(repo.read("package.json") ?? "{}") as Record<string, unknown>);
   const files = listFiles(root);
   const syncScripts = findSyncScripts(repo, rootPackageJson, files);
-  const projects = findProjects(repo, files).map((project) => ({
+  const skipped: string[] = [];
+  const projects = (await findProjects(root, repo, files, skipped)).map((project) => ({
     project,
     follow: chooseSource(project, packages, config, syncScripts),
   }));
@@ -94,6 +101,7 @@ export async function detect(cwd: string): Promise<Detection> {
     config,
     projects,
     syncScripts,
+    skipped,
     ciFiles,
     ciFindings,
     ...(repository ? { repository } : {}),
@@ -148,46 +156,97 @@ function walk(root: string): string[] {
   return files;
 }
 
-function findProjects(repo: RepoFiles, files: readonly string[]): Project[] {
-  const manifests = files.filter((file) => /(^|\/)(pyproject|Cargo)\.toml$/.test(file));
-  return manifests.flatMap((manifest): Project[] => {
-    const dir = path.posix.dirname(manifest);
-    let toml: Record<string, unknown>;
-    try {
-      toml = parseToml(repo.read(manifest) ?? "") as Record<string, unknown>;
-    } catch {
+/**
+ * The non-npm projects of the repo, found by the core ecosystem adapters (the same discovery polyglot-version
+ * runs): each folder holding a manifest one of them knows, discovered as if it followed an npm package.
+ */
+async function findProjects(
+  root: string,
+  repo: RepoFiles,
+  files: readonly string[],
+  skipped: string[],
+): Promise<Project[]> {
+  const manifestNames = new Set(ecosystemAdapters.flatMap((adapter) => adapter.manifestNames));
+  const folders = [
+    ...new Set(files.filter((file) => manifestNames.has(path.posix.basename(file))).map(path.posix.dirname)),
+  ];
+  const cache = new FileCache(root);
+  const context: DiscoveryContext = {
+    root,
+    files: cache,
+    relative: (file) => path.relative(root, file).split(path.sep).join("/"),
+  };
+  const found = await Promise.all(
+    folders.sort().map(async (dir) => {
+      const folder = {
+        dir: path.join(root, dir),
+        source: "(init)",
+        mode: "follow" as const,
+        versionFiles: [],
+        changelog: false,
+      };
+      const targets = await Promise.all(
+        ecosystemAdapters.map((adapter) => discoverOrDynamic(adapter, folder, context, skipped)),
+      );
+      return targets.flat().map(
+        (target): Project => ({
+          ecosystem: target.ecosystem,
+          dir,
+          manifest: context.relative(target.manifest),
+          name: target.name,
+          // a version the manifest names itself (or reads from a file core finds) needs no versionFiles
+          versionFiles:
+            target.ecosystem === "pypi" && (target.dynamicWithoutFiles || target.versionFiles.length === 0)
+              ? versionFilesIn(repo, files, dir)
+              : [],
+        }),
+      );
+    }),
+  );
+  return found.flat();
+}
+
+type Discovered = Target & { dynamicWithoutFiles?: boolean };
+
+/** A dynamic version without a file core can find is what versionFiles are for: discover again with the candidates. */
+async function discoverOrDynamic(
+  adapter: EcosystemAdapter,
+  folder: DiscoveryFolder,
+  context: DiscoveryContext,
+  skipped: string[],
+): Promise<Discovered[]> {
+  try {
+    return await adapter.discover(folder, context);
+  } catch (error) {
+    if (!(error instanceof PolyglotError)) throw error;
+    if (error.code !== "dynamic-version-without-version-files") {
+      const where = error.file ? `${error.file}${error.line ? `:${error.line}` : ""}: ` : "";
+      skipped.push(
+        `${context.relative(folder.dir)} skipped: ${where}${error.message}${error.fix ? ` (${error.fix})` : ""}`,
+      );
       return [];
     }
-    if (manifest.endsWith("Cargo.toml")) {
-      const pkg = toml.package as Record<string, unknown> | undefined;
-      if (!pkg || typeof pkg.name !== "string" || !isValidName("crate", pkg.name)) return [];
-      return [
-        {
-          ecosystem: "cargo",
-          dir,
-          manifest,
-          name: pkg.name,
-          staticVersion: typeof pkg.version === "string",
-          versionFiles: [],
-        },
-      ];
-    }
-    const project = (toml.project ?? (toml.tool as Record<string, unknown> | undefined)?.poetry) as
-      | Record<string, unknown>
-      | undefined;
-    if (!project || typeof project.name !== "string" || !isValidName("python", project.name)) return [];
-    const staticVersion = typeof project.version === "string";
-    return [
-      {
-        ecosystem: "pypi",
-        dir,
-        manifest,
-        name: project.name,
-        staticVersion,
-        versionFiles: staticVersion ? versionFilesIn(repo, files, dir) : [],
-      },
-    ];
-  });
+    const name = adapter.registry.nameInFolder(folder.dir, (file) =>
+      context.files.repo.read(context.relative(file)),
+    );
+    const manifest = adapter.manifestNames.map((file) => path.join(folder.dir, file))[0] ?? folder.dir;
+    return name
+      ? [
+          {
+            ecosystem: adapter.ecosystem,
+            mode: "follow",
+            dir: folder.dir,
+            relativeDir: context.relative(folder.dir),
+            manifest,
+            name,
+            source: folder.source,
+            versionFiles: [],
+            changelog: false,
+            dynamicWithoutFiles: true,
+          } as Discovered,
+        ]
+      : [];
+  }
 }
 
 /** `__init__.py` / `_version.py` / `__about__.py` under `dir` with a literal `__version__ = "..."`. */

@@ -211,6 +211,25 @@ describe("polyglot-publish init", () => {
     expect((await init(repo)).out).toContain("diff --git a/.github/workflows/release.yml");
   });
 
+  it("names a manifest it cannot read, and gives a dynamic version without a source its version file", async () => {
+    const repo = await repoOf({
+      "packages/core/package.json": pkg("@acme/widgets"),
+      "broken/pyproject.toml": '[project\nname = "x"\n',
+      "python/pyproject.toml": '[project]\nname = "acme-widgets"\ndynamic = ["version"]\n',
+      "python/src/acme_widgets/__init__.py": '__version__ = "2.1.0"\n',
+    });
+    const { out } = await init(repo);
+    expect(out).toContain("  broken skipped: broken/pyproject.toml:1: invalid TOML");
+    expect((await json(repo, ".changeset/polyglot.json")).targets).toEqual([
+      {
+        path: "python",
+        versionFrom: "@acme/widgets",
+        versionFiles: ["src/acme_widgets/__init__.py"],
+        changelog: true,
+      },
+    ]);
+  });
+
   it("refuses to write through a symlink that leaves the repo, before writing anything", async () => {
     const repo = await repoOf({ "packages/core/package.json": pkg("@acme/widgets") });
     const outside = await mkdtemp(path.join(tmpdir(), "polyglot-outside-"));

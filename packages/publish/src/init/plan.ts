@@ -47,7 +47,7 @@ export function planInit(
   const recorded = detection.config.trustedPublisher;
   const workflow = recorded?.workflow ?? (ci === "github" ? "release.yml" : ".gitlab-ci.yml");
   const environment = recorded ? recorded.environment : DEFAULT_ENVIRONMENT;
-  plan.notes.push(describeWorkspace(detection));
+  plan.notes.push(describeWorkspace(detection), ...detection.skipped);
   for (const { project, follow } of detection.projects) {
     const label = `${project.dir} (${project.name})`;
     if (follow.kind === "question") {
