@@ -1,7 +1,7 @@
 // polyglot-publish init on repos of other shapes than seed 001: a fresh repo, bridges, a same-named package, an
 // unclear source (a question), GitLab, npm workspaces, a token workflow under another name, a config that
 // exists already, and paths that leave the repo. In-process, with real git repos and the real file system.
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -240,5 +240,11 @@ describe("polyglot-publish init", () => {
     expect(await repo.git("status", "--porcelain", "-uall")).toBe(
       "?? .changeset/README.md\n?? .changeset/config.json",
     );
+    // a .github folder that is a link out of the repo: nothing is created there, nothing is written
+    const other = await repoOf({ "packages/core/package.json": pkg("@acme/widgets") });
+    symlinkSync(outside, path.join(other.dir, ".github"));
+    await expect(init(other)).rejects.toBeInstanceOf(PolyglotError);
+    expect(readdirSync(outside)).toEqual(["config.json"]);
+    expect(await other.git("status", "--porcelain", "-uall")).toBe("?? .github");
   });
 });
