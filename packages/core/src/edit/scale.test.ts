@@ -32,8 +32,10 @@ function pyproject(index: number): string {
   ].join("\n");
 }
 
-describe("performance", () => {
-  it(`updates ${TARGETS} pyproject targets, their version files and Cargo manifests in under 0.5 s`, () => {
+// Speed is measured by scripts/bench (sync of 1,000 targets as a process), not by timed tests: this file
+// proves the updaters stay correct at that size.
+describe("at scale", () => {
+  it(`updates ${TARGETS} pyproject targets, their version files and Cargo manifests `, () => {
     const versions = new Map(Array.from({ length: TARGETS }, (_, index) => [`pkg-${index}`, "1.3.0rc1"]));
     const inputs = Array.from({ length: TARGETS }, (_, index) => pyproject(index));
     const sync = () => {
@@ -46,16 +48,10 @@ describe("performance", () => {
       }
       return edits;
     };
-    // The machine is shared: the best of three rounds measures the code, not the neighbours.
-    const rounds = [1, 2, 3].map(() => {
-      const started = performance.now();
-      expect(sync()).toBe(TARGETS * 4);
-      return performance.now() - started;
-    });
-    expect(Math.min(...rounds)).toBeLessThan(500);
+    expect(sync()).toBe(TARGETS * 4);
   });
 
-  it(`updates a uv.lock and a Cargo.lock of ${TARGETS} packages quickly`, () => {
+  it(`updates a uv.lock and a Cargo.lock of ${TARGETS} packages`, () => {
     const entries = Array.from({ length: TARGETS }, (_, index) =>
       [
         `[[package]]`,
@@ -68,10 +64,8 @@ describe("performance", () => {
     const uvLock = `version = 1\n\n${entries.join("\n")}`;
     const cargoLock = `version = 4\n\n${entries.map((entry) => entry.replace(/source = .*\n/, "")).join("\n")}`;
     const members = new Map(Array.from({ length: TARGETS }, (_, index) => [`pkg-${index}`, "1.3.0"]));
-    const started = performance.now();
     expect(updateUvLock(uvLock, members).edits).toHaveLength(TARGETS);
     expect(updateCargoLock(cargoLock, members).edits).toHaveLength(TARGETS);
     expect(updateCargoToml('[package]\nname = "x"\nversion = "1.2.0"\n', "1.3.0").edits).toHaveLength(1);
-    expect(performance.now() - started).toBeLessThan(500);
   });
 });
