@@ -4,6 +4,7 @@ import { type CliArgs, helpText, parseCliArgs } from "./args.js";
 import { doctorCommand, type Io, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
 import { errorJson } from "./report.js";
+import { rollbackCommand } from "./rollback/command.js";
 
 await runCli(async (streams) => {
   const io = { ...streams, env: process.env };
@@ -33,5 +34,6 @@ function ownVersion(): string {
 function run(args: Exclude<CliArgs, { command: "help" | "version" }>, io: Io): Promise<number> {
   if (args.command === "doctor") return doctorCommand(args, io);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io);
+  if (args.command === "rollback") return rollbackCommand(args, io);
   return publishCommand(args, io);
 }

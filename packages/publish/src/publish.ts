@@ -6,6 +6,9 @@ import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
 import { type ChangesetRun, type GitTagEvent, runChangesetPublish } from "./changeset.js";
 import { dispatchPypiWorkflow } from "./dispatch.js";
+import { afterPublish } from "./guards/after-publish.js";
+import { type Gate, gateLine, outcomeGates, preflightGates } from "./guards/gates.js";
+import { guardFindings } from "./guards/index.js";
 import { redactUrl, rememberSecrets } from "./http.js";
 import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
@@ -30,6 +33,7 @@ import {
   writeSummary,
 } from "./report.js";
 import { StopOnSignal } from "./signals.js";
+import { approvalHint, type StagedRelease, stageReport, stageTarballs } from "./stage.js";
 import { cleanPublishEnv, secretValues } from "./tokens.js";
 
 export interface Io {
@@ -65,31 +69,60 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
   log.write(planText(plan, args.dryRun));
 
-  const preflight = hasWork ? await preflightFor(plan, io, args) : undefined;
+  const preflight = hasWork ? await preflightFor(plan, io, args, args.guards) : undefined;
   const findings = preflight?.findings ?? [];
   writeFindings(log, findings, io.env);
+  const gates = preflightGates(findings, hasWork ? plan : undefined);
   if (hasErrors(findings)) {
     log.write("polyglot-publish: stopped before publishing: fix the errors above (nothing was published)\n");
-    finish(emptyReport(findings, args.dryRun), args, io);
+    writeGates(log, gates);
+    finish({ ...emptyReport(findings, args.dryRun), gates }, args, io);
     return preflightExitCode(findings);
   }
   if (args.dryRun) {
-    finish(dryRunReport(plan, findings), args, io);
+    writeGates(log, gates);
+    finish({ ...dryRunReport(plan, findings), gates }, args, io);
     return 0;
   }
 
   const stopper = new StopOnSignal().install();
   try {
     const reconciled = await tagUntagged(plan, io, log);
+    if (args.guards.stage && plan.npm.length > 0 && preflight) {
+      return await stageRun(plan, preflight, args, io, stopper, gates);
+    }
+    // --after-approval: the npm versions went out through staging; a version still missing is not re-published.
+    const publishing = args.guards.afterApproval ? { ...plan, npm: [] } : plan;
     const run =
-      hasWork && preflight
-        ? await publishPlan(plan, preflight, args, io, stopper)
+      (publishing.npm.length > 0 || publishing.tagOnly.length > 0) && preflight
+        ? await publishPlan(publishing, preflight, args, io, stopper)
         : { exitCode: 0, events: [] };
-    const report = await resultReport(plan, run, findings, io.env, {
+    const report = await resultReport(publishing, run, findings, io.env, {
       reconciled,
       anonymousReads: usesOidc(args.oidc, io.env),
       gitTag: args.gitTag,
     });
+    const awaiting = args.guards.afterApproval ? awaitingApproval(plan, report, log) : false;
+    const checked = await afterPublish({
+      plan,
+      report,
+      packed: run.packed ?? [],
+      provenance: args.provenance && preflight?.useOidc === true,
+      anonymousReads: usesOidc(args.oidc, io.env),
+      ...(args.guards.smoke ? { smoke: args.guards.smoke } : {}),
+      env: io.env,
+      log,
+    });
+    report.urls = checked.urls;
+    report.gates = [...gates, ...outcomeGates(checked.outcome)];
+    writeGates(log, report.gates);
+    if (checked.failed && report.pypi) {
+      log.write(
+        "polyglot-publish: the PyPI hand-off is held back because a check of the published npm packages failed: release a fixed patch (or roll back, docs/rollback.md), then re-run\n",
+      );
+      report.pypi = false;
+      report["pypi-packages"] = [];
+    }
     if (stopper.signal) return stoppedBy(stopper, report, args, io);
     const failed = run.exitCode !== 0 || report.failed.length > 0;
     if (report.failed.length > 0) {
@@ -104,7 +137,7 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
     }
     const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, log);
     finish(report, args, io);
-    return failed || !triggered ? 1 : 0;
+    return failed || !triggered || checked.failed || awaiting ? 1 : 0;
   } finally {
     stopper.uninstall();
   }
@@ -171,13 +204,17 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
     env: io.env,
     anonymousReads: usesOidc(args.oidc, io.env),
   });
-  const preflight = await preflightFor(plan, io, args);
+  const preflight = await preflightFor(plan, io, args, args.guards);
   log.write(planText(plan, true));
   writeFindings(log, preflight.findings, io.env);
+  const gates = preflightGates(preflight.findings, plan);
+  writeGates(log, gates);
   const problems = preflight.findings.filter((finding) => finding.level !== "info");
   if (problems.length === 0)
     log.write("polyglot-publish: doctor: all good, nothing stands in the way of the publish\n");
-  if (args.json) io.stdout.write(`${JSON.stringify(dryRunReport(plan, preflight.findings), null, 2)}\n`);
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify({ ...dryRunReport(plan, preflight.findings), gates }, null, 2)}\n`);
+  }
   return hasErrors(preflight.findings) ? preflightExitCode(preflight.findings) : 0;
 }
 
@@ -185,10 +222,11 @@ async function preflightFor(
   plan: PublishPlan,
   io: Io,
   args: { oidc: PublishArgs["oidc"]; provenance: boolean },
+  guards: DoctorArgs["guards"],
 ): Promise<Preflight> {
   const env = io.env;
   const runner = await npmVersionOnPath(env);
-  return runPreflight({
+  const preflight = await runPreflight({
     plan,
     env,
     oidc: args.oidc,
@@ -198,6 +236,59 @@ async function preflightFor(
     bundledNpm: bundledNpm().version,
     writeCommand: (text) => writeCommand(io.stderr, text),
   });
+  return { ...preflight, findings: [...preflight.findings, ...(await guardFindings(plan, guards, env))] };
+}
+
+/** The gates as checked lines, after the findings. */
+function writeGates(log: NodeJS.WritableStream, gates: readonly Gate[]): void {
+  if (gates.length === 0) return;
+  log.write(`polyglot-publish: release gates:\n${gates.map((gate) => `  ${gateLine(gate)}`).join("\n")}\n`);
+}
+
+/** `--stage`: pack through Changesets, stage each tarball, report what awaits approval; nothing goes live. */
+async function stageRun(
+  plan: PublishPlan,
+  preflight: Preflight,
+  args: PublishArgs,
+  io: Io,
+  stopper: StopOnSignal,
+  gates: Gate[],
+): Promise<number> {
+  const log = logStream(io, args.json);
+  const run = await publishPlan(plan, preflight, args, io, stopper);
+  const staged = run.staged ?? [];
+  const report = stageReport(staged, preflight.findings);
+  report.gates = [...gates, ...outcomeGates({ verifications: [], staged, urls: 0 })];
+  for (const entry of staged) {
+    log.write(
+      entry.stageId
+        ? `polyglot-publish: staged ${entry.name}@${entry.version} (stage id ${entry.stageId}); not live until approved\n`
+        : `polyglot-publish: error: could not stage ${entry.name}@${entry.version}: ${entry.error}\n`,
+    );
+  }
+  if (staged.some((entry) => entry.stageId)) log.write(`polyglot-publish: ${approvalHint(staged)}\n`);
+  writeGates(log, report.gates);
+  finish(report, args, io);
+  return run.exitCode !== 0 || staged.length === 0 || staged.some((entry) => !entry.stageId) ? 1 : 0;
+}
+
+/** `--after-approval`: npm versions of the plan still not live (awaiting approval, or rejected) are named. */
+function awaitingApproval(plan: PublishPlan, report: PublishReport, log: NodeJS.WritableStream): boolean {
+  if (plan.npm.length === 0) return false;
+  const names = plan.npm.map((release) => `${release.name}@${release.version}`);
+  for (const release of plan.npm) {
+    report.rows.unshift({
+      package: release.name,
+      ecosystem: "npm",
+      version: release.version,
+      link: npmLink(redactUrl(release.registry), release.name, release.version),
+      status: "not live: awaiting approval (or rejected)",
+    });
+  }
+  log.write(
+    `polyglot-publish: not live yet (still staged, or rejected): ${names.join(", ")}; approve them (npm stage approve <id>, or on npmjs.com) and re-run --after-approval; a rejected version needs a new --stage run\n`,
+  );
+  return true;
 }
 
 /** Runs Changesets with the publish environment: cleaned under OIDC, provenance switch, npm >= 11.5.1 first. */
@@ -207,7 +298,7 @@ async function publishPlan(
   args: PublishArgs,
   io: Io,
   stopper: StopOnSignal,
-): Promise<ChangesetRun> {
+): Promise<ChangesetRun & { staged?: StagedRelease[] }> {
   const workDir = mkdtempSync(path.join(tmpdir(), "polyglot-publish-"));
   try {
     const env = publishEnv(plan, preflight, args, io.env, workDir);
@@ -216,7 +307,7 @@ async function publishPlan(
         "polyglot-publish: publishing through OIDC; long-lived tokens are kept out of the publish\n",
       );
     }
-    return await runChangesetPublish(plan, {
+    const run = await runChangesetPublish(plan, {
       root: plan.root,
       env,
       workDir,
@@ -225,7 +316,11 @@ async function publishPlan(
       stderr: io.stderr,
       stopper,
       gitTag: args.gitTag,
+      stage: args.guards.stage,
     });
+    // The tarballs live in workDir: staging happens before it is removed.
+    if (!args.guards.stage || run.exitCode !== 0) return run;
+    return { ...run, staged: await stageTarballs(plan, run.packed ?? [], env) };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
