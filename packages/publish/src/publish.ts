@@ -91,8 +91,11 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
     if (args.guards.stage && plan.npm.length > 0 && preflight) {
       return await stageRun(plan, preflight, args, io, stopper, gates);
     }
-    // --after-approval: the npm versions went out through staging; a version still missing is not re-published.
-    const publishing = args.guards.afterApproval ? { ...plan, npm: [] } : plan;
+    // --after-approval: the npm versions went out through staging; one still missing is not re-published, and
+    // while one is missing nothing else of the release (tags, hand-off) goes out either.
+    const publishing = args.guards.afterApproval
+      ? { ...plan, npm: [], tagOnly: plan.npm.length > 0 ? [] : plan.tagOnly }
+      : plan;
     const run =
       (publishing.npm.length > 0 || publishing.tagOnly.length > 0) && preflight
         ? await publishPlan(publishing, preflight, args, io, stopper)

@@ -39,12 +39,9 @@ export async function resolveRelease(
     return parsed && name ? [{ name, version: parsed.version, tag }] : [];
   };
   if (tags.includes(target)) {
+    // Changesets tags every package of a release on the release commit.
     const sameCommit = await gitLines(root, ["tag", "--points-at", `refs/tags/${target}`]);
-    const release = sameCommit.flatMap(toPackage);
-    const own = toPackage(target);
-    // Tags of other versions on the same commit (an older release re-tagged) are not this release.
-    const version = own[0]?.version;
-    return release.filter((entry) => entry.version === version || entry.tag === target);
+    return sameCommit.flatMap(toPackage);
   }
   const plain = target.replace(/^v/, "");
   if (semver.valid(plain)) {
