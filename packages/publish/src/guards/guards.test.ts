@@ -45,7 +45,10 @@ afterAll(async () => {
 });
 
 /** An npm workspace publishing to the testkit registry through OIDC (no token anywhere). */
-function workspace(packages: Record<string, Record<string, string | object>>, extra: Record<string, string | object> = {}) {
+function workspace(
+  packages: Record<string, Record<string, string | object>>,
+  extra: Record<string, string | object> = {},
+) {
   return createWorkspaceRepo({
     "package.json": { name: "root", private: true, workspaces: ["packages/*"] },
     "package-lock.json": { name: "root", lockfileVersion: 3, requires: true, packages: {} },
@@ -63,7 +66,12 @@ function workspace(packages: Record<string, Record<string, string | object>>, ex
 function oidcRun(argv: string[], dir: string) {
   const files = jobFiles();
   const command = argv[0] === "doctor" ? ["doctor"] : [];
-  return runCliInProcess([...command, "--no-provenance", ...argv.slice(command.length)], dir, stepEnv(files, ids.githubEnv()), files);
+  return runCliInProcess(
+    [...command, "--no-provenance", ...argv.slice(command.length)],
+    dir,
+    stepEnv(files, ids.githubEnv()),
+    files,
+  );
 }
 
 describe("clean tree", () => {
@@ -76,7 +84,10 @@ describe("clean tree", () => {
     });
     const puts = successfulPuts(registry, "@acme/gated");
 
-    writeFileSync(path.join(repo.dir, "packages/gated/index.js"), "module.exports = 'changed by the build';\n");
+    writeFileSync(
+      path.join(repo.dir, "packages/gated/index.js"),
+      "module.exports = 'changed by the build';\n",
+    );
     const dirtyTracked = await oidcRun([], repo.dir);
     expect(dirtyTracked.exitCode).toBe(2);
     expect(dirtyTracked.stdout).toContain("[tree-dirty]");
@@ -106,7 +117,9 @@ describe("clean tree", () => {
     );
     expect(allowed.exitCode, allowed.stderr).toBe(0);
     expect(await registryVersions(registry, "@acme/gated")).toEqual(["1.0.0", "1.1.0"]);
-    expect(allowed.stderr).toContain("verified @acme/gated@1.1.0 on the registry (integrity equals the packed tarball)");
+    expect(allowed.stderr).toContain(
+      "verified @acme/gated@1.1.0 on the registry (integrity equals the packed tarball)",
+    );
     expect(allowed.stderr).toContain("smoke test passed");
     const packument = (await (await fetch(`${registry.url}@acme%2fgated`)).json()) as {
       versions: Record<string, { dist: { tarball: string } }>;
@@ -155,7 +168,9 @@ describe("reproducible packages", () => {
     );
     const run = await oidcRun([], repo.dir);
     expect(run.exitCode).toBe(2);
-    expect(run.stdout).toContain("[package-not-reproducible] @acme/stamped packed twice gives two different tarballs: stamp.txt differ");
+    expect(run.stdout).toContain(
+      "[package-not-reproducible] @acme/stamped packed twice gives two different tarballs: stamp.txt differ",
+    );
     expect(run.stdout).not.toMatch(/same\.txt|index\.js differ/);
     expect(await registryVersions(registry, "@acme/stamped")).toEqual(["1.0.0"]);
 
@@ -216,9 +231,13 @@ describe("--stage, then approval", () => {
     expect(staged.exitCode, staged.stdout + staged.stderr).toBe(0);
     const [item] = registry.staged().filter((entry) => entry.packageName === "@acme/staged");
     expect(item).toMatchObject({ version: "1.1.0", actorType: "oidc", state: "staged" });
-    expect(staged.stdout).toContain(`staged @acme/staged@1.1.0 (stage id ${item?.id}); not live until approved`);
+    expect(staged.stdout).toContain(
+      `staged @acme/staged@1.1.0 (stage id ${item?.id}); not live until approved`,
+    );
     expect(staged.stdout).toContain(`npm stage approve ${item?.id}`);
-    expect(JSON.parse(staged.outputs.staged ?? "")).toEqual([{ name: "@acme/staged", version: "1.1.0", stageId: item?.id }]);
+    expect(JSON.parse(staged.outputs.staged ?? "")).toEqual([
+      { name: "@acme/staged", version: "1.1.0", stageId: item?.id },
+    ]);
     expect(staged.outputs.published).toBe("false");
     expect(staged.outputs.pypi).toBe("false");
     expect(staged.summary).toContain("- [x] Staged, awaiting approval");
@@ -235,7 +254,10 @@ describe("--stage, then approval", () => {
     const after = await oidcRun(["--after-approval"], repo.dir);
     expect(after.exitCode, after.stdout + after.stderr).toBe(0);
     expect(await registryVersions(registry, "@acme/staged")).toEqual(["1.0.0", "1.1.0"]);
-    expect((await repo.git("tag", "--list")).split("\n").sort()).toEqual(["@acme/staged@1.1.0", "acme-staged-py@1.1.0"]);
+    expect((await repo.git("tag", "--list")).split("\n").sort()).toEqual([
+      "@acme/staged@1.1.0",
+      "acme-staged-py@1.1.0",
+    ]);
     expect(after.outputs.pypi).toBe("true");
     expect(JSON.parse(after.outputs["pypi-packages"] ?? "")).toEqual([
       expect.objectContaining({ name: "acme-staged-py", version: "1.1.0" }),

@@ -38,6 +38,12 @@ export async function rollbackCommand(args: RollbackArgs, io: Io): Promise<numbe
     env: io.env,
   });
   log.write(planText(plan, args.dryRun));
+  if (plan.steps.every((step) => step.action === "skip")) {
+    throw new PolyglotError(`nothing to roll back: no registry holds ${args.target}`, {
+      setting: "<version-or-tag>",
+      fix: "check the version or tag (git tag --list), and the registry in .npmrc / publishConfig",
+    });
+  }
   if (args.dryRun) {
     finish(
       plan,

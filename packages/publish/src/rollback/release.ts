@@ -40,7 +40,8 @@ export async function resolveRelease(
   };
   if (tags.includes(target)) {
     // Changesets tags every package of a release on the release commit.
-    const sameCommit = await gitLines(root, ["tag", "--points-at", `refs/tags/${target}`]);
+    const [commit = ""] = await gitLines(root, ["rev-parse", "--verify", `refs/tags/${target}^{commit}`]);
+    const sameCommit = await gitLines(root, ["tag", "--points-at", commit]);
     return sameCommit.flatMap(toPackage);
   }
   const plain = target.replace(/^v/, "");

@@ -4,7 +4,6 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { type PypiServer, type Registry, startPypi, startRegistry } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCliArgs } from "../args.js";
 import {
   createWorkspaceRepo,
   jobFiles,
@@ -14,6 +13,7 @@ import {
   seedPackage,
   stepEnv,
 } from "../__fixtures__/harness.js";
+import { parseCliArgs } from "../args.js";
 import { parseTag } from "./release.js";
 
 let registry: Registry;
@@ -41,6 +41,7 @@ afterAll(async () => {
 async function releasedRepo() {
   const repo = await createWorkspaceRepo({
     "package.json": { name: "root", private: true, workspaces: ["packages/*"] },
+    "package-lock.json": { name: "root", lockfileVersion: 3, requires: true, packages: {} },
     ".npmrc": `registry=${registry.url}\n`,
     ".changeset/polyglot.json": {
       pypi: { index: pypi.url },
@@ -74,11 +75,20 @@ describe("polyglot-publish rollback", () => {
   it("--dry-run prints the plan of the whole release (every package tagged on that commit) and changes nothing", async () => {
     const repo = await releasedRepo();
     const files = jobFiles();
-    const run = await runCliInProcess(["rollback", "@acme/rb@1.1.0", "--dry-run"], repo.dir, stepEnv(files), files);
+    const run = await runCliInProcess(
+      ["rollback", "@acme/rb@1.1.0", "--dry-run"],
+      repo.dir,
+      stepEnv(files),
+      files,
+    );
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stdout).toContain("rollback of @acme/rb-lib@2.0.0, @acme/rb@1.1.0 (dry run: nothing is changed)");
+    expect(run.stdout).toContain(
+      "rollback of @acme/rb-lib@2.0.0, @acme/rb@1.1.0 (dry run: nothing is changed)",
+    );
     expect(run.stdout).toContain(`$ npm dist-tag add @acme/rb@1.0.0 latest --registry=${registry.url}`);
-    expect(run.stdout).toContain(`$ npm deprecate @acme/rb@1.1.0 '@acme/rb@1.1.0 was rolled back: use 1.0.0 or a later fixed version'`);
+    expect(run.stdout).toContain(
+      `$ npm deprecate @acme/rb@1.1.0 '@acme/rb@1.1.0 was rolled back: use 1.0.0 or a later fixed version'`,
+    );
     expect(run.stdout).toContain("$ npm deprecate @acme/rb-lib@2.0.0");
     expect(run.stdout).toContain(`${pypi.url.replace(/\/$/, "")}/manage/project/acme-rb/release/1.1.0/`);
     expect(run.stdout).toContain("files: acme_rb-1.1.0-py3-none-any.whl, acme_rb-1.1.0.tar.gz");
@@ -115,7 +125,9 @@ describe("polyglot-publish rollback", () => {
     expect(after["dist-tags"].latest).toBe("1.0.0");
     // A version argument picks the tags of that version only: @acme/rb-lib@2.0.0 is left alone.
     expect((await packument("@acme/rb-lib")).versions["2.0.0"]?.deprecated).toBeUndefined();
-    const json = JSON.parse(run.stdout) as { steps: { action: string; outcome: string; ecosystem: string }[] };
+    const json = JSON.parse(run.stdout) as {
+      steps: { action: string; outcome: string; ecosystem: string }[];
+    };
     expect(json.steps.map((step) => `${step.ecosystem} ${step.action} ${step.outcome}`)).toEqual([
       "npm dist-tag done",
       "npm deprecate done",
@@ -128,19 +140,37 @@ describe("polyglot-publish rollback", () => {
     const repo = await releasedRepo();
     await repo.git("tag", "@acme/gone@1.0.1", "-m", "gone");
     const files = loggedIn();
-    const run = await runCliInProcess(["rollback", "@acme/gone@1.0.1", "--unpublish"], repo.dir, stepEnv(files), files);
+    const run = await runCliInProcess(
+      ["rollback", "@acme/gone@1.0.1", "--unpublish"],
+      repo.dir,
+      stepEnv(files),
+      files,
+    );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain("unpublish @acme/gone@1.0.1 (published 0 h ago, within npm's 72 h)");
     expect(await registryVersions(registry, "@acme/gone")).toEqual(["1.0.0"]);
   });
 
-  it("names the closest tag when the release does not exist", async () => {
+  it("names the closest tag when the release does not exist, and stops when no registry holds it", async () => {
     const repo = await releasedRepo();
     const files = jobFiles();
-    const run = await runCliInProcess(["rollback", "@acme/rb@1.1.9", "--dry-run"], repo.dir, stepEnv(files), files);
-    expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('no release "@acme/rb@1.1.9"');
-    expect(run.stderr).toContain("@acme/rb@1.1.0");
+    const typo = await runCliInProcess(
+      ["rollback", "@acme/rbx@1.1.0", "--dry-run"],
+      repo.dir,
+      stepEnv(files),
+      files,
+    );
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain('no release "@acme/rbx@1.1.0"');
+    expect(typo.stderr).toContain("e.g. @acme/rb@1.1.0");
+    const missing = await runCliInProcess(
+      ["rollback", "@acme/rb@1.1.9", "--dry-run"],
+      repo.dir,
+      stepEnv(files),
+      files,
+    );
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("nothing to roll back: no registry holds @acme/rb@1.1.9");
   });
 });
 
