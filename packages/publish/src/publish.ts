@@ -215,9 +215,10 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
   const problems = preflight.findings.filter((finding) => finding.level !== "info");
   if (problems.length === 0)
     log.write("polyglot-publish: doctor: all good, nothing stands in the way of the publish\n");
-  if (args.json) {
-    io.stdout.write(`${JSON.stringify({ ...dryRunReport(plan, preflight.findings), gates }, null, 2)}\n`);
-  }
+  const report = { ...dryRunReport(plan, preflight.findings), gates };
+  // The release manager's table in the job summary too (doctor writes no outputs: it publishes nothing).
+  writeSummary(report, io.env);
+  if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return hasErrors(preflight.findings) ? preflightExitCode(preflight.findings) : 0;
 }
 

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { execa } from "execa";
 import semver from "semver";
 import type { PackedTarball } from "./changeset.js";

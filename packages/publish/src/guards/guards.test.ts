@@ -178,6 +178,7 @@ describe("reproducible packages", () => {
     expect(doctor.exitCode).toBe(2);
     expect(doctor.stdout).toContain("[ ] Packages reproducible: FAILED: @acme/stamped");
     expect(doctor.stdout).toContain("[x] Tree clean");
+    expect(doctor.summary).toContain("- [ ] Packages reproducible: FAILED: @acme/stamped");
   });
 });
 

@@ -67,7 +67,17 @@ async function verifyOne(
   if (options.provenance && dist.attestations === undefined) {
     problems.push("it carries no dist.attestations although the publish asked for provenance");
   }
-  const tarball =
-    typeof dist.tarball === "string" && /^https?:\/\//.test(dist.tarball) ? dist.tarball : undefined;
+  const tarball = httpUrl(dist.tarball);
   return { ...base, ...(tarball ? { tarball: redactUrl(tarball) } : {}), problems };
+}
+
+/** A registry-given URL, only when it parses as http(s); normalized (no line breaks survive URL parsing). */
+function httpUrl(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
