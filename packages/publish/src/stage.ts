@@ -55,7 +55,7 @@ async function stageOne(
     command,
     [...prefix, "stage", "publish", tarball.file, "--tag", release.distTag, "--access", release.access],
     {
-      cwd: `${root}/${release.relativeDir}`,
+      cwd: path.join(root, release.relativeDir),
       env,
       extendEnv: false,
       reject: false,

@@ -146,7 +146,7 @@ function pendingRecord(
   }
   const id = req.params.id ?? "";
   const record = UUID.test(id) ? store.find(id) : undefined;
-  if (!record || record.state !== "staged") {
+  if (record?.state !== "staged") {
     answer(res, 404, `no staged version ${id}`);
     return undefined;
   }

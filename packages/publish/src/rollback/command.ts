@@ -1,7 +1,7 @@
 import { appendSummary, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { RollbackArgs } from "../args.js";
-import { redactSecrets, rememberSecrets } from "../http.js";
+import { redactSecrets, redactUrl, rememberSecrets } from "../http.js";
 import { bundledNpm } from "../npm-cli.js";
 import { NpmConfig, readNpmrcFiles } from "../npmrc.js";
 import type { Io } from "../publish.js";
@@ -88,8 +88,9 @@ function requireNpmCredentials(plan: RollbackPlan, root: string, env: NodeJS.Pro
   });
   if (missing.length === 0) return;
   throw new PolyglotError(
-    `rolling back on npm needs credentials for ${missing.join(", ")}: deprecate, dist-tag and unpublish cannot use the OIDC token of trusted publishing`,
+    `rolling back on npm needs credentials for ${missing.map(redactUrl).join(", ")}: deprecate, dist-tag and unpublish cannot use the OIDC token of trusted publishing`,
     {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the .npmrc line, as the user writes it
       fix: "run it from a maintainer's machine after `npm login` (2FA prompts for a code), or with a granular access token with write access in .npmrc (`//registry.npmjs.org/:_authToken=${NPM_TOKEN}`); `--dry-run` shows the plan without credentials",
     },
   );
@@ -128,13 +129,20 @@ export function planText(plan: RollbackPlan, dryRun: boolean): string {
   const who = plan.packages.map((entry) => `${entry.name}@${entry.version}`).join(", ");
   const lines = [`polyglot-publish: rollback of ${who}${dryRun ? " (dry run: nothing is changed)" : ""}:`];
   plan.steps.forEach((step, at) => {
-    const what = step.command ? `$ ${step.command.map(shellWord).join(" ")}` : (step.url ?? "");
+    const what = step.command ? `$ ${shownCommand(step).map(shellWord).join(" ")}` : (step.url ?? "");
     lines.push(`  ${at + 1}. [${step.ecosystem}] ${step.detail}`);
     if (what) lines.push(`     ${what}`);
   });
   if (plan.steps.length === 0) lines.push("  nothing on a registry belongs to this release");
   lines.push(...plan.advice.map((line) => `  note: ${line}`));
   return `${lines.join("\n")}\n`;
+}
+
+/** The command as printed: a registry URL's credentials (npm accepts `https://user:pass@host/`) never shown. */
+function shownCommand(step: RollbackStep): string[] {
+  return (step.command ?? []).map((arg) =>
+    arg.startsWith("--registry=") ? `--registry=${redactUrl(arg.slice("--registry=".length))}` : arg,
+  );
 }
 
 function shellWord(word: string): string {
@@ -146,6 +154,7 @@ function finish(plan: RollbackPlan, results: StepResult[], args: RollbackArgs, i
   if (args.json) {
     const steps = results.map(({ step, outcome, output }) => ({
       ...step,
+      ...(step.command ? { command: shownCommand(step) } : {}),
       outcome,
       ...(output ? { output } : {}),
     }));
