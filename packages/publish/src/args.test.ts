@@ -12,7 +12,7 @@ describe("parseCliArgs", () => {
       pypiTrigger: "outputs",
       json: false,
       cwd: "/r",
-      guards: { allowDirty: [], reproducible: true, stage: false, afterApproval: false },
+      guards: { allowDirty: [], reproducible: false, stage: false, afterApproval: false },
     });
   });
 

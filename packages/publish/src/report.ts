@@ -67,7 +67,7 @@ export function writeSummary(report: PublishReport, env: NodeJS.ProcessEnv): voi
 
 export function summaryMarkdown(report: PublishReport): string {
   const title = report["dry-run"] ? "### polyglot-publish (dry run)" : "### polyglot-publish";
-  const gates = gatesMarkdown(report.gates ?? []);
+  const gates = gatesMarkdown(report.gates ?? []) + urlsMarkdown(report.urls ?? []);
   if (report.rows.length === 0) return `${title}\n\nNothing to publish.\n${gates}`;
   const lines = [
     title,
@@ -100,6 +100,17 @@ function gatesMarkdown(gates: readonly Gate[]): string {
     return `${box} ${cell(line.replace(/^\[[x -]\] /, ""))}`;
   });
   return `\n**Release gates**\n\n${items.join("\n")}\n`;
+}
+
+/** The `urls` output as a list: where each published artifact is, and its tarball. */
+function urlsMarkdown(urls: readonly ArtifactUrl[]): string {
+  if (urls.length === 0) return "";
+  const items = urls.map((entry) => {
+    const tarball = entry.tarball ? ` (tarball: ${markdownLink(entry.tarball)})` : "";
+    const state = entry.state === "handed-off" ? " (handed to the PyPI job)" : "";
+    return `- ${cell(entry.name)} ${cell(entry.version)} on ${entry.ecosystem}: ${markdownLink(entry.url)}${tarball}${state}`;
+  });
+  return `\n**URLs**\n\n${items.join("\n")}\n`;
 }
 
 /** A link in a table cell; anything but an http(s) URL is shown as text, never made a link. */

@@ -72,7 +72,7 @@ export function preflightGates(findings: readonly Finding[], plan: PublishPlan |
         : {
             gate: "packages-reproducible",
             state: "skip",
-            detail: "not checked (--no-reproducible, or no npm package to publish)",
+            detail: "not checked (off by default: --reproducible turns it on)",
           },
   );
   if (plan) {

@@ -107,6 +107,7 @@ describe("clean tree", () => {
     // The expected generated file passes; the same run proves the read-back, the urls output and --smoke.
     const allowed = await oidcRun(
       [
+        "--reproducible",
         "--allow-dirty",
         "packages/gated/generated.js",
         "--smoke",
@@ -136,6 +137,10 @@ describe("clean tree", () => {
     ];
     expect(JSON.parse(allowed.outputs.urls ?? "")).toEqual(urls);
     expect(JSON.parse(allowed.stdout).urls).toEqual(urls);
+    expect(allowed.summary).toContain("**URLs**");
+    expect(allowed.summary).toMatch(
+      /\(tarball: \[.*gated-1\.1\.0\.tgz\]\(http:\/\/127\.0\.0\.1:\d+\/.*gated-1\.1\.0\.tgz\)\)/,
+    );
     for (const line of [
       "- [x] Tree clean: the working tree is clean \\(1 change\\(s\\) allowed by --allow-dirty\\)",
       "- [x] Packages reproducible",
@@ -166,7 +171,7 @@ describe("reproducible packages", () => {
       },
       { ".gitignore": "node_modules\nstamp.txt\n" },
     );
-    const run = await oidcRun([], repo.dir);
+    const run = await oidcRun(["--reproducible"], repo.dir);
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toContain(
       "[package-not-reproducible] @acme/stamped packed twice gives two different tarballs: stamp.txt differ",
@@ -174,7 +179,7 @@ describe("reproducible packages", () => {
     expect(run.stdout).not.toMatch(/same\.txt|index\.js differ/);
     expect(await registryVersions(registry, "@acme/stamped")).toEqual(["1.0.0"]);
 
-    const doctor = await oidcRun(["doctor"], repo.dir);
+    const doctor = await oidcRun(["doctor", "--reproducible"], repo.dir);
     expect(doctor.exitCode).toBe(2);
     expect(doctor.stdout).toContain("[ ] Packages reproducible: FAILED: @acme/stamped");
     expect(doctor.stdout).toContain("[x] Tree clean");

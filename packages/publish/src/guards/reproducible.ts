@@ -76,7 +76,7 @@ export async function reproducibleFindings(
       level: "error",
       package: release.name,
       message: `${release.name} packed twice gives two different tarballs: ${files.length > 0 ? `${listed}${more} differ` : "the file list or metadata differs"} (a timestamp, an absolute path or non-deterministic codegen in a build or prepack script)`,
-      fix: `make the files reproducible (no dates or absolute paths; sort generated output), or pass --no-reproducible to publish anyway`,
+      fix: `make the files reproducible (no dates or absolute paths; sort generated output), or drop --reproducible to publish anyway`,
       file,
     });
   }
