@@ -125,13 +125,13 @@ async function npmSteps(
     ? undefined
     : ((input.now ?? new Date()).getTime() - publishedAt) / 3_600_000;
   const withinWindow = hours !== undefined && hours < UNPUBLISH_WINDOW_HOURS;
-  if (input.unpublish && withinWindow) {
-    const last = Object.keys(packument.versions).length === 1;
+  const only = Object.keys(packument.versions).length === 1;
+  if (input.unpublish && withinWindow && !only) {
     steps.push({
       ...base,
       action: "unpublish",
       command: ["npm", "unpublish", spec, `--registry=${registry}`],
-      detail: `unpublish ${spec} (published ${Math.floor(hours ?? 0)} h ago, within npm's ${UNPUBLISH_WINDOW_HOURS} h); the version number can never be used again${last ? "; it is the only version: npm refuses unless the whole package is unpublished (npm unpublish --force), do that by hand if meant" : ""}`,
+      detail: `unpublish ${spec} (published ${Math.floor(hours ?? 0)} h ago, within npm's ${UNPUBLISH_WINDOW_HOURS} h); the version number can never be used again`,
     });
     return steps;
   }
@@ -142,9 +142,18 @@ async function npmSteps(
     ...base,
     action: "deprecate",
     command: ["npm", "deprecate", spec, message, `--registry=${registry}`],
-    detail: `${input.unpublish ? `cannot unpublish (published ${hours === undefined ? "at an unknown time" : `${Math.floor(hours)} h ago`}, npm allows it only within ${UNPUBLISH_WINDOW_HOURS} h): ` : ""}deprecate ${spec}: installs warn with "${message}"`,
+    detail: `${input.unpublish ? `${unpublishRefusal(only, hours)}: ` : ""}deprecate ${spec}: installs warn with "${message}"`,
   });
   return steps;
+}
+
+/** Why `--unpublish` falls back to a deprecation. */
+function unpublishRefusal(only: boolean, hours: number | undefined): string {
+  if (only) {
+    return "not unpublished: it is the only version, and unpublishing it removes the whole package (`npm unpublish <name> --force`, by hand if that is meant)";
+  }
+  const age = hours === undefined ? "at an unknown time" : `${Math.floor(hours)} h ago`;
+  return `cannot unpublish (published ${age}, npm allows it only within ${UNPUBLISH_WINDOW_HOURS} h)`;
 }
 
 /** The highest version below `version` not deprecated: any, and stable (no prerelease) for `latest`. */

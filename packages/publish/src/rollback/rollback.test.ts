@@ -136,8 +136,10 @@ describe("polyglot-publish rollback", () => {
     expect(run.everything).not.toContain(token);
   });
 
-  it("--unpublish removes a version published within 72 hours", async () => {
+  it("--unpublish removes a version published within 72 hours, and deprecates an only version instead", async () => {
     const repo = await releasedRepo();
+    await repo.write({ "later.txt": "a later release commit\n" });
+    await repo.commit("release @acme/gone 1.0.1");
     await repo.git("tag", "@acme/gone@1.0.1", "-m", "gone");
     const files = loggedIn();
     const run = await runCliInProcess(
@@ -148,7 +150,21 @@ describe("polyglot-publish rollback", () => {
     );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain("unpublish @acme/gone@1.0.1 (published 0 h ago, within npm's 72 h)");
+    expect(run.stdout).toContain("rollback of @acme/gone@1.0.1:");
     expect(await registryVersions(registry, "@acme/gone")).toEqual(["1.0.0"]);
+
+    const only = await runCliInProcess(
+      ["rollback", "@acme/rb-lib@2.0.0", "--unpublish"],
+      repo.dir,
+      stepEnv(files),
+      files,
+    );
+    expect(only.exitCode, only.stdout + only.stderr).toBe(0);
+    expect(only.stdout).toContain("not unpublished: it is the only version");
+    expect(await registryVersions(registry, "@acme/rb-lib")).toEqual(["2.0.0"]);
+    expect((await packument("@acme/rb-lib")).versions["2.0.0"]?.deprecated).toBe(
+      "@acme/rb-lib@2.0.0 was rolled back",
+    );
   });
 
   it("names the closest tag when the release does not exist, and stops when no registry holds it", async () => {
