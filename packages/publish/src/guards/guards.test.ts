@@ -250,6 +250,14 @@ describe("--stage, then approval", () => {
     expect(await registryVersions(registry, "@acme/staged")).toEqual(["1.0.0"]);
     expect(await repo.git("tag", "--list")).toBe("");
 
+    const again = await oidcRun(["--stage"], repo.dir);
+    expect(again.exitCode).toBe(1);
+    expect(again.stdout).toMatch(/error: could not stage @acme\/staged@1\.1\.0: .*already staged/);
+    expect(again.summary).toContain(
+      "- [ ] Staged, awaiting approval: FAILED: not staged: @acme/staged@1.1.0",
+    );
+    expect(registry.staged().filter((entry) => entry.packageName === "@acme/staged")).toHaveLength(1);
+
     const early = await oidcRun(["--after-approval"], repo.dir);
     expect(early.exitCode).toBe(1);
     expect(early.stdout).toContain("not live yet (still staged, or rejected): @acme/staged@1.1.0");
