@@ -225,7 +225,7 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
 async function preflightFor(
   plan: PublishPlan,
   io: Io,
-  args: { oidc: PublishArgs["oidc"]; provenance: boolean },
+  args: { oidc: PublishArgs["oidc"]; provenance: boolean; gitTag?: boolean },
   guards: DoctorArgs["guards"],
 ): Promise<Preflight> {
   const env = io.env;
@@ -240,7 +240,13 @@ async function preflightFor(
     bundledNpm: bundledNpm().version,
     writeCommand: (text) => writeCommand(io.stderr, text),
   });
-  return { ...preflight, findings: [...preflight.findings, ...(await guardFindings(plan, guards, env))] };
+  return {
+    ...preflight,
+    findings: [
+      ...preflight.findings,
+      ...(await guardFindings(plan, guards, env, { snapshot: args.gitTag === false })),
+    ],
+  };
 }
 
 /** The gates as checked lines, after the findings. */

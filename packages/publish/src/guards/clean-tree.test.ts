@@ -58,6 +58,28 @@ describe("cleanTreeFindings on a real git repo", () => {
     }
   });
 
+  it("lets .npmrc changes pass (npm never packs it), and only warns for a snapshot (--no-git-tag)", async () => {
+    const repo = await createTempRepo({ ".npmrc": "", "packages/a/.npmrc": "", "a.txt": "a\n" });
+    try {
+      await repo.write({ ".npmrc": "//r/:_authToken=npm_placeholder\n", "packages/a/.npmrc": "x=1\n" });
+      expect(await cleanTreeFindings(repo.dir, [])).toEqual([
+        {
+          id: "tree-clean",
+          level: "info",
+          message: "the working tree is clean (2 to .npmrc, which npm never packs)",
+        },
+      ]);
+      await repo.write({ "a.txt": "bumped\n" });
+      const [snapshot] = await cleanTreeFindings(repo.dir, [], { snapshot: true });
+      expect(snapshot).toMatchObject({ id: "tree-dirty", level: "warning" });
+      expect(snapshot?.message).toContain(
+        "snapshot release (--no-git-tag) from an uncommitted tree, as Changesets' snapshot flow does: a.txt (modified)",
+      );
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it("warns, and does not pass silently, outside a git checkout", async () => {
     const [finding] = await cleanTreeFindings("/", []);
     expect(finding?.id).toBe("tree-unknown");

@@ -12,6 +12,12 @@ export interface TreeChange {
 const LISTED = 20;
 
 /**
+ * Changes that never reach a package: npm leaves `.npmrc` out of every tarball, and CI steps commonly write the
+ * registry credential line into the project's `.npmrc` before publishing.
+ */
+const NEVER_PACKED = ["**/.npmrc", ".npmrc"];
+
+/**
  * The working tree's changes (after the user's build step): what would make the published packages differ from
  * the commit being released (generated bindings, `dist/` checked in, a lockfile the build rewrote).
  */
@@ -49,8 +55,16 @@ export function isAllowed(file: string, patterns: readonly string[]): boolean {
   });
 }
 
-/** The `tree-clean` gate: an error listing every change not allowed, an info line when clean. */
-export async function cleanTreeFindings(root: string, allowDirty: readonly string[]): Promise<Finding[]> {
+/**
+ * The `tree-clean` gate: an error listing every change not allowed, an info line when clean. `snapshot`
+ * (`--no-git-tag`): Changesets' snapshot flow publishes a version bump it never commits, so the changes are a
+ * warning.
+ */
+export async function cleanTreeFindings(
+  root: string,
+  allowDirty: readonly string[],
+  { snapshot = false }: { snapshot?: boolean } = {},
+): Promise<Finding[]> {
   const changes = await treeChanges(root);
   if (changes === undefined) {
     return [
@@ -63,10 +77,16 @@ export async function cleanTreeFindings(root: string, allowDirty: readonly strin
       },
     ];
   }
-  const allowed = changes.filter((change) => isAllowed(change.path, allowDirty));
-  const blocking = changes.filter((change) => !isAllowed(change.path, allowDirty));
+  const npmrc = changes.filter((change) => isAllowed(change.path, NEVER_PACKED));
+  const rest = changes.filter((change) => !isAllowed(change.path, NEVER_PACKED));
+  const allowed = rest.filter((change) => isAllowed(change.path, allowDirty));
+  const blocking = rest.filter((change) => !isAllowed(change.path, allowDirty));
   if (blocking.length === 0) {
-    const note = allowed.length > 0 ? ` (${allowed.length} change(s) allowed by --allow-dirty)` : "";
+    const notes = [
+      allowed.length > 0 ? `${allowed.length} change(s) allowed by --allow-dirty` : "",
+      npmrc.length > 0 ? `${npmrc.length} to .npmrc, which npm never packs` : "",
+    ].filter(Boolean);
+    const note = notes.length > 0 ? ` (${notes.join("; ")})` : "";
     return [{ id: "tree-clean", level: "info", message: `the working tree is clean${note}` }];
   }
   const listed = blocking
@@ -74,6 +94,16 @@ export async function cleanTreeFindings(root: string, allowDirty: readonly strin
     .map((change) => `${shownPath(change.path)} (${change.kind})`)
     .join(", ");
   const more = blocking.length > LISTED ? ` and ${blocking.length - LISTED} more` : "";
+  if (snapshot) {
+    return [
+      {
+        id: "tree-dirty",
+        level: "warning",
+        message: `snapshot release (--no-git-tag) from an uncommitted tree, as Changesets' snapshot flow does: ${listed}${more}`,
+        fix: "nothing to do if these are the snapshot's version bump; anything else would be published as it is",
+      },
+    ];
+  }
   return [
     {
       id: "tree-dirty",

@@ -45,18 +45,21 @@ export interface RunOutcome {
 export function preflightGates(findings: readonly Finding[], plan: PublishPlan | undefined): Gate[] {
   const has = (id: string) => findings.filter((finding) => finding.id === id);
   const gates: Gate[] = [];
-  const dirty = has("tree-dirty")[0];
+  const dirty = has("tree-dirty").find((finding) => finding.level === "error");
+  const snapshot = has("tree-dirty").find((finding) => finding.level === "warning");
   const clean = has("tree-clean")[0];
   gates.push(
     dirty
       ? { gate: "tree-clean", state: "fail", detail: dirty.message }
-      : clean
-        ? { gate: "tree-clean", state: "pass", detail: clean.message }
-        : {
-            gate: "tree-clean",
-            state: "skip",
-            detail: "not checked (nothing to publish, or no git checkout)",
-          },
+      : snapshot
+        ? { gate: "tree-clean", state: "skip", detail: snapshot.message }
+        : clean
+          ? { gate: "tree-clean", state: "pass", detail: clean.message }
+          : {
+              gate: "tree-clean",
+              state: "skip",
+              detail: "not checked (nothing to publish, or no git checkout)",
+            },
   );
   const unreproducible = [...has("package-not-reproducible"), ...has("pack-failed")];
   const reproducible = has("packages-reproducible")[0];

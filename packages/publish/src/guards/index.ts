@@ -9,9 +9,10 @@ export async function guardFindings(
   plan: PublishPlan,
   guards: DoctorArgs["guards"],
   env: NodeJS.ProcessEnv,
+  { snapshot = false }: { snapshot?: boolean } = {},
 ): Promise<Finding[]> {
   if (plan.npm.length === 0 && plan.tagOnly.length === 0) return [];
-  const tree = await cleanTreeFindings(plan.root, guards.allowDirty);
+  const tree = await cleanTreeFindings(plan.root, guards.allowDirty, { snapshot });
   const reproducible = guards.reproducible ? await reproducibleFindings(plan.root, plan.npm, env) : [];
   return [...tree, ...reproducible];
 }
