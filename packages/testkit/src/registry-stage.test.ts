@@ -5,33 +5,29 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type IdTokenServer, startIdTokenServer } from "./id-token.js";
-import { type Registry, startRegistry } from "./registry.js";
 import {
   createProofProject,
   oidcPublishEnv,
   type ProofProject,
+  type ProofServers,
   publishedVersions,
-  REPOSITORY,
-  WORKFLOW,
-} from "./registry-test-helpers.js";
-import { linkBundledNpm } from "./tools.js";
+  startProofServers,
+  trustedPublisher,
+} from "./__fixtures__/registry-proof.js";
+import type { IdTokenServer } from "./id-token.js";
+import type { Registry } from "./registry.js";
 
+let servers: ProofServers;
 let idTokens: IdTokenServer;
 let registry: Registry;
 let project: ProofProject;
-let binDir: string;
 let userconfig: string;
 const NAME = "@acme/stage-proof";
 
 beforeAll(async () => {
-  idTokens = await startIdTokenServer();
-  registry = await startRegistry({
-    oidc: idTokens,
-    trustedPublishers: [{ package: "@acme/*", repository: REPOSITORY, workflow: WORKFLOW }],
-  });
-  binDir = await linkBundledNpm(await mkdtemp(join(tmpdir(), "polyglot-npm-bin-")));
-  project = await createProofProject(registry, NAME, [binDir]);
+  servers = await startProofServers({ trustedPublishers: [trustedPublisher("@acme/*")] });
+  ({ idTokens, registry } = servers);
+  project = await createProofProject(registry, NAME, [servers.npmBin]);
   userconfig = await project.tokenUserconfig(await registry.createUser("maintainer"));
   const first = await project.run("npm", ["publish"], { npm_config_userconfig: userconfig });
   expect(first.exitCode, first.output).toBe(0);
@@ -39,9 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await project?.cleanup();
-  await rm(binDir, { recursive: true, force: true });
-  await registry?.close();
-  await idTokens?.close();
+  await servers?.close();
 });
 
 function stageIdOf(output: string): string {

@@ -48,7 +48,7 @@ describe("cleanTreeFindings on a real git repo", () => {
       const allowed = await cleanTreeFindings(repo.dir, ["a.txt", "evil*"]);
       expect(allowed).toEqual([
         {
-          id: "tree-clean",
+          code: "tree-clean",
           level: "info",
           message: "the working tree is clean (2 change(s) allowed by --allow-dirty)",
         },
@@ -64,14 +64,14 @@ describe("cleanTreeFindings on a real git repo", () => {
       await repo.write({ ".npmrc": "//r/:_authToken=npm_placeholder\n", "packages/a/.npmrc": "x=1\n" });
       expect(await cleanTreeFindings(repo.dir, [])).toEqual([
         {
-          id: "tree-clean",
+          code: "tree-clean",
           level: "info",
           message: "the working tree is clean (2 to .npmrc, which npm never packs)",
         },
       ]);
       await repo.write({ "a.txt": "bumped\n" });
       const [snapshot] = await cleanTreeFindings(repo.dir, [], { snapshot: true });
-      expect(snapshot).toMatchObject({ id: "tree-dirty", level: "warning" });
+      expect(snapshot).toMatchObject({ code: "tree-dirty", level: "warning" });
       expect(snapshot?.message).toContain(
         "snapshot release (--no-git-tag) from an uncommitted tree, as Changesets' snapshot flow does: a.txt (modified)",
       );

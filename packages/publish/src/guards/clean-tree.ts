@@ -69,7 +69,7 @@ export async function cleanTreeFindings(
   if (changes === undefined) {
     return [
       {
-        id: "tree-unknown",
+        code: "tree-unknown",
         level: "warning",
         message:
           "could not read the working tree's state (`git status` failed): the clean-tree check did not run",
@@ -87,7 +87,7 @@ export async function cleanTreeFindings(
       npmrc.length > 0 ? `${npmrc.length} to .npmrc, which npm never packs` : "",
     ].filter(Boolean);
     const note = notes.length > 0 ? ` (${notes.join("; ")})` : "";
-    return [{ id: "tree-clean", level: "info", message: `the working tree is clean${note}` }];
+    return [{ code: "tree-clean", level: "info", message: `the working tree is clean${note}` }];
   }
   const listed = blocking
     .slice(0, LISTED)
@@ -97,7 +97,7 @@ export async function cleanTreeFindings(
   if (snapshot) {
     return [
       {
-        id: "tree-dirty",
+        code: "tree-dirty",
         level: "warning",
         message: `snapshot release (--no-git-tag) from an uncommitted tree, as Changesets' snapshot flow does: ${listed}${more}`,
         fix: "nothing to do if these are the snapshot's version bump; anything else would be published as it is",
@@ -106,7 +106,7 @@ export async function cleanTreeFindings(
   }
   return [
     {
-      id: "tree-dirty",
+      code: "tree-dirty",
       level: "error",
       message: `the working tree differs from the commit being released: ${listed}${more}; the packages would not match the commit`,
       fix: "commit the change, add the file to .gitignore, or fix the build step that changed it; for files the build is expected to change, pass --allow-dirty PATTERN (e.g. --allow-dirty 'bindings/src/**')",

@@ -13,8 +13,8 @@ const plan = {
 describe("preflightGates", () => {
   it("turns the findings into one line per gate: failed, passed, or skipped with the reason", () => {
     const findings: Finding[] = [
-      { id: "tree-dirty", level: "error", message: "the working tree differs: a.ts (modified)" },
-      { id: "trusted-publisher-ok", level: "info", package: "@a/b", message: "ok" },
+      { code: "tree-dirty", level: "error", message: "the working tree differs: a.ts (modified)" },
+      { code: "trusted-publisher-ok", level: "info", package: "@a/b", message: "ok" },
     ];
     expect(preflightGates(findings, plan).map(gateLine)).toEqual([
       "[ ] Tree clean: FAILED: the working tree differs: a.ts (modified)",
@@ -27,9 +27,9 @@ describe("preflightGates", () => {
 
   it("fails the reproducible and trusted-publisher gates on their findings", () => {
     const findings: Finding[] = [
-      { id: "tree-clean", level: "info", message: "the working tree is clean" },
-      { id: "package-not-reproducible", level: "error", package: "@a/b", message: "differs" },
-      { id: "trusted-publisher-mismatch", level: "error", package: "@a/b", message: "no" },
+      { code: "tree-clean", level: "info", message: "the working tree is clean" },
+      { code: "package-not-reproducible", level: "error", package: "@a/b", message: "differs" },
+      { code: "trusted-publisher-mismatch", level: "error", package: "@a/b", message: "no" },
     ];
     const gates = preflightGates(findings, undefined);
     expect(gates.map((gate) => [gate.gate, gate.state])).toEqual([

@@ -43,7 +43,7 @@ export interface RunOutcome {
 
 /** The gates of the preflight, from its findings and the plan. */
 export function preflightGates(findings: readonly Finding[], plan: PublishPlan | undefined): Gate[] {
-  const has = (id: string) => findings.filter((finding) => finding.id === id);
+  const has = (code: string) => findings.filter((finding) => finding.code === code);
   const gates: Gate[] = [];
   const dirty = has("tree-dirty").find((finding) => finding.level === "error");
   const snapshot = has("tree-dirty").find((finding) => finding.level === "warning");

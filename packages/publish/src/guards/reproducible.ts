@@ -58,7 +58,7 @@ export async function reproducibleFindings(
       second = await packOnce(dir, env);
     } catch (error) {
       findings.push({
-        id: "pack-failed",
+        code: "pack-failed",
         level: "error",
         package: release.name,
         message: `${release.name} could not be packed: ${(error as Error).message}`,
@@ -72,7 +72,7 @@ export async function reproducibleFindings(
     const listed = files.slice(0, LISTED).map(shownPath).join(", ");
     const more = files.length > LISTED ? ` and ${files.length - LISTED} more` : "";
     findings.push({
-      id: "package-not-reproducible",
+      code: "package-not-reproducible",
       level: "error",
       package: release.name,
       message: `${release.name} packed twice gives two different tarballs: ${files.length > 0 ? `${listed}${more} differ` : "the file list or metadata differs"} (a timestamp, an absolute path or non-deterministic codegen in a build or prepack script)`,
@@ -82,7 +82,7 @@ export async function reproducibleFindings(
   }
   if (findings.length === 0 && releases.length > 0) {
     findings.push({
-      id: "packages-reproducible",
+      code: "packages-reproducible",
       level: "info",
       message: `${releases.length} package(s) packed twice gave identical tarballs`,
     });

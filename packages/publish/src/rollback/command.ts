@@ -1,10 +1,9 @@
-import { appendSummary, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
+import { appendSummary, type Io, loadWorkspace, PolyglotError } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { RollbackArgs } from "../args.js";
 import { redactSecrets, redactUrl, rememberSecrets } from "../http.js";
 import { bundledNpm } from "../npm-cli.js";
 import { NpmConfig, readNpmrcFiles } from "../npmrc.js";
-import type { Io } from "../publish.js";
 import { cell } from "../report.js";
 import { secretValues } from "../tokens.js";
 import { planRollback, type RollbackPlan, type RollbackStep } from "./plan.js";
@@ -17,10 +16,10 @@ interface StepResult {
 }
 
 /** `polyglot-publish rollback <version-or-tag>`: plan, print, and (without --dry-run) run each step. */
-export async function rollbackCommand(args: RollbackArgs, io: Io): Promise<number> {
+export async function rollbackCommand(args: RollbackArgs, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const log = args.json ? io.stderr : io.stdout;
   const workspace = await loadWorkspace(args.cwd);
-  rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
+  rememberSecrets(secretValues(env, readNpmrcFiles(workspace.root, env)));
   const publishable = workspace.packages.filter((pkg) => !pkg.private);
   const single = workspace.packages.length === 1 ? workspace.packages[0]?.name : undefined;
   const packages = await resolveRelease(
@@ -35,11 +34,12 @@ export async function rollbackCommand(args: RollbackArgs, io: Io): Promise<numbe
     packages,
     ...(args.message ? { message: args.message } : {}),
     unpublish: args.unpublish,
-    env: io.env,
+    env: env,
   });
   log.write(planText(plan, args.dryRun));
   if (plan.steps.every((step) => step.action === "skip")) {
     throw new PolyglotError(`nothing to roll back: no registry holds ${args.target}`, {
+      code: "rollback-nothing-to-undo",
       setting: "<version-or-tag>",
       fix: "check the version or tag (git tag --list), and the registry in .npmrc / publishConfig",
     });
@@ -50,17 +50,18 @@ export async function rollbackCommand(args: RollbackArgs, io: Io): Promise<numbe
       plan.steps.map((step) => ({ step, outcome: step.command ? "planned" : manualOrSkip(step) })),
       args,
       io,
+      env,
     );
     return 0;
   }
-  requireNpmCredentials(plan, workspace.root, io.env);
+  requireNpmCredentials(plan, workspace.root, env);
   const results: StepResult[] = [];
   for (const step of plan.steps) {
     if (!step.command) {
       results.push({ step, outcome: manualOrSkip(step) });
       continue;
     }
-    const result = await runStep(step, workspace.root, io.env);
+    const result = await runStep(step, workspace.root, env);
     results.push(result);
     log.write(
       result.outcome === "done"
@@ -68,7 +69,7 @@ export async function rollbackCommand(args: RollbackArgs, io: Io): Promise<numbe
         : `polyglot-publish: error: ${step.action} ${step.package}@${step.version} failed: ${result.output}\n`,
     );
   }
-  finish(plan, results, args, io);
+  finish(plan, results, args, io, env);
   return results.some((result) => result.outcome === "failed") ? 1 : 0;
 }
 
@@ -90,6 +91,7 @@ function requireNpmCredentials(plan: RollbackPlan, root: string, env: NodeJS.Pro
   throw new PolyglotError(
     `rolling back on npm needs credentials for ${missing.map(redactUrl).join(", ")}: deprecate, dist-tag and unpublish cannot use the OIDC token of trusted publishing`,
     {
+      code: "rollback-needs-login",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the .npmrc line, as the user writes it
       fix: "run it from a maintainer's machine after `npm login` (2FA prompts for a code), or with a granular access token with write access in .npmrc (`//registry.npmjs.org/:_authToken=${NPM_TOKEN}`); `--dry-run` shows the plan without credentials",
     },
@@ -149,8 +151,14 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
-function finish(plan: RollbackPlan, results: StepResult[], args: RollbackArgs, io: Io): void {
-  if (io.env.GITHUB_STEP_SUMMARY) appendSummary(summary(plan, results, args.dryRun), io.env);
+function finish(
+  plan: RollbackPlan,
+  results: StepResult[],
+  args: RollbackArgs,
+  io: Io,
+  env: NodeJS.ProcessEnv,
+): void {
+  if (env.GITHUB_STEP_SUMMARY) appendSummary(summary(plan, results, args.dryRun), env);
   if (args.json) {
     const steps = results.map(({ step, outcome, output }) => ({
       ...step,

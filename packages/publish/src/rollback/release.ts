@@ -53,6 +53,7 @@ export async function resolveRelease(
   if (parsed?.name && known(parsed.name)) return [{ name: parsed.name, version: parsed.version }];
   const [best] = closestNames(target, tags, 1);
   throw new PolyglotError(`no release ${JSON.stringify(target)}: no git tag, and no tag of that version`, {
+    code: "rollback-nothing-to-undo",
     setting: "<version-or-tag>",
     fix: `pass a git tag of the release (e.g. ${best ?? "@scope/pkg@1.2.3"}) or its version; \`git fetch --tags\` first in a shallow clone`,
   });
