@@ -41,7 +41,7 @@ describe("cleanTreeFindings on a real git repo", () => {
       await repo.write({ "a.txt": "changed\n", "evil\n::warning::x.txt": "x" });
       await repo.git("add", "a.txt");
       const [finding] = await cleanTreeFindings(repo.dir, []);
-      expect(finding?.id).toBe("tree-dirty");
+      expect(finding?.code).toBe("tree-dirty");
       expect(finding?.message).toContain("a.txt (staged)");
       expect(finding?.message).toContain('"evil\\n::warning::x.txt" (untracked)');
       expect(finding?.message).not.toContain("\n");
@@ -82,7 +82,7 @@ describe("cleanTreeFindings on a real git repo", () => {
 
   it("warns, and does not pass silently, outside a git checkout", async () => {
     const [finding] = await cleanTreeFindings("/", []);
-    expect(finding?.id).toBe("tree-unknown");
+    expect(finding?.code).toBe("tree-unknown");
     expect(finding?.level).toBe("warning");
   });
 });
