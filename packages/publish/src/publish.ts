@@ -368,7 +368,8 @@ async function publishPlan(
     });
     // The tarballs live in workDir: staging happens before it is removed.
     if (!args.guards.stage || run.exitCode !== 0) return run;
-    return { ...run, staged: await stageTarballs(plan, run.packed ?? [], env) };
+    // The publish environment (OIDC: tokens kept out; the provenance switch), as for `changeset publish`.
+    return { ...run, staged: await stageTarballs(plan, run.packed ?? [], childEnv) };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -152,7 +152,7 @@ describe("clean tree", () => {
     ]) {
       expect(allowed.summary).toContain(line);
     }
-  });
+  }, 240_000);
 });
 
 describe("reproducible packages", () => {
@@ -184,7 +184,7 @@ describe("reproducible packages", () => {
     expect(doctor.stdout).toContain("[ ] Packages reproducible: FAILED: @acme/stamped");
     expect(doctor.stdout).toContain("[x] Tree clean");
     expect(doctor.summary).toContain("- [ ] Packages reproducible: FAILED: @acme/stamped");
-  });
+  }, 240_000);
 });
 
 describe("--smoke", () => {
@@ -215,7 +215,7 @@ describe("--smoke", () => {
     expect(run.summary).toContain("- [ ] Smoke test: FAILED");
     // Published (live), verified, and reported: the fix is a rollback or a new patch.
     expect(await registryVersions(registry, "@acme/broken")).toEqual(["1.0.0", "1.1.0"]);
-  });
+  }, 240_000);
 });
 
 describe("--stage, then approval", () => {
@@ -277,5 +277,5 @@ describe("--stage, then approval", () => {
       expect.objectContaining({ name: "acme-staged-py", version: "1.1.0" }),
     ]);
     expect(registry.staged().find((entry) => entry.id === item?.id)?.state).toBe("approved");
-  });
+  }, 240_000);
 });
