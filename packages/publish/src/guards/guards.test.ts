@@ -237,6 +237,14 @@ describe("--stage, then approval", () => {
     expect(staged.exitCode, staged.stdout + staged.stderr).toBe(0);
     const [item] = registry.staged().filter((entry) => entry.packageName === "@acme/staged");
     expect(item).toMatchObject({ version: "1.1.0", actorType: "oidc", state: "staged" });
+    // Staged with the token of the OIDC exchange, in the publish environment (as `changeset publish` would).
+    const stagePost = registry.requests
+      .filter((request) => request.method === "POST" && request.path === "/-/stage/package/@acme%2fstaged")
+      .at(-1);
+    const exchanged = registry.exchanges
+      .filter((exchange) => exchange.package === "@acme/staged" && exchange.status === 201)
+      .at(-1);
+    expect(stagePost?.headers.authorization).toBe(`Bearer ${exchanged?.token}`);
     expect(staged.stdout).toContain(
       `staged @acme/staged@1.1.0 (stage id ${item?.id}); not live until approved`,
     );
