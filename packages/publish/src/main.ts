@@ -5,6 +5,7 @@ import { runOnboarding } from "./onboarding.js";
 import { doctorCommand, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
 import { errorJson } from "./report.js";
+import { rollbackCommand } from "./rollback/command.js";
 import { workflowsDoctorCommand } from "./workflows/doctor.js";
 
 /**
@@ -49,5 +50,6 @@ function run(
   if (args.command === "doctor" && args.workflows) return workflowsDoctorCommand(args, io, env);
   if (args.command === "doctor") return doctorCommand(args, io, env);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io, env);
+  if (args.command === "rollback") return rollbackCommand(args, io, env);
   return publishCommand(args, io, env);
 }

@@ -536,9 +536,11 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
       const run = await runCliInProcess(["--no-provenance"], repo.dir, env, files);
       return { ...run, exchanges: registry.exchanges.slice(before) };
     };
+    // CI publishes a clean checkout of a commit (the release gates refuse a dirty tree)
     bump("core", "1.0.1");
+    await repo.commit("release core 1.0.1");
     const matching = await publish("release.yml");
-    expect(matching.stderr).not.toMatch(/error/i);
+    expect(matching.stderr + matching.stdout).not.toMatch(/error/i);
     expect(matching.exitCode).toBe(0);
     // the preflight proves the publisher, then npm exchanges its own token
     expect(matching.exchanges.map((e) => [e.package, e.status])).toEqual([
@@ -548,6 +550,7 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     expect(matching.outputs.published).toBe("true");
 
     bump("typeorm", "1.0.1");
+    await repo.commit("release typeorm 1.0.1");
     const other = await publish("publish.yml");
     expect(other.exitCode).toBe(2);
     expect(other.stdout + other.stderr).toContain("[trusted-publisher-mismatch]");
