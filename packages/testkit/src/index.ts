@@ -1,5 +1,6 @@
 export * from "./faults.js";
 export * from "./github.js";
+export * from "./gitlab-id-token.js";
 export * from "./http.js";
 export * from "./id-token.js";
 export * from "./pypi.js";

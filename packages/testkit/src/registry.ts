@@ -14,11 +14,18 @@ import {
 import type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
 import { packTarball, publishDocument } from "./registry-tarball.js";
 
-export type { Exchange, ExchangeClaims, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
+export type {
+  Exchange,
+  ExchangeClaims,
+  GithubTrustedPublisher,
+  GitlabTrustedPublisher,
+  OidcIssuer,
+  TrustedPublisher,
+} from "./registry-oidc.js";
 
 export interface RegistryOptions {
-  /** The ID-token issuer the exchange endpoint trusts; without it every exchange answers 404. */
-  oidc?: OidcIssuer;
+  /** The ID-token issuers the exchange endpoint trusts (GitHub's, GitLab's); without one every exchange answers 404. */
+  oidc?: OidcIssuer | OidcIssuer[];
   trustedPublishers?: TrustedPublisher[];
   /** Lifetime of exchanged tokens, in `jsonwebtoken` notation. Default `15m`. */
   oidcTokenLifetime?: string;
@@ -54,7 +61,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const trustedPublishers = [...(options.trustedPublishers ?? [])];
   const records = new WeakMap<IncomingMessage, RecordedRequest>();
   const context: PluginContext = {
-    trust: options.oidc && { issuer: options.oidc.issuer, jwks: options.oidc.jwks },
+    trust: [options.oidc ?? []].flat().map(({ issuer, jwks, provider }) => ({ issuer, jwks, provider })),
     publishers: trustedPublishers,
     exchanges,
     recordOf: (req) => records.get(req),
