@@ -1,10 +1,15 @@
 import { parseArgs } from "node:util";
 import { closestNames, PolyglotError } from "@polyglot-changesets/core";
 import type { OidcMode } from "./preflight.js";
+import type { PypiUploadArgs } from "./pypi-upload/command.js";
+
+export type { PypiUploadArgs } from "./pypi-upload/command.js";
 
 export type PypiTrigger = "outputs" | "dispatch" | "none";
 
 export interface PublishArgs {
+  /** `--dotenv FILE`: the outputs also as `NAME=value` lines (GitLab's dotenv reports). */
+  dotenv?: string;
   command: "publish";
   dryRun: boolean;
   oidc: OidcMode;
@@ -19,6 +24,8 @@ export interface PublishArgs {
 }
 
 export interface DoctorArgs {
+  /** `--dotenv FILE`: the outputs also as `NAME=value` lines (GitLab's dotenv reports). */
+  dotenv?: string;
   command: "doctor";
   oidc: OidcMode;
   provenance: boolean;
@@ -27,6 +34,8 @@ export interface DoctorArgs {
 }
 
 export interface PypiCheckArgs {
+  /** `--dotenv FILE`: the outputs also as `NAME=value` lines (GitLab's dotenv reports). */
+  dotenv?: string;
   command: "pypi-check";
   index?: string;
   failIfExists: boolean;
@@ -34,12 +43,13 @@ export interface PypiCheckArgs {
   cwd: string;
 }
 
-export type Command = "publish" | "doctor" | "pypi-check";
+export type Command = "publish" | "doctor" | "pypi-check" | "pypi-upload";
 
 export type CliArgs =
   | PublishArgs
   | DoctorArgs
   | PypiCheckArgs
+  | PypiUploadArgs
   | { command: "help"; topic: Command }
   | { command: "version" };
 
@@ -55,6 +65,11 @@ interface OptionSpec {
 
 const COMMON: Record<string, OptionSpec> = {
   json: { type: "boolean", help: "print the result as JSON on stdout (human lines go to stderr)" },
+  dotenv: {
+    type: "string",
+    value: "FILE",
+    help: "also write the outputs to FILE as NAME=value lines (GitLab: artifacts: reports: dotenv)",
+  },
   cwd: { type: "string", value: "DIR", help: "run in DIR (default: the current directory)" },
 };
 const OIDC: Record<string, OptionSpec> = {
@@ -102,6 +117,25 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
     "fail-if-exists": { type: "boolean", help: "exit 1 when a version is already on the index" },
     ...COMMON,
   },
+  "pypi-upload": {
+    index: {
+      type: "string",
+      value: "URL",
+      help: "the package index (default: pypi.index, https://pypi.org)",
+    },
+    oidc: {
+      type: "string",
+      value: "require|auto|off",
+      help: "auto (default): trusted publishing where the CI offers an ID token, else PYPI_API_TOKEN; require; off",
+    },
+    "skip-existing": { type: "boolean", help: "skip files already on the index (the default)" },
+    "no-skip-existing": { type: "boolean", help: "stop when a file is already on the index" },
+    "dry-run": {
+      type: "boolean",
+      help: "check files, index, credential source and twine; mint and upload nothing",
+    },
+    ...COMMON,
+  },
 };
 
 const SUMMARY: Record<Command, string> = {
@@ -111,6 +145,8 @@ const SUMMARY: Record<Command, string> = {
     "Plans and runs every preflight check of a publish, and prints each finding with its fix. Publishes nothing.",
   "pypi-check":
     "Checks each PyPI target's canonical version against the index and writes the `pypi` and `pypi-packages`\noutputs for the versions not there yet.",
+  "pypi-upload":
+    "Uploads built distributions (PATH...: files or folders) with twine: through PyPI trusted publishing (a token\nminted from the CI's ID token: GitHub Actions, or GitLab's PYPI_ID_TOKEN), skipping files already on the index.\nWrites the `pypi-uploaded` output.",
 };
 
 const EXIT_CODES: Record<Command, string> = {
@@ -118,13 +154,16 @@ const EXIT_CODES: Record<Command, string> = {
     "0 published or nothing to do, 1 a publish, dispatch or look-up failed (re-run to finish), 2 bad usage\nor configuration, or a preflight error (nothing was published)",
   doctor: "0 no error finding, 1 a passing fault (re-run), 2 an error finding or bad usage",
   "pypi-check": "0 checked, 1 the index could not be read or --fail-if-exists found a version, 2 bad usage",
+  "pypi-upload":
+    "0 uploaded or nothing to do, 1 a passing fault (index, network, expired token: re-run), 2 a setting to fix\n(trusted publisher, ID token, file names) or bad usage",
 };
 
 function synopsis(command: Command): string {
   const flags = Object.entries(OPTIONS[command])
     .filter(([name]) => name !== "provenance")
     .map(([name, spec]) => `[--${name}${spec.value ? ` ${spec.value}` : ""}]`);
-  return `polyglot-publish${command === "publish" ? "" : ` ${command}`} ${flags.join(" ")}`;
+  const paths = command === "pypi-upload" ? " PATH..." : "";
+  return `polyglot-publish${command === "publish" ? "" : ` ${command}`} ${flags.join(" ")}${paths}`;
 }
 
 export const USAGE = `usage:
@@ -148,6 +187,7 @@ export function helpText(command: Command): string {
           "Commands:",
           `  ${"doctor".padEnd(34)} ${SUMMARY.doctor.split(".")[0]}`,
           `  ${"pypi-check".padEnd(34)} checks which PyPI targets' versions the index lacks (for the PyPI job)`,
+          `  ${"pypi-upload".padEnd(34)} uploads built Python distributions with twine through trusted publishing`,
           "  (polyglot-publish COMMAND --help for each)",
           "",
         ]
@@ -197,8 +237,8 @@ function oneOf<T extends string>(
 function commandOf(argv: readonly string[]): Command {
   const [first] = argv;
   if (first === undefined || first.startsWith("-")) return "publish";
-  if (first === "doctor" || first === "pypi-check") return first;
-  const commands = ["doctor", "pypi-check"];
+  if (first === "doctor" || first === "pypi-check" || first === "pypi-upload") return first;
+  const commands = ["doctor", "pypi-check", "pypi-upload"];
   throw usageError(`unknown command ${JSON.stringify(first)}${didYouMean(first, commands)}`, "publish");
 }
 
@@ -229,18 +269,19 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
   const args = command === "publish" ? [...argv] : argv.slice(1);
   checkFlags(args, command);
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    values = parseArgs({
+    ({ values, positionals } = parseArgs({
       args,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command === "pypi-upload",
       options: {
         ...Object.fromEntries(
           Object.entries(OPTIONS[command]).map(([name, spec]) => [name, { type: spec.type }]),
         ),
         help: { type: "boolean", short: "h" },
       },
-    }).values;
+    }));
   } catch (error) {
     throw usageError((error as Error).message, command);
   }
@@ -255,7 +296,30 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     command,
   );
   const provenance = values["no-provenance"] !== true;
-  if (command === "doctor") return { command, oidc, provenance, json, cwd };
+  const dotenv = typeof values.dotenv === "string" ? { dotenv: values.dotenv } : {};
+  if (command === "doctor") return { command, oidc, provenance, json, cwd, ...dotenv };
+  if (command === "pypi-upload") {
+    const index = values.index as string | undefined;
+    if (index !== undefined && !/^https?:\/\//.test(index))
+      throw usageError("--index must be an http(s) URL", command, "--index");
+    if (values["skip-existing"] === true && values["no-skip-existing"] === true)
+      throw usageError(
+        "--skip-existing and --no-skip-existing contradict each other",
+        command,
+        "--skip-existing",
+      );
+    return {
+      command,
+      ...(index ? { index } : {}),
+      oidc,
+      skipExisting: values["no-skip-existing"] !== true,
+      dryRun: values["dry-run"] === true,
+      json,
+      cwd,
+      paths: positionals,
+      ...dotenv,
+    };
+  }
   if (command === "pypi-check") {
     const index = values.index as string | undefined;
     if (index !== undefined && !/^https?:\/\//.test(index))
@@ -266,6 +330,7 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
       failIfExists: values["fail-if-exists"] === true,
       json,
       cwd,
+      ...dotenv,
     };
   }
   const tag = values.tag as string | undefined;
@@ -290,5 +355,6 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     ...(pypiWorkflow ? { pypiWorkflow } : {}),
     json,
     cwd,
+    ...dotenv,
   };
 }

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
-import { runCli } from "@polyglot-changesets/core";
+import path from "node:path";
+import { DOTENV_OUTPUT, runCli } from "@polyglot-changesets/core";
 import { type CliArgs, helpText, parseCliArgs } from "./args.js";
 import { doctorCommand, type Io, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
+import { pypiUploadCommand } from "./pypi-upload/command.js";
 import { errorJson } from "./report.js";
 
 await runCli(async (streams) => {
@@ -16,6 +18,8 @@ await runCli(async (streams) => {
     io.stdout.write(`${ownVersion()}\n`);
     return 0;
   }
+  // --dotenv: every output also goes to FILE (core setOutput reads the variable).
+  if ("dotenv" in args && args.dotenv) io.env = { ...io.env, [DOTENV_OUTPUT]: path.resolve(args.dotenv) };
   try {
     return await run(args, io);
   } catch (error) {
@@ -33,5 +37,6 @@ function ownVersion(): string {
 function run(args: Exclude<CliArgs, { command: "help" | "version" }>, io: Io): Promise<number> {
   if (args.command === "doctor") return doctorCommand(args, io);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io);
+  if (args.command === "pypi-upload") return pypiUploadCommand(args, io);
   return publishCommand(args, io);
 }

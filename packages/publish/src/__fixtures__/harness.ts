@@ -11,6 +11,7 @@ import { parseCliArgs } from "../args.js";
 import { bundledNpm } from "../npm-cli.js";
 import { doctorCommand, publishCommand } from "../publish.js";
 import { pypiCheckCommand } from "../pypi-check.js";
+import { pypiUploadCommand } from "../pypi-upload/command.js";
 
 export const REPOSITORY = "octo-org/octo-repo";
 export const REPOSITORY_URL = `git+https://github.com/${REPOSITORY}.git`;
@@ -104,6 +105,7 @@ export async function runCliInProcess(argv: string[], cwd: string, env: NodeJS.P
     if (args.command === "help") exitCode = 0;
     else if (args.command === "doctor") exitCode = await doctorCommand(args, io);
     else if (args.command === "pypi-check") exitCode = await pypiCheckCommand(args, io);
+    else if (args.command === "pypi-upload") exitCode = await pypiUploadCommand(args, io);
     else exitCode = await publishCommand(args, io);
   } catch (error) {
     if (!(error instanceof PolyglotError)) throw error;
