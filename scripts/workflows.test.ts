@@ -249,14 +249,18 @@ describe("docs", () => {
   const findingIds = existsSync(publishSrc)
     ? [
         ...new Set(
-          readdirSync(publishSrc)
-            .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+          readdirSync(publishSrc, { recursive: true })
+            .map(String)
+            .filter(
+              (name) => name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.includes("__fixtures__"),
+            )
             .flatMap((name) => [
               ...readFileSync(path.join(publishSrc, name), "utf8").matchAll(
-                /\bid: "([a-z0-9]+(?:-[a-z0-9]+)+)"/g,
+                // A finding's `id: "..."`, and the id an error of pypi-upload is built with.
+                /\bid: "([a-z0-9]+(?:-[a-z0-9]+)+)"|PypiUploadError\(\s*"([a-z0-9]+(?:-[a-z0-9]+)+)"/g,
               ),
             ])
-            .map((match) => match[1] as string),
+            .map((match) => (match[1] ?? match[2]) as string),
         ),
       ].sort()
     : [];
