@@ -124,6 +124,21 @@ export function checkGitlabIdToken(idToken: string, audience: string, index: str
   return claims;
 }
 
+/**
+ * An ID token is a bearer credential for minting: it goes only to an https index (plain http only on this machine,
+ * for local test indexes), never in clear text over a network.
+ */
+export function requireSecureIndex(urls: IndexUrls): void {
+  const url = new URL(urls.mintToken);
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (url.protocol === "https:" || (url.protocol === "http:" && loopback)) return;
+  throw new PypiUploadError(
+    "pypi-index-insecure",
+    `${redactUrl(urls.index)} is not https: the job's ID token would travel in clear text to mint an upload token`,
+    { setting: "--index", fix: "use the index's https URL (https://pypi.org, https://test.pypi.org)" },
+  );
+}
+
 /** The audience `<index>/_/oidc/audience` announces (PyPI: `pypi`). */
 export async function fetchAudience(urls: IndexUrls): Promise<string> {
   let answer: HttpAnswer;
@@ -163,6 +178,7 @@ export async function obtainCredential(
 ): Promise<Credential> {
   const write = (text: string) => writeCommand(stderr, text);
   if (source.kind === "api-token") return { token: source.token, via: source.variable, minted: false };
+  requireSecureIndex(urls);
   const audience = await fetchAudience(urls);
   let idToken: string;
   let claims: JWTPayload;

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { normalizePythonName, PolyglotError, samePep440 } from "@polyglot-changesets/core";
+import { isValidName, normalizePythonName, PolyglotError, samePep440 } from "@polyglot-changesets/core";
 
 /** One built distribution to upload: an sdist (`.tar.gz`) or a wheel (`.whl`). */
 export interface Distribution {
@@ -80,7 +80,7 @@ export function parseDistribution(file: string): Distribution {
   const parts = wheel ? stem.split("-") : splitSdist(stem);
   const [name = "", version = ""] = parts;
   const shapeOk = wheel ? parts.length === 5 || parts.length === 6 : parts.length === 2;
-  if (!shapeOk || name === "" || !samePep440(version, version)) {
+  if (!shapeOk || !isValidName("python", name) || !samePep440(version, version)) {
     throw new PolyglotError(
       `${JSON.stringify(filename)} is not a valid ${wheel ? "wheel" : "sdist"} file name (name-version${wheel ? "-python-abi-platform.whl" : ".tar.gz"} with a PEP 440 version)`,
       {

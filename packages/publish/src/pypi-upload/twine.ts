@@ -9,9 +9,11 @@ export interface TwineCommand {
   display: string;
 }
 
-/** Variables the twine child never needs: ID tokens, CI request tokens and other long-lived credentials. */
-const KEPT_FROM_TWINE =
-  /^(PYPI_ID_TOKEN|NPM_ID_TOKEN|SIGSTORE_ID_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_RUNTIME_TOKEN|PYPI_API_TOKEN|PYPI_TOKEN|TWINE_USERNAME|TWINE_PASSWORD|TWINE_REPOSITORY|TWINE_REPOSITORY_URL|NODE_AUTH_TOKEN|NPM_TOKEN|GITHUB_TOKEN|CI_JOB_TOKEN)$/;
+/**
+ * Variables the twine child never gets: twine's own settings (set here) and anything named like a credential (ID
+ * tokens, CI request tokens, npm and PyPI tokens, passwords, keys). Proxies and CA settings pass.
+ */
+const KEPT_FROM_TWINE = /^TWINE_|(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY)(_|$)/i;
 
 export async function findTwine(env: NodeJS.ProcessEnv): Promise<TwineCommand> {
   const twine = findOnPath("twine", env);
