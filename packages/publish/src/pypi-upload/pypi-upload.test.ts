@@ -255,6 +255,17 @@ describe.skipIf(Boolean(missingTools))("pypi-upload with Debian's twine", () => 
     for (const secret of secretsOf(jobEnv)) expect(unmasked(run.everything)).not.toContain(secret);
   });
 
+  it("names the claims of a GitHub job no publisher matches (another environment)", async () => {
+    const jobEnv = github.githubEnv({ environment: "staging", workflowFile: "release.yml" });
+    const run = await upload([path.join(work, "dist-legacy", "tiny_forge-0.4.0-py3-none-any.whl")], jobEnv);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("[pypi-invalid-publisher]");
+    expect(run.stderr).toContain("no GitHub publisher matches the claims repository, job_workflow_ref, environment");
+    expect(run.stderr).toContain('environment "staging"');
+    expect(run.stderr).toContain('repository "acme/forge", workflow "release.yml", environment "staging"');
+    for (const secret of secretsOf(jobEnv)) expect(unmasked(run.everything)).not.toContain(secret);
+  });
+
   it("stops on a GitLab job without the PYPI_ID_TOKEN id_tokens entry, naming it", async () => {
     const jobEnv = await gitlab.jobEnv({}, { environment: "pypi" });
     const run = await upload(["--oidc", "require", path.join(work, "dist-gl-next")], jobEnv);
