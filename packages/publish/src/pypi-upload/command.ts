@@ -12,6 +12,7 @@ import {
 } from "./credential.js";
 import { type Distribution, type DistributionGroup, groupByRelease, readDistributions } from "./dists.js";
 import { explainUploadFailure } from "./explain.js";
+import { PypiUploadError } from "./findings.js";
 import { filesOnIndex, indexUrls } from "./index-files.js";
 import { findTwine, runTwineUpload, type TwineCommand } from "./twine.js";
 
@@ -142,7 +143,8 @@ async function planUploads(
   );
   const present = planned.flatMap((entry) => entry.present);
   if (!skipExisting && present.length > 0) {
-    throw new PolyglotError(
+    throw new PypiUploadError(
+      "pypi-already-on-index",
       `already on ${redactUrl(index)}: ${present.map((file) => file.filename).join(", ")} (--no-skip-existing)`,
       {
         setting: "--no-skip-existing",

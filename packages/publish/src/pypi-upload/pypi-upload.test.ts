@@ -214,6 +214,10 @@ describe.skipIf(Boolean(missingTools))("pypi-upload with Debian's twine", () => 
     expect(pypi.mintedTokens).toBe(minted + 1);
     expect(again.stdout).toContain("nothing to upload");
     expect(again.outputs["pypi-uploaded"]).toBe("[]");
+    const strict = await upload(["--no-skip-existing", path.join(work, "dist-gh")], jobEnv);
+    expect(strict.exitCode).toBe(1);
+    expect(strict.stderr).toContain("[pypi-already-on-index]");
+    expect(pypi.mintedTokens).toBe(minted + 1);
   });
 
   it("uploads on GitLab CI with PYPI_ID_TOKEN, writes the outputs as dotenv, and leaks no token", async () => {
@@ -260,7 +264,9 @@ describe.skipIf(Boolean(missingTools))("pypi-upload with Debian's twine", () => 
     const run = await upload([path.join(work, "dist-legacy", "tiny_forge-0.4.0-py3-none-any.whl")], jobEnv);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain("[pypi-invalid-publisher]");
-    expect(run.stderr).toContain("no GitHub publisher matches the claims repository, job_workflow_ref, environment");
+    expect(run.stderr).toContain(
+      "no GitHub publisher matches the claims repository, job_workflow_ref, environment",
+    );
     expect(run.stderr).toContain('environment "staging"');
     expect(run.stderr).toContain('repository "acme/forge", workflow "release.yml", environment "staging"');
     for (const secret of secretsOf(jobEnv)) expect(unmasked(run.everything)).not.toContain(secret);
