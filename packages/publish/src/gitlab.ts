@@ -39,7 +39,7 @@ function npmIdTokenFindings(input: GitlabCheckInput): Finding[] {
     const expected = npmAudience(registry);
     if (!audiences(claims).includes(expected)) {
       findings.push({
-        id: "npm-id-token-audience",
+        code: "npm-id-token-audience",
         level: "error",
         message: `NPM_ID_TOKEN has the claim aud ${claimText(claims, "aud")}, but npm exchanges it at ${redactUrl(registry)} only for aud "${expected}"`,
         fix: `set \`id_tokens: { NPM_ID_TOKEN: { aud: "${expected}" } }\` on the publish job (${ID_TOKENS_DOC})`,
@@ -57,7 +57,7 @@ function projectPathFindings(claims: JWTPayload, input: GitlabCheckInput): Findi
   if (!projectPath) {
     return [
       {
-        id: "gitlab-project-mismatch",
+        code: "gitlab-project-mismatch",
         level: "error",
         message: "NPM_ID_TOKEN has no project_path claim: it is not a GitLab CI ID token",
         fix: `let GitLab set NPM_ID_TOKEN through \`id_tokens:\` (${ID_TOKENS_DOC}); do not set it yourself`,
@@ -70,7 +70,7 @@ function projectPathFindings(claims: JWTPayload, input: GitlabCheckInput): Findi
     const file = path.posix.join(release.relativeDir, "package.json");
     return [
       {
-        id: "gitlab-project-mismatch",
+        code: "gitlab-project-mismatch",
         level: input.provenance ? "error" : "warning",
         package: release.name,
         message: `${release.name} repository.url names ${repository}, but the claim project_path of NPM_ID_TOKEN is ${JSON.stringify(projectPath)}: npm rejects provenance from another project`,
@@ -87,7 +87,7 @@ function sigstoreFindings(input: GitlabCheckInput): Finding[] {
   if (!token) {
     return [
       {
-        id: "sigstore-id-token-missing",
+        code: "sigstore-id-token-missing",
         level: "error",
         message:
           "provenance is on, but the GitLab job has no SIGSTORE_ID_TOKEN: npm cannot sign the provenance statement",
@@ -101,7 +101,7 @@ function sigstoreFindings(input: GitlabCheckInput): Finding[] {
     return isExpired(decoded.claims) ? [expiredFinding("SIGSTORE_ID_TOKEN")] : [];
   return [
     {
-      id: "sigstore-id-token-audience",
+      code: "sigstore-id-token-audience",
       level: "error",
       message: `SIGSTORE_ID_TOKEN has the claim aud ${claimText(decoded.claims, "aud")}; Sigstore accepts only "sigstore"`,
       fix: "set `id_tokens: { SIGSTORE_ID_TOKEN: { aud: sigstore } }` on the publish job",
@@ -115,7 +115,7 @@ function pypiIdTokenFindings(input: GitlabCheckInput): Finding[] {
   if (!token) {
     return [
       {
-        id: "pypi-id-token-missing",
+        code: "pypi-id-token-missing",
         level: "info",
         message: "this job has no PYPI_ID_TOKEN: the job that runs `polyglot-publish pypi-upload` needs one",
         fix: "add `id_tokens: { PYPI_ID_TOKEN: { aud: pypi } }` to the PyPI job (only there, in its protected environment)",
@@ -127,7 +127,7 @@ function pypiIdTokenFindings(input: GitlabCheckInput): Finding[] {
   if (!audiences(decoded.claims).includes("pypi")) {
     return [
       {
-        id: "id-token-audience",
+        code: "id-token-audience",
         level: "error",
         message: `PYPI_ID_TOKEN has the claim aud ${claimText(decoded.claims, "aud")}; PyPI mints only for "pypi"`,
         fix: "set `id_tokens: { PYPI_ID_TOKEN: { aud: pypi } }` on the PyPI job",
@@ -141,7 +141,7 @@ function claimsOf(variable: string, token: string): { claims: JWTPayload } | Fin
   const decoded = decodeIdToken(token);
   if (decoded.ok) return { claims: decoded.claims };
   return {
-    id: "id-token-malformed",
+    code: "id-token-malformed",
     level: "error",
     message: `${variable} is ${decoded.reason}`,
     fix: `let GitLab set ${variable} through \`id_tokens:\` (${ID_TOKENS_DOC}); do not set it yourself`,
@@ -150,7 +150,7 @@ function claimsOf(variable: string, token: string): { claims: JWTPayload } | Fin
 
 function expiredFinding(variable: string): Finding {
   return {
-    id: "id-token-expired",
+    code: "id-token-expired",
     level: "error",
     transient: true,
     message: `${variable} has expired (claim exp is in the past)`,

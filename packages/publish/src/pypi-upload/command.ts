@@ -1,7 +1,13 @@
-import { appendSummary, loadWorkspace, PolyglotError, setOutput } from "@polyglot-changesets/core";
+import {
+  appendSummary,
+  type Io,
+  loadWorkspace,
+  PolyglotError,
+  setOutput,
+  writeError,
+} from "@polyglot-changesets/core";
 import { redactSecrets, redactUrl, rememberSecrets } from "../http.js";
 import type { OidcMode } from "../preflight.js";
-import type { Io } from "../publish.js";
 import { cell, markdownLink, pypiLink } from "../report.js";
 import {
   type CredentialSource,
@@ -49,12 +55,16 @@ export interface UploadReport {
 }
 
 /** `polyglot-publish pypi-upload PATH...`: uploads with twine what the index lacks, through trusted publishing. */
-export async function pypiUploadCommand(args: PypiUploadArgs, io: Io): Promise<number> {
+export async function pypiUploadCommand(
+  args: PypiUploadArgs,
+  io: Io,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const log = args.json ? io.stderr : io.stdout;
   const index = args.index ?? (await configuredIndex(args.cwd));
   const urls = indexUrls(index);
   const groups = groupByRelease(readDistributions(args.paths, args.cwd));
-  rememberSecrets([io.env.PYPI_ID_TOKEN, io.env.PYPI_API_TOKEN, io.env.TWINE_PASSWORD]);
+  rememberSecrets([env.PYPI_ID_TOKEN, env.PYPI_API_TOKEN, env.TWINE_PASSWORD]);
 
   const plan = await planUploads(groups, urls.index, args.skipExisting);
   const report: UploadReport = {
@@ -72,11 +82,11 @@ export async function pypiUploadCommand(args: PypiUploadArgs, io: Io): Promise<n
   const pending = plan.filter((entry) => entry.missing.length > 0);
   if (pending.length === 0) {
     log.write(`pypi-upload: nothing to upload: every file is on ${report.index} already\n`);
-    return finish(report, args, io, 0);
+    return finish(report, args, io, env, 0);
   }
 
-  const source = chooseCredential(args.oidc, io.env);
-  const twine = await findTwine(io.env);
+  const source = chooseCredential(args.oidc, env);
+  const twine = await findTwine(env);
   const projects = [...new Set(pending.map((entry) => entry.group.project))];
   if (args.dryRun) {
     if (source.kind === "gitlab-oidc")
@@ -87,10 +97,10 @@ export async function pypiUploadCommand(args: PypiUploadArgs, io: Io): Promise<n
       );
     }
     report["pypi-uploaded"] = pending.map((entry) => release(entry.group, entry.missing));
-    return finish(report, args, io, 0);
+    return finish(report, args, io, env, 0);
   }
 
-  const credential = await obtainCredential(source, urls, projects, io.env, io.stderr);
+  const credential = await obtainCredential(source, urls, projects, env, io.stderr);
   rememberSecrets([credential.token]);
   report.credential = credential.via;
   log.write(
@@ -99,7 +109,7 @@ export async function pypiUploadCommand(args: PypiUploadArgs, io: Io): Promise<n
   for (const entry of pending) {
     const done: Distribution[] = [];
     for (const file of entry.missing) {
-      const failure = await uploadOne(twine, file, credential.token, urls.upload, args, io, log);
+      const failure = await uploadOne(twine, file, credential.token, urls.upload, args, env, log);
       if (failure) {
         if (done.length > 0) report["pypi-uploaded"].push(release(entry.group, done));
         report.error = {
@@ -107,17 +117,17 @@ export async function pypiUploadCommand(args: PypiUploadArgs, io: Io): Promise<n
           message: failure.message,
           ...(failure.fix ? { fix: failure.fix } : {}),
         };
-        io.stderr.write(`polyglot-publish: error: ${failure.format()}\n`);
+        writeError(io.stderr, "polyglot-publish", failure);
         io.stderr.write(
           "pypi-upload: re-run to upload only the files still missing (files on the index are skipped)\n",
         );
-        return finish(report, args, io, failure.exitCode);
+        return finish(report, args, io, env, failure.exitCode);
       }
       done.push(file);
     }
     report["pypi-uploaded"].push(release(entry.group, done));
   }
-  return finish(report, args, io, 0);
+  return finish(report, args, io, env, 0);
 }
 
 interface PlannedRelease {
@@ -162,7 +172,7 @@ async function uploadOne(
   token: string,
   repositoryUrl: string,
   args: PypiUploadArgs,
-  io: Io,
+  env: NodeJS.ProcessEnv,
   log: NodeJS.WritableStream,
 ) {
   log.write(
@@ -172,7 +182,7 @@ async function uploadOne(
     repositoryUrl,
     file: file.path,
     token,
-    env: io.env,
+    env,
     cwd: args.cwd,
   });
   const output = redactSecrets(result.output).trimEnd();
@@ -206,9 +216,15 @@ async function configuredIndex(cwd: string): Promise<string> {
   }
 }
 
-function finish(report: UploadReport, args: PypiUploadArgs, io: Io, exitCode: number): number {
-  if (!args.dryRun) setOutput("pypi-uploaded", JSON.stringify(report["pypi-uploaded"]), io.env);
-  if (io.env.GITHUB_STEP_SUMMARY) appendSummary(uploadSummary(report), io.env);
+function finish(
+  report: UploadReport,
+  args: PypiUploadArgs,
+  io: Io,
+  env: NodeJS.ProcessEnv,
+  exitCode: number,
+): number {
+  if (!args.dryRun) setOutput("pypi-uploaded", JSON.stringify(report["pypi-uploaded"]), env);
+  if (env.GITHUB_STEP_SUMMARY) appendSummary(uploadSummary(report), env);
   if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return exitCode;
 }

@@ -1,5 +1,6 @@
 // Warehouse's refusals, explained with the fix. The texts matched here are warehouse's own (oidc/views.py,
 // oidc/models/*.py, forklift/legacy.py); an unknown text is shown as it came, never dropped.
+import type { ErrorCode } from "@polyglot-changesets/core";
 import type { JWTPayload } from "jose";
 import { redactSecrets, redactUrl } from "../http.js";
 import { claimText, githubWorkflowFile, gitlabPipelineFile } from "../id-token-claims.js";
@@ -121,7 +122,7 @@ export function explainMintRefusal(
 }
 
 interface UploadRule {
-  id: string;
+  id: ErrorCode;
   pattern: RegExp;
   what: string;
   fix: string;

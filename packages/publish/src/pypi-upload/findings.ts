@@ -1,4 +1,4 @@
-import { type ErrorDetails, PolyglotError } from "@polyglot-changesets/core";
+import { type ErrorCode, type ErrorDetails, PolyglotError } from "@polyglot-changesets/core";
 
 /**
  * An error of `pypi-upload` with a stable id (docs/troubleshooting.md has a section per id). The id leads the
@@ -6,10 +6,10 @@ import { type ErrorDetails, PolyglotError } from "@polyglot-changesets/core";
  */
 export class PypiUploadError extends PolyglotError {
   constructor(
-    readonly id: string,
+    readonly id: ErrorCode,
     message: string,
-    details: ErrorDetails = {},
+    details: Omit<ErrorDetails, "code"> = {},
   ) {
-    super(`[${id}] ${message}`, details);
+    super(`[${id}] ${message}`, { ...details, code: id });
   }
 }
