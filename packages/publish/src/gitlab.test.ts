@@ -211,10 +211,10 @@ describe("gitlabFindings: PYPI_ID_TOKEN", () => {
       useOidc: true,
       provenance: false,
     });
-    expect(wrong).toMatchObject([{ id: "id-token-audience", level: "error" }]);
+    expect(wrong).toMatchObject([{ code: "id-token-audience", level: "error" }]);
     expect(wrong[0]?.message).toContain('PYPI_ID_TOKEN has the claim aud "npm:registry.npmjs.org"');
     const absent = gitlabFindings({ ...input, env: {}, useOidc: true, provenance: false });
-    expect(absent).toMatchObject([{ id: "pypi-id-token-missing", level: "info" }]);
+    expect(absent).toMatchObject([{ code: "pypi-id-token-missing", level: "info" }]);
     const good = gitlabFindings({
       ...input,
       env: { PYPI_ID_TOKEN: await gitlab.sign({ aud: "pypi" }) },
