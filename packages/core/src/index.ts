@@ -1,6 +1,19 @@
 export * from "./changesets-config.js";
 export * from "./ci.js";
 export * from "./config.js";
+export {
+  type Distribution,
+  type DistributionGroup,
+  groupByRelease,
+  isDistributionName,
+  type PypiIndexUrls,
+  parseDistribution,
+  pypiIndexUrls,
+  releaseFileNames,
+  releaseJsonUrl,
+  type UploadRefusal,
+  uploadRefusal,
+} from "./ecosystems/pypi-upload.js";
 export * from "./edit/index.js";
 export * from "./error-codes.js";
 export * from "./errors.js";

@@ -1,9 +1,9 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { basicAuth, uploadForm } from "./__fixtures__/pypi-issuer.js";
 import { type GitlabIdTokenIssuer, startGitlabIdTokenIssuer } from "./gitlab-id-token.js";
 import { type IdTokenServer, startIdTokenServer } from "./id-token.js";
 import { type PypiServer, startPypi } from "./pypi.js";
-import { basicAuth, uploadForm } from "./__fixtures__/pypi-issuer.js";
 import { type Registry, startRegistry } from "./registry.js";
 
 let gitlab: GitlabIdTokenIssuer;

@@ -1,8 +1,12 @@
 import {
   appendSummary,
+  type Distribution,
+  type DistributionGroup,
+  groupByRelease,
   type Io,
   loadWorkspace,
   PolyglotError,
+  pypiIndexUrls,
   setOutput,
   writeError,
 } from "@polyglot-changesets/core";
@@ -16,10 +20,10 @@ import {
   fetchAudience,
   obtainCredential,
 } from "./credential.js";
-import { type Distribution, type DistributionGroup, groupByRelease, readDistributions } from "./dists.js";
+import { readDistributions } from "./dists.js";
 import { explainUploadFailure } from "./explain.js";
 import { PypiUploadError } from "./findings.js";
-import { filesOnIndex, indexUrls } from "./index-files.js";
+import { filesOnIndex } from "./index-files.js";
 import { findTwine, runTwineUpload, type TwineCommand } from "./twine.js";
 
 export interface PypiUploadArgs {
@@ -62,7 +66,7 @@ export async function pypiUploadCommand(
 ): Promise<number> {
   const log = args.json ? io.stderr : io.stdout;
   const index = args.index ?? (await configuredIndex(args.cwd));
-  const urls = indexUrls(index);
+  const urls = pypiIndexUrls(index);
   const groups = groupByRelease(readDistributions(args.paths, args.cwd));
   rememberSecrets([env.PYPI_ID_TOKEN, env.PYPI_API_TOKEN, env.TWINE_PASSWORD]);
 

@@ -1,6 +1,6 @@
+import { pypiIndexUrls as indexUrls } from "@polyglot-changesets/core";
 import { describe, expect, it } from "vitest";
 import { chooseCredential, requireSecureIndex } from "./credential.js";
-import { indexUrls } from "./index-files.js";
 import { twineEnv } from "./twine.js";
 
 const GITLAB = { GITLAB_CI: "true", CI_PROJECT_PATH: "group/project" };

@@ -1,4 +1,4 @@
-import { detectCi, mask, writeCommand } from "@polyglot-changesets/core";
+import { detectCi, mask, type PypiIndexUrls, writeCommand } from "@polyglot-changesets/core";
 import type { JWTPayload } from "jose";
 import {
   describeFetchError,
@@ -13,7 +13,6 @@ import { isTokenShaped, requestActionsIdToken } from "../oidc.js";
 import type { OidcMode } from "../preflight.js";
 import { explainMintRefusal, type MintError } from "./explain.js";
 import { PypiUploadError } from "./findings.js";
-import type { IndexUrls } from "./index-files.js";
 
 /** Where the upload's token comes from. Never holds a value that is printed. */
 export type CredentialSource =
@@ -128,7 +127,7 @@ export function checkGitlabIdToken(idToken: string, audience: string, index: str
  * An ID token is a bearer credential for minting: it goes only to an https index (plain http only on this machine,
  * for local test indexes), never in clear text over a network.
  */
-export function requireSecureIndex(urls: IndexUrls): void {
+export function requireSecureIndex(urls: PypiIndexUrls): void {
   const url = new URL(urls.mintToken);
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
   if (url.protocol === "https:" || (url.protocol === "http:" && loopback)) return;
@@ -140,7 +139,7 @@ export function requireSecureIndex(urls: IndexUrls): void {
 }
 
 /** The audience `<index>/_/oidc/audience` announces (PyPI: `pypi`). */
-export async function fetchAudience(urls: IndexUrls): Promise<string> {
+export async function fetchAudience(urls: PypiIndexUrls): Promise<string> {
   let answer: HttpAnswer;
   try {
     answer = await httpRequest(urls.audience, {
@@ -171,7 +170,7 @@ export async function fetchAudience(urls: IndexUrls): Promise<string> {
 /** The short-lived upload token: minted from the job's ID token, or the API token; masked on GitHub Actions. */
 export async function obtainCredential(
   source: CredentialSource,
-  urls: IndexUrls,
+  urls: PypiIndexUrls,
   projects: readonly string[],
   env: NodeJS.ProcessEnv,
   stderr: NodeJS.WritableStream,
@@ -212,7 +211,7 @@ export async function obtainCredential(
 }
 
 async function mint(
-  urls: IndexUrls,
+  urls: PypiIndexUrls,
   idToken: string,
   claims: JWTPayload,
   projects: readonly string[],
@@ -245,7 +244,7 @@ function isMintError(value: unknown): value is MintError {
   return isObject(value) && typeof value.code === "string" && typeof value.description === "string";
 }
 
-function mintFailure(urls: IndexUrls, what: string): PypiUploadError {
+function mintFailure(urls: PypiIndexUrls, what: string): PypiUploadError {
   return new PypiUploadError("pypi-mint-failed", `${redactUrl(urls.index)}: ${what}`, {
     setting: "--index",
     fix: "check the index's status and --index, then re-run the job (nothing was uploaded)",

@@ -1,6 +1,6 @@
 // Warehouse's refusals, explained with the fix. The texts matched here are warehouse's own (oidc/views.py,
 // oidc/models/*.py, forklift/legacy.py); an unknown text is shown as it came, never dropped.
-import type { ErrorCode } from "@polyglot-changesets/core";
+import { uploadRefusal } from "@polyglot-changesets/core";
 import type { JWTPayload } from "jose";
 import { redactSecrets, redactUrl } from "../http.js";
 import { claimText, githubWorkflowFile, gitlabPipelineFile } from "../id-token-claims.js";
@@ -121,65 +121,10 @@ export function explainMintRefusal(
   }
 }
 
-interface UploadRule {
-  id: ErrorCode;
-  pattern: RegExp;
-  what: string;
-  fix: string;
-  /** 1: re-running may help (auth, network); 2: something to change first. */
-  exitCode: 1 | 2;
-}
-
-const UPLOAD_RULES: UploadRule[] = [
-  {
-    id: "pypi-release-closed",
-    pattern: /releases older than 14 days is not allowed/i,
-    what: "PyPI accepts no new file for a release older than 14 days",
-    fix: "release a new version (add a changeset and run the release again); the missing file cannot be added to this one",
-    exitCode: 2,
-  },
-  {
-    id: "pypi-file-exists",
-    pattern: /File already exists/i,
-    what: "a different file with this name is already on the index (PyPI never replaces a file's bytes)",
-    fix: "never rebuild a released version: release a new version with a changeset; to resume a partial upload, upload the files built the first time",
-    exitCode: 2,
-  },
-  {
-    id: "pypi-filename-reused",
-    pattern: /filename has (already|previously) been used/i,
-    what: "this file name was used before (the file was deleted): PyPI never accepts it again",
-    fix: "release a new version with a changeset",
-    exitCode: 2,
-  },
-  {
-    id: "pypi-project-not-owned",
-    pattern: /isn't allowed to upload to project|not valid for project|not allowed to upload/i,
-    what: "the credential may not upload to this project (the name belongs to someone else, or the token or trusted publisher is for another project)",
-    fix: "check the project name in pyproject.toml; on PyPI, add the trusted publisher on this project's Publishing page (or use a token scoped to it)",
-    exitCode: 2,
-  },
-  {
-    id: "pypi-version-not-canonical",
-    pattern:
-      /invalid value for Version|Version in filename should be|is invalid, should be|Start filename for|normalized project name/i,
-    what: "the file's name or version is not the canonical PEP 440 / PEP 625 spelling PyPI requires",
-    fix: "let polyglot-version write the canonical PEP 440 version into pyproject.toml, and build with current tools (`python3 -m build`)",
-    exitCode: 2,
-  },
-  {
-    id: "pypi-auth-refused",
-    pattern: /Invalid or non-existent authentication|Invalid API Token|403 Forbidden/i,
-    what: "the index refused the credential (expired, revoked or wrong)",
-    fix: "re-run the job (a minted token lives 15 minutes); with PYPI_API_TOKEN, check the secret",
-    exitCode: 1,
-  },
-];
-
 /** twine's failure output as the finding for it; the index's own words are kept (one line, bounded). */
 export function explainUploadFailure(filename: string, output: string, index: string): PypiUploadError {
   const reason = indexReason(output);
-  const rule = UPLOAD_RULES.find((candidate) => candidate.pattern.test(reason));
+  const rule = uploadRefusal(reason);
   if (!rule) {
     return new PypiUploadError(
       "pypi-upload-failed",
@@ -188,7 +133,7 @@ export function explainUploadFailure(filename: string, output: string, index: st
     );
   }
   return new PypiUploadError(
-    rule.id,
+    rule.code,
     `${filename}: ${rule.what}${reason ? ` (index said: ${reason})` : ""}`,
     {
       fix: rule.fix,
