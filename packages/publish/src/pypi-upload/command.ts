@@ -213,8 +213,10 @@ async function configuredIndex(cwd: string): Promise<string> {
     throw new PolyglotError(
       `no --index, and the index could not be read from the workspace: ${error.message}`,
       {
+        code: error.code,
         setting: "--index",
         fix: "pass --index https://pypi.org (or your index), or run in the repository with .changeset/polyglot.json",
+        exitCode: error.exitCode,
       },
     );
   }
