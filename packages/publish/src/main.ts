@@ -6,6 +6,7 @@ import { doctorCommand, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
 import { pypiUploadCommand } from "./pypi-upload/command.js";
 import { errorJson } from "./report.js";
+import { rollbackCommand } from "./rollback/command.js";
 
 /**
  * Runs polyglot-publish with `argv` (without node and the script) and returns the exit code; an error is printed
@@ -25,7 +26,8 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
     }
     json = args.json;
     // --dotenv: every output also goes to FILE (core setOutput reads the variable).
-    const outputs = args.dotenv ? { ...env, [DOTENV_OUTPUT]: path.resolve(args.dotenv) } : env;
+    const outputs =
+      "dotenv" in args && args.dotenv ? { ...env, [DOTENV_OUTPUT]: path.resolve(args.dotenv) } : env;
     return await run(args, io, outputs);
   } catch (error) {
     if (json) io.stdout.write(errorJson(error));
@@ -48,5 +50,6 @@ function run(
   if (args.command === "doctor") return doctorCommand(args, io, env);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io, env);
   if (args.command === "pypi-upload") return pypiUploadCommand(args, io, env);
+  if (args.command === "rollback") return rollbackCommand(args, io, env);
   return publishCommand(args, io, env);
 }

@@ -42,6 +42,7 @@ export {
   type PackageManifest,
   type Registry,
   type RegistryOptions,
+  type StagedVersion,
   startRegistry,
   type TrustedPublisher,
 } from "./registry.js";
