@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -218,5 +218,15 @@ describe("dotenv outputs (--dotenv, GitLab's dotenv reports)", () => {
     const dotenv = join(mkdtempSync(join(tmpdir(), "polyglot-dotenv-")), "x.env");
     expect(() => setOutput("notes", "a\nINJECTED=1", { [DOTENV_OUTPUT]: dotenv })).toThrow(/line break/);
     expect(dotenvName("published-packages")).toBe("PUBLISHED_PACKAGES");
+  });
+
+  it("never writes through a symlink: a committed link cannot overwrite, or copy into the report, a file elsewhere", () => {
+    const dir = mkdtempSync(join(tmpdir(), "polyglot-dotenv-"));
+    const outside = join(dir, "credentials");
+    writeFileSync(outside, "NPM_TOKEN=npm_secretsecretsecret\n");
+    const dotenv = join(dir, "publish.env");
+    symlinkSync(outside, dotenv);
+    expect(() => setOutput("published", "true", { [DOTENV_OUTPUT]: dotenv })).toThrow(/not a regular file/);
+    expect(readFileSync(outside, "utf8")).toBe("NPM_TOKEN=npm_secretsecretsecret\n");
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, constants, lstatSync, openSync, readFileSync, writeSync } from "node:fs";
 import { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 
@@ -67,14 +67,30 @@ export function dotenvName(output: string): string {
 export function setDotenvOutput(file: string, output: string, value: string): void {
   if (/[\r\n]/.test(value)) throw new Error(`output ${output}: a dotenv value cannot hold a line break`);
   const name = dotenvName(output);
-  let lines: string[] = [];
-  try {
-    lines = readFileSync(file, "utf8")
-      .split("\n")
-      .filter((line) => line !== "");
-  } catch {}
+  // The file becomes a CI artifact: a symlink (committed in the repo) would copy another file's lines into it and
+  // overwrite that file. Only a plain file is read and written, and the open never follows a link.
+  const existing = lstatSync(file, { throwIfNoEntry: false });
+  if (existing && !existing.isFile()) {
+    throw new Error(
+      `--dotenv ${file} is not a regular file (a symlink or folder): the outputs are not written`,
+    );
+  }
+  const lines = existing
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => line !== "")
+    : [];
   const kept = lines.filter((line) => !line.startsWith(`${name}=`));
-  writeFileSync(file, `${[...kept, `${name}=${value}`].join("\n")}\n`);
+  const fd = openSync(
+    file,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    0o644,
+  );
+  try {
+    writeSync(fd, `${[...kept, `${name}=${value}`].join("\n")}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads a dotenv file written by `setDotenvOutput` back. */
