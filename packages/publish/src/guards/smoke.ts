@@ -16,6 +16,16 @@ export interface SmokeResult {
 const TAIL_LINES = 15;
 
 /**
+ * What mints a publish token: GitHub's ID-token request pair and the ID tokens a CI hands the job. The smoke
+ * project installs fresh dependencies (no lockfile) whose install scripts run here; none of them may publish.
+ */
+const MINTS_A_TOKEN = /^(ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)|[A-Z0-9_]*_ID_TOKEN)$/i;
+
+function smokeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !MINTS_A_TOKEN.test(name)));
+}
+
+/**
  * The downstream-project gate: a temp project installs `packages` (name@version) from the registry, as a user
  * would, then runs `command` in it (a shell command line the workflow author wrote: `--smoke`). The repo's
  * `.npmrc` is copied so scoped registries and read tokens apply; nothing is written to the repo.
@@ -29,6 +39,7 @@ export async function runSmoke(options: {
   npmArgs?: readonly string[];
 }): Promise<SmokeResult> {
   const dir = mkdtempSync(path.join(tmpdir(), "polyglot-smoke-"));
+  const env = smokeEnv(options.env);
   try {
     const dependencies = Object.fromEntries(options.packages.map(({ name, version }) => [name, version]));
     writeFileSync(
@@ -50,7 +61,7 @@ export async function runSmoke(options: {
       ],
       {
         cwd: dir,
-        env: options.env,
+        env,
         extendEnv: false,
         reject: false,
         all: true,
@@ -65,8 +76,8 @@ export async function runSmoke(options: {
       shell: true,
       cwd: dir,
       env: {
-        ...options.env,
-        PATH: [path.join(dir, "node_modules", ".bin"), options.env.PATH ?? ""].join(path.delimiter),
+        ...env,
+        PATH: [path.join(dir, "node_modules", ".bin"), env.PATH ?? ""].join(path.delimiter),
       },
       extendEnv: false,
       reject: false,
