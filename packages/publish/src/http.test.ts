@@ -107,4 +107,40 @@ describe("httpRequest", () => {
     expect((error as HttpFailure).reason).toBe("the answer is larger than 1 MiB");
     expect(requests).toBe(1);
   });
+
+  test("never re-sends a request body (an ID token to mint with) to where a redirect points", async () => {
+    const received: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        received.push(body);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"token":"pypi-minted"}');
+      });
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    const target = `http://localhost:${(elsewhere.address() as AddressInfo).port}/collect`;
+    const index = createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: target });
+      res.end();
+    });
+    await new Promise<void>((resolve) => index.listen(0, "127.0.0.1", resolve));
+    close = () => {
+      for (const server of [index, elsewhere]) {
+        server.closeAllConnections();
+        server.close();
+      }
+    };
+    const url = `http://127.0.0.1:${(index.address() as AddressInfo).port}/_/oidc/mint-token`;
+    const answer = await httpRequest(url, {
+      method: "POST",
+      body: JSON.stringify({ token: "eyJ.id.token" }),
+    });
+    expect(received).toEqual([]);
+    expect(answer.status).toBe(307);
+  });
 });

@@ -135,11 +135,14 @@ export async function httpRequest(url: string, options: RequestOptions = {}): Pr
 
 async function attemptOnce(url: string, options: RequestOptions, timeoutMs: number): Promise<HttpAnswer> {
   const signal = AbortSignal.timeout(timeoutMs);
+  const method = (options.method ?? "GET").toUpperCase();
   const response = await fetch(url, {
-    method: options.method ?? "GET",
+    method,
     headers: options.headers ?? {},
     ...(options.body !== undefined ? { body: options.body } : {}),
-    redirect: "follow",
+    // A POST carries credentials in its body (an ID token to mint with): a 307/308 would re-send it to wherever the
+    // answer points, another host or plain http. Only reads follow redirects; a POST gets the 3xx as its answer.
+    redirect: method === "GET" || method === "HEAD" ? "follow" : "manual",
     signal,
   });
   const body = await readCapped(response, options.maxBytes ?? MAX_BODY_BYTES);
