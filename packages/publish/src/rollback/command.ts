@@ -103,13 +103,32 @@ function registryOf(step: RollbackStep): string {
   return flag ? flag.slice("--registry=".length) : "";
 }
 
-async function runStep(step: RollbackStep, root: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+/**
+ * How a step's command is started. The registry goes to npm as `npm_config_registry`, not `--registry=`: a
+ * registry URL may hold credentials (`https://user:token@host/`, `https://npm.fury.io/<token>/`), and a child's
+ * command line is readable by every process on the machine (`ps`, /proc).
+ */
+export function stepInvocation(
+  step: RollbackStep,
+  env: NodeJS.ProcessEnv,
+): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
   const [command = "", ...rest] = step.command ?? [];
-  const argv = command === "npm" ? [process.execPath, bundledNpm().cli, ...rest] : [command, ...rest];
-  const [file = "", ...fileArgs] = argv;
-  const result = await execa(file, fileArgs, {
+  const registry = rest.find((arg) => arg.startsWith("--registry="))?.slice("--registry=".length);
+  const kept = rest.filter((arg) => !arg.startsWith("--registry="));
+  const childEnv = registry === undefined ? env : { ...withoutRegistry(env), npm_config_registry: registry };
+  if (command === "npm") return { file: process.execPath, args: [bundledNpm().cli, ...kept], env: childEnv };
+  return { file: command, args: rest, env };
+}
+
+function withoutRegistry(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^npm_config_registry$/i.test(name)));
+}
+
+async function runStep(step: RollbackStep, root: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  const invocation = stepInvocation(step, env);
+  const result = await execa(invocation.file, invocation.args, {
     cwd: root,
-    env,
+    env: invocation.env,
     extendEnv: false,
     reject: false,
     all: true,
