@@ -142,6 +142,9 @@ function listFiles(root: string): string[] {
   }
 }
 
+/** A repo-relative folder safe in a shell line and a plain YAML scalar. */
+const SAFE_FOLDER = /^(\.|[\w.][\w.-]*(\/[\w.-]+)*)$/;
+
 function walk(root: string): string[] {
   const files: string[] = [];
   const visit = (dir: string, depth: number) => {
@@ -167,9 +170,16 @@ async function findProjects(
   skipped: string[],
 ): Promise<Project[]> {
   const manifestNames = new Set(ecosystemAdapters.flatMap((adapter) => adapter.manifestNames));
-  const folders = [
+  const manifestFolders = [
     ...new Set(files.filter((file) => manifestNames.has(path.posix.basename(file))).map(path.posix.dirname)),
   ];
+  // A folder's path is written into the CI files init generates (shell lines, YAML): only plain names go there.
+  const folders = manifestFolders.filter((dir) => SAFE_FOLDER.test(dir));
+  for (const dir of manifestFolders.filter((dir) => !SAFE_FOLDER.test(dir))) {
+    skipped.push(
+      `${JSON.stringify(dir)} skipped: the folder name has characters a CI script would run as code (use letters, digits, ., _, - and /)`,
+    );
+  }
   const cache = new FileCache(root);
   const context: DiscoveryContext = {
     root,

@@ -211,6 +211,17 @@ describe("polyglot-publish init", () => {
     expect((await init(repo)).out).toContain("diff --git a/.github/workflows/release.yml");
   });
 
+  it("writes no folder name that a shell or YAML would read as code into the pipeline", async () => {
+    const repo = await repoOf({
+      "packages/core/package.json": pkg("@acme/widgets"),
+      "py$(touch pwned)/pyproject.toml": '[project]\nname = "acme-widgets"\nversion = "2.1.0"\n',
+    });
+    const { out } = await init(repo, { ci: "gitlab" });
+    const pipeline = await repo.read(".gitlab-ci.yml");
+    expect(pipeline).not.toContain("touch pwned");
+    expect(out).toContain('"py$(touch pwned)" skipped: the folder name');
+  });
+
   it("names a manifest it cannot read, and gives a dynamic version without a source its version file", async () => {
     const repo = await repoOf({
       "packages/core/package.json": pkg("@acme/widgets"),
