@@ -267,7 +267,8 @@ function withArticle(type: string): string {
 function settingFix(at: (string | number)[]): string {
   const last = at[at.length - 1];
   if (last === "path") return "use a folder path relative to the repo root, such as packages/python";
-  if (at[0] === "crates" && last === "index") return "use the sparse index URL, such as sparse+https://index.crates.io/";
+  if (at[0] === "crates" && last === "index")
+    return "use the sparse index URL, such as sparse+https://index.crates.io/";
   if (at[0] === "crates") {
     return 'use the web API URL, such as https://crates.io, or the name of a registry in .cargo/config.toml, such as "my-registry"';
   }

@@ -14,9 +14,16 @@ export interface PublishArgs {
   gitTag: boolean;
   pypiTrigger: PypiTrigger;
   pypiWorkflow?: string;
+  /** `--crates-wait`: seconds each crates layer may take to show up in the index. */
+  cratesWait: number;
+  /** cargo's own flags asked for: `--no-verify`, `--allow-dirty`. */
+  cargoFlags: string[];
   json: boolean;
   cwd: string;
 }
+
+/** `--crates-wait` default: crates.io's index usually shows a version within seconds; cargo itself waits 60 s. */
+export const DEFAULT_CRATES_WAIT_SECONDS = 300;
 
 export interface DoctorArgs {
   command: "doctor";
@@ -90,6 +97,16 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
       value: "FILE",
       help: "the workflow to dispatch (default: pypi.workflow)",
     },
+    "crates-wait": {
+      type: "string",
+      value: "SECONDS",
+      help: "how long a layer of crates may take to appear in the index before its dependents (default 300)",
+    },
+    "cargo-no-verify": {
+      type: "boolean",
+      help: "pass --no-verify to cargo publish (no build of the packaged crate)",
+    },
+    "cargo-allow-dirty": { type: "boolean", help: "pass --allow-dirty to cargo publish (uncommitted files)" },
     ...COMMON,
   },
   doctor: { ...OIDC, ...COMMON },
@@ -106,7 +123,7 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
 
 const SUMMARY: Record<Command, string> = {
   publish:
-    "Publishes the workspace's unpublished npm packages through Changesets, with OIDC trusted publishing and\nprovenance, tags private packages, and hands the Python targets to the PyPI job.",
+    "Publishes the workspace's unpublished crates (cargo publish, layer by layer), then its npm packages through\nChangesets, with OIDC trusted publishing and provenance, tags private packages, and hands the Python targets\nto the PyPI job.",
   doctor:
     "Plans and runs every preflight check of a publish, and prints each finding with its fix. Publishes nothing.",
   "pypi-check":
@@ -279,6 +296,13 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     command,
   );
   const pypiWorkflow = (values["pypi-workflow"] as string | undefined) ?? defaults.pypiWorkflow;
+  const cratesWait = values["crates-wait"] as string | undefined;
+  if (cratesWait !== undefined && !/^\d{1,6}$/.test(cratesWait))
+    throw usageError(
+      `--crates-wait must be a number of seconds (got ${JSON.stringify(cratesWait)})`,
+      command,
+      "--crates-wait",
+    );
   return {
     command,
     dryRun: values["dry-run"] === true,
@@ -288,6 +312,11 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     gitTag: values["no-git-tag"] !== true,
     pypiTrigger,
     ...(pypiWorkflow ? { pypiWorkflow } : {}),
+    cratesWait: cratesWait === undefined ? DEFAULT_CRATES_WAIT_SECONDS : Number(cratesWait),
+    cargoFlags: [
+      ...(values["cargo-no-verify"] === true ? ["--no-verify"] : []),
+      ...(values["cargo-allow-dirty"] === true ? ["--allow-dirty"] : []),
+    ],
     json,
     cwd,
   };

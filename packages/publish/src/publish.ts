@@ -5,6 +5,10 @@ import { annotate, loadWorkspace, PolyglotError, writeCommand } from "@polyglot-
 import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
 import { type ChangesetRun, type GitTagEvent, runChangesetPublish } from "./changeset.js";
+import { type CratesPlan, planCrates } from "./crates/plan.js";
+import { type CratesPreflight, runCratesPreflight } from "./crates/preflight.js";
+import { cratesDryRunRows, cratesPlanText } from "./crates/report.js";
+import { publishCratesStage, withCrates } from "./crates/stage.js";
 import { dispatchPypiWorkflow } from "./dispatch.js";
 import { redactUrl, rememberSecrets } from "./http.js";
 import { fetchPackageVersions } from "./lookup.js";
@@ -62,34 +66,50 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
     gitTags: args.gitTag,
     ...(args.tag ? { distTag: args.tag } : {}),
   });
+  const crates = await planCrates(workspace, { env: io.env });
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
-  log.write(planText(plan, args.dryRun));
+  log.write(cratesPlanText(crates, args.dryRun) + planText(plan, args.dryRun));
 
+  const cratesCheck = await cratesPreflightFor(crates, io, args.oidc, !args.dryRun);
   const preflight = hasWork ? await preflightFor(plan, io, args) : undefined;
-  const findings = preflight?.findings ?? [];
+  const findings = [...cratesCheck.findings, ...(preflight?.findings ?? [])];
   writeFindings(log, findings, io.env);
   if (hasErrors(findings)) {
+    await cratesCheck.release();
     log.write("polyglot-publish: stopped before publishing: fix the errors above (nothing was published)\n");
     finish(emptyReport(findings, args.dryRun), args, io);
     return preflightExitCode(findings);
   }
   if (args.dryRun) {
-    finish(dryRunReport(plan, findings), args, io);
+    const report = dryRunReport(plan, findings);
+    finish({ ...report, rows: [...cratesDryRunRows(crates), ...report.rows] }, args, io);
     return 0;
   }
 
   const stopper = new StopOnSignal().install();
   try {
+    // Crates first: npm and Python artifacts of such repos build against the published crates.
+    const cratesPart = await publishCratesStage(crates, cratesCheck, args, { ...io, log }, stopper);
+    if (cratesPart.failed.length > 0 || stopper.signal) {
+      log.write(
+        "polyglot-publish: stopped before npm and the PyPI hand-off: a crate was not published; re-run to publish only what is missing\n",
+      );
+      finish(withCrates(emptyReport(findings, false), cratesPart), args, io);
+      return stopper.signal ? stopper.exitCode() : 1;
+    }
     const reconciled = await tagUntagged(plan, io, log);
     const run =
       hasWork && preflight
         ? await publishPlan(plan, preflight, args, io, stopper)
         : { exitCode: 0, events: [] };
-    const report = await resultReport(plan, run, findings, io.env, {
-      reconciled,
-      anonymousReads: usesOidc(args.oidc, io.env),
-      gitTag: args.gitTag,
-    });
+    const report = withCrates(
+      await resultReport(plan, run, findings, io.env, {
+        reconciled,
+        anonymousReads: usesOidc(args.oidc, io.env),
+        gitTag: args.gitTag,
+      }),
+      cratesPart,
+    );
     if (stopper.signal) return stoppedBy(stopper, report, args, io);
     const failed = run.exitCode !== 0 || report.failed.length > 0;
     if (report.failed.length > 0) {
@@ -171,14 +191,38 @@ export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
     env: io.env,
     anonymousReads: usesOidc(args.oidc, io.env),
   });
+  const crates = await planCrates(workspace, { env: io.env });
+  const cratesCheck = await cratesPreflightFor(crates, io, args.oidc, false);
   const preflight = await preflightFor(plan, io, args);
-  log.write(planText(plan, true));
-  writeFindings(log, preflight.findings, io.env);
-  const problems = preflight.findings.filter((finding) => finding.level !== "info");
+  const findings = [...cratesCheck.findings, ...preflight.findings];
+  log.write(cratesPlanText(crates, true) + planText(plan, true));
+  writeFindings(log, findings, io.env);
+  const problems = findings.filter((finding) => finding.level !== "info");
   if (problems.length === 0)
     log.write("polyglot-publish: doctor: all good, nothing stands in the way of the publish\n");
-  if (args.json) io.stdout.write(`${JSON.stringify(dryRunReport(plan, preflight.findings), null, 2)}\n`);
-  return hasErrors(preflight.findings) ? preflightExitCode(preflight.findings) : 0;
+  if (args.json) {
+    const report = dryRunReport(plan, findings);
+    io.stdout.write(
+      `${JSON.stringify({ ...report, rows: [...cratesDryRunRows(crates), ...report.rows] }, null, 2)}\n`,
+    );
+  }
+  return hasErrors(findings) ? preflightExitCode(findings) : 0;
+}
+
+/** The crates checks; `keepToken` holds the exchanged trusted-publishing token for the publish. */
+function cratesPreflightFor(
+  plan: CratesPlan,
+  io: Io,
+  oidc: PublishArgs["oidc"],
+  keepToken: boolean,
+): Promise<CratesPreflight> {
+  return runCratesPreflight({
+    plan,
+    env: io.env,
+    oidc,
+    keepToken,
+    writeCommand: (text) => writeCommand(io.stderr, text),
+  });
 }
 
 async function preflightFor(
@@ -323,6 +367,8 @@ async function resultReport(
       version,
     })),
     pypi: pypi.length > 0,
+    crates: false,
+    "crates-packages": [],
     // Without tags, the PyPI job checks out the commit itself: a ref that exists.
     "pypi-packages": gitTag ? pypi.map(toPypiPackage) : await atHead(plan.root, pypi.map(toPypiPackage)),
     "dry-run": false,
@@ -396,6 +442,8 @@ function emptyReport(findings: Finding[], dryRun: boolean): PublishReport {
     "published-packages": [],
     pypi: false,
     "pypi-packages": [],
+    crates: false,
+    "crates-packages": [],
     "dry-run": dryRun,
     failed: [],
     "published-elsewhere": [],

@@ -1,4 +1,5 @@
 import { appendSummary, PolyglotError, setOutput } from "@polyglot-changesets/core";
+import type { CratesPackage } from "./crates/report.js";
 import type { PypiRelease } from "./plan.js";
 import type { Finding } from "./preflight.js";
 
@@ -17,7 +18,7 @@ export interface PypiPackage {
 /** A row of the job summary. */
 export interface ReportRow {
   package: string;
-  ecosystem: "npm" | "git tag" | "PyPI";
+  ecosystem: "npm" | "git tag" | "PyPI" | "crates.io";
   version: string;
   link?: string;
   status: string;
@@ -29,10 +30,13 @@ export interface PublishReport {
   "published-packages": PublishedPackage[];
   pypi: boolean;
   "pypi-packages": PypiPackage[];
+  /** Crates this run published (to crates.io or the `crates.registry`). */
+  crates: boolean;
+  "crates-packages": CratesPackage[];
   "dry-run": boolean;
-  /** `name@version` of npm packages whose publish failed. */
+  /** `name@version` of npm packages and crates whose publish failed (or was not reached). */
   failed: string[];
-  /** `name@version` of npm packages that another run published while this one ran. */
+  /** `name@version` of npm packages and crates that another run published while this one ran. */
   "published-elsewhere": string[];
   findings: Finding[];
   rows: ReportRow[];
@@ -42,12 +46,14 @@ export function toPypiPackage(release: PypiRelease): PypiPackage {
   return { name: release.name, version: release.version, path: release.path, tag: release.tag };
 }
 
-/** The four outputs, in changesets/action's format for `published-packages`. */
+/** The outputs, in changesets/action's format for `published-packages`. */
 export function writeOutputs(report: PublishReport, env: NodeJS.ProcessEnv): void {
   setOutput("published", String(report.published), env);
   setOutput("published-packages", JSON.stringify(report["published-packages"]), env);
   setOutput("pypi", String(report.pypi), env);
   setOutput("pypi-packages", JSON.stringify(report["pypi-packages"]), env);
+  setOutput("crates", String(report.crates), env);
+  setOutput("crates-packages", JSON.stringify(report["crates-packages"]), env);
 }
 
 export function writeSummary(report: PublishReport, env: NodeJS.ProcessEnv): void {
