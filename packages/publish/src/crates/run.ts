@@ -70,7 +70,12 @@ export async function publishCrateLayers(options: CratesRunOptions): Promise<Cra
       stopped = true;
     }
   }
-  return options.crates.map((release) => results.get(release.name) ?? { release, outcome: "skipped" });
+  // In publish order: layer by layer.
+  return options.layers
+    .flat()
+    .map((name) => byName.get(name))
+    .filter((release) => release !== undefined)
+    .map((release) => results.get(release.name) ?? { release, outcome: "skipped" });
 }
 
 async function publishOne(
