@@ -10,6 +10,8 @@ const report: PublishReport = {
   "published-packages": [{ name: "@a/b", version: "1.0.0" }],
   pypi: true,
   "pypi-packages": [{ name: "a-b", version: "1.0.0rc1", path: "py", tag: "@a/b@1.0.0" }],
+  crates: true,
+  "crates-packages": [{ name: "a-b-sys", version: "1.0.0", path: "crates/sys" }],
   "dry-run": false,
   failed: [],
   "published-elsewhere": [],
@@ -33,7 +35,7 @@ const report: PublishReport = {
 };
 
 describe("report", () => {
-  it("writes the four outputs in changesets/action's shape", () => {
+  it("writes the outputs, published-packages in changesets/action's shape", () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "report-")), "out");
     writeFileSync(file, "");
     writeOutputs(report, { GITHUB_OUTPUT: file });
@@ -43,6 +45,8 @@ describe("report", () => {
       "published-packages": '[{"name":"@a/b","version":"1.0.0"}]',
       pypi: "true",
       "pypi-packages": '[{"name":"a-b","version":"1.0.0rc1","path":"py","tag":"@a/b@1.0.0"}]',
+      crates: "true",
+      "crates-packages": '[{"name":"a-b-sys","version":"1.0.0","path":"crates/sys"}]',
     });
   });
 

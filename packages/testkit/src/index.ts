@@ -1,5 +1,5 @@
-export * from "./crates-cargo.js";
 export * from "./crates.js";
+export * from "./crates-cargo.js";
 export * from "./faults.js";
 export * from "./github.js";
 export * from "./http.js";
