@@ -249,7 +249,7 @@ describe("docs", () => {
   const findingIds = existsSync(publishSrc)
     ? [
         ...new Set(
-          readdirSync(publishSrc)
+          readdirSync(publishSrc, { recursive: true, encoding: "utf8" })
             .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
             .flatMap((name) => [
               ...readFileSync(path.join(publishSrc, name), "utf8").matchAll(
