@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadWorkspace } from "@polyglot-changesets/core";
@@ -223,4 +223,29 @@ describe.skipIf(!cargo)("planCrates with the real cargo metadata", () => {
       }),
     ]);
   });
+
+  it("a cargo older than 1.68 is cargo-too-old (it cannot read sparse registries)", async () => {
+    const bin = mkdtempSync(path.join(tmpdir(), "old-cargo-"));
+    const real = cargo as string;
+    writeFileSync(
+      path.join(bin, "cargo"),
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "cargo 1.66.1 (ad779e08b 2023-01-10)"; exit 0; fi\nexec "${real}" "$@"\n`,
+    );
+    chmodSync(path.join(bin, "cargo"), 0o755);
+    const repo = await repoWith({
+      ...crate(
+        "a",
+        { name: "a-crate", private: true },
+        '[package]\nname = "pub-old"\nversion = "1.0.0"\nedition.workspace = true\n',
+      ),
+    });
+    const { findings } = await findingsOf(repo.dir, { ...env, PATH: `${bin}:${process.env.PATH}` });
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        id: "cargo-too-old",
+        level: "error",
+        message: expect.stringContaining("cargo 1.66.1"),
+      }),
+    );
+  }, 60_000);
 });
