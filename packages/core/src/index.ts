@@ -1,5 +1,12 @@
 export * from "./ci.js";
 export * from "./config.js";
+export {
+  isMissingCrateStatus,
+  parseSparseIndexFile,
+  sparseIndexBase,
+  sparseIndexPath,
+  sparseIndexUrl,
+} from "./ecosystems/cargo/sparse-index.js";
 export * from "./edit/index.js";
 export * from "./errors.js";
 export * from "./names.js";

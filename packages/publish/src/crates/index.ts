@@ -1,4 +1,10 @@
-import { PolyglotError } from "@polyglot-changesets/core";
+import {
+  isMissingCrateStatus,
+  PolyglotError,
+  parseSparseIndexFile,
+  sparseIndexBase,
+  sparseIndexUrl,
+} from "@polyglot-changesets/core";
 import {
   describeFetchError,
   type HttpAnswer,
@@ -7,26 +13,11 @@ import {
   parseJsonAnswer,
   redactUrl,
 } from "../http.js";
-import { quoted } from "../lookup.js";
 
 /** What a sparse index holds of a crate: every version line, yanked ones included (they still exist). */
 export interface CrateVersions {
   exists: boolean;
   versions: Set<string>;
-}
-
-/** Cargo's path of a crate in an index (lower case): `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`. */
-export function sparseIndexPath(name: string): string {
-  const lower = name.toLowerCase();
-  if (lower.length <= 2) return `${lower.length}/${lower}`;
-  if (lower.length === 3) return `3/${lower[0]}/${lower}`;
-  return `${lower.slice(0, 2)}/${lower.slice(2, 4)}/${lower}`;
-}
-
-/** `sparse+https://index.crates.io/` -> `https://index.crates.io/` (always with the trailing slash). */
-export function sparseBase(index: string): string {
-  const base = index.replace(/^sparse\+/, "");
-  return base.endsWith("/") ? base : `${base}/`;
 }
 
 /** An index file is one JSON object per line; at most this many bytes are read (serde's is ~1 MB). */
@@ -37,7 +28,7 @@ const MAX_INDEX_FILE = 16 * 1024 * 1024;
  * not exist there. Every line must be an index entry of this crate: anything else is an error, never "missing".
  */
 export async function fetchCrateVersions(index: string, name: string): Promise<CrateVersions> {
-  const url = `${sparseBase(index)}${sparseIndexPath(name)}`;
+  const url = sparseIndexUrl(index, name);
   let answer: HttpAnswer;
   try {
     // no-cache: a CDN in front of the index may hold the file from before the publish.
@@ -45,7 +36,7 @@ export async function fetchCrateVersions(index: string, name: string): Promise<C
   } catch (error) {
     throw indexError(index, name, `no answer (${describeFetchError(error)})`, NETWORK_FIX);
   }
-  if (answer.status === 404 || answer.status === 410 || answer.status === 451) {
+  if (isMissingCrateStatus(answer.status)) {
     return { exists: false, versions: new Set() };
   }
   if (answer.status !== 200) {
@@ -55,35 +46,14 @@ export async function fetchCrateVersions(index: string, name: string): Promise<C
         : NETWORK_FIX;
     throw indexError(index, name, `HTTP ${answer.status}`, hint);
   }
-  const versions = new Set<string>();
-  const lines = answer.body.toString("utf8").split("\n");
-  for (const [at, line] of lines.entries()) {
-    if (line.trim() === "") continue;
-    const problem = entryProblem(line, name);
-    if (typeof problem === "string") throw indexError(index, name, `line ${at + 1} ${problem}`, SHAPE_FIX);
-    versions.add(problem.vers);
-  }
-  return { exists: versions.size > 0, versions };
-}
-
-function entryProblem(line: string, name: string): { vers: string } | string {
-  let entry: unknown;
-  try {
-    entry = JSON.parse(line);
-  } catch {
-    return "is not JSON";
-  }
-  if (!isObject(entry)) return "is not an index entry (a JSON object)";
-  if (typeof entry.name !== "string" || entry.name.toLowerCase() !== name.toLowerCase()) {
-    return `names the crate ${quoted(entry.name)} instead of ${name}`;
-  }
-  if (typeof entry.vers !== "string" || entry.vers === "") return "has no version (`vers`)";
-  return { vers: entry.vers };
+  const parsed = parseSparseIndexFile(answer.body.toString("utf8"), name);
+  if ("problem" in parsed) throw indexError(index, name, parsed.problem, SHAPE_FIX);
+  return { exists: parsed.versions.size > 0, versions: parsed.versions };
 }
 
 /** `config.json` of a sparse index: where its web API is. */
 export async function fetchIndexApi(index: string): Promise<string> {
-  const url = `${sparseBase(index)}config.json`;
+  const url = `${sparseIndexBase(index)}config.json`;
   let answer: HttpAnswer;
   try {
     answer = await httpRequest(url, { headers: { accept: "application/json" }, maxBytes: 64 * 1024 });
@@ -105,7 +75,7 @@ const SHAPE_FIX =
   "check the crates registry's index (crates.index in .changeset/polyglot.json or .cargo/config.toml): it must be a cargo sparse index; nothing was published";
 
 function indexError(index: string, name: string, what: string, fix: string): PolyglotError {
-  return new PolyglotError(`cannot look up crate ${name} in ${redactUrl(sparseBase(index))}: ${what}`, {
+  return new PolyglotError(`cannot look up crate ${name} in ${redactUrl(sparseIndexBase(index))}: ${what}`, {
     setting: "crates",
     fix,
     exitCode: 1,
@@ -113,7 +83,7 @@ function indexError(index: string, name: string, what: string, fix: string): Pol
 }
 
 function configError(index: string, what: string): PolyglotError {
-  return new PolyglotError(`cannot read ${redactUrl(sparseBase(index))}config.json: ${what}`, {
+  return new PolyglotError(`cannot read ${redactUrl(sparseIndexBase(index))}config.json: ${what}`, {
     setting: "crates",
     fix: NETWORK_FIX,
     exitCode: 1,

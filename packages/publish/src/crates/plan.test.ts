@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadWorkspace } from "@polyglot-changesets/core";
+import { loadWorkspace, sparseIndexPath } from "@polyglot-changesets/core";
 import {
   type CratesServer,
   cargoEnv,
@@ -13,7 +13,7 @@ import {
 } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../preflight.js";
-import { fetchCrateVersions, sparseIndexPath } from "./index.js";
+import { fetchCrateVersions } from "./index.js";
 import { planCrates } from "./plan.js";
 import { runCratesPreflight } from "./preflight.js";
 

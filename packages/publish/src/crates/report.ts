@@ -1,6 +1,6 @@
+import { sparseIndexBase, sparseIndexUrl } from "@polyglot-changesets/core";
 import { redactUrl } from "../http.js";
 import type { ReportRow } from "../report.js";
-import { sparseBase, sparseIndexPath } from "./index.js";
 import type { CratesPlan } from "./plan.js";
 import type { CratesRegistry } from "./registry.js";
 import type { CrateOutcome, CrateResult } from "./run.js";
@@ -23,7 +23,7 @@ export interface CratesReportPart {
 /** crates.io's page of the version; for another registry, the crate's index file. */
 export function crateLink(registry: CratesRegistry, name: string, version: string): string {
   if (registry.isCratesIo) return `https://crates.io/crates/${name}/${version}`;
-  return redactUrl(`${sparseBase(registry.index)}${sparseIndexPath(name)}`);
+  return redactUrl(sparseIndexUrl(registry.index, name));
 }
 
 const STATUS: Record<CrateOutcome, string> = {
@@ -80,7 +80,7 @@ export function cratesDryRunRows(plan: CratesPlan): ReportRow[] {
 /** The plan's lines: layer by layer, with what each crate waits for. */
 export function cratesPlanText(plan: CratesPlan, dryRun: boolean): string {
   if (!plan.registry || (plan.crates.length === 0 && plan.alreadyPublished.length === 0)) return "";
-  const where = plan.registry.isCratesIo ? "crates.io" : redactUrl(sparseBase(plan.registry.index));
+  const where = plan.registry.isCratesIo ? "crates.io" : redactUrl(sparseIndexBase(plan.registry.index));
   if (plan.crates.length === 0) {
     return `polyglot-publish: no crate to publish to ${where} (${plan.alreadyPublished.length} already published)\n`;
   }
