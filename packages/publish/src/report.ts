@@ -1,11 +1,17 @@
 import { appendSummary, PolyglotError, setOutput } from "@polyglot-changesets/core";
-import type { CratesPackage } from "./crates/report.js";
 import type { PypiRelease } from "./plan.js";
 import type { Finding } from "./preflight.js";
 
 export interface PublishedPackage {
   name: string;
   version: string;
+}
+
+/** A crate this run published: the `crates-packages` output. */
+export interface CratesPackage {
+  name: string;
+  version: string;
+  path: string;
 }
 
 export interface PypiPackage {

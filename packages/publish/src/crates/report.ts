@@ -1,16 +1,9 @@
 import { sparseIndexBase, sparseIndexUrl } from "@polyglot-changesets/core";
 import { redactUrl } from "../http.js";
-import type { ReportRow } from "../report.js";
+import type { CratesPackage, ReportRow } from "../report.js";
 import type { CratesPlan } from "./plan.js";
 import type { CratesRegistry } from "./registry.js";
 import type { CrateOutcome, CrateResult } from "./run.js";
-
-/** The `crates-packages` output: what this run published. */
-export interface CratesPackage {
-  name: string;
-  version: string;
-  path: string;
-}
 
 export interface CratesReportPart {
   crates: boolean;
