@@ -276,4 +276,21 @@ describe.skipIf(!cargo)("polyglot-publish: crates through trusted publishing wit
     expect(run.outputs.crates).toBe("false");
     expectNoSecret(run);
   }, 60_000);
+
+  it("doctor lists the crates plan and proves the trusted publisher with an exchange it revokes", async () => {
+    const repo = await cratesRepo("0.7.0");
+    const files = jobFiles();
+    const eventsBefore = crates.events.length;
+
+    const run = await runCliInProcess(["doctor", "--json"], repo.dir, publishStep(files), files);
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain("[crates-trusted-publisher-ok]");
+    expect(run.stderr).toMatch(/would publish crates to .* first, layer by layer/);
+    expect(crates.events.slice(eventsBefore).map((event) => event.type)).toEqual(["exchange", "revoke"]);
+    expect(JSON.parse(run.stdout).rows.map((row: { package: string }) => row.package)).toEqual(
+      expect.arrayContaining(CRATES),
+    );
+    expectNoSecret(run);
+  }, 60_000);
 });
