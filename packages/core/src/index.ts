@@ -1,6 +1,13 @@
 export * from "./ci.js";
 export * from "./config.js";
 export {
+  type CargoPublishFlag,
+  cargoPublishArgs,
+  crateLayers,
+  isAlreadyPublishedMessage,
+  isPublishableTo,
+} from "./ecosystems/cargo/publish.js";
+export {
   isMissingCrateStatus,
   parseSparseIndexFile,
   sparseIndexBase,

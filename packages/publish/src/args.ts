@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { closestNames, PolyglotError } from "@polyglot-changesets/core";
+import { type CargoPublishFlag, closestNames, PolyglotError } from "@polyglot-changesets/core";
 import type { OidcMode } from "./preflight.js";
 
 export type PypiTrigger = "outputs" | "dispatch" | "none";
@@ -17,7 +17,7 @@ export interface PublishArgs {
   /** `--crates-wait`: seconds each crates layer may take to show up in the index. */
   cratesWait: number;
   /** cargo's own flags asked for: `--no-verify`, `--allow-dirty`. */
-  cargoFlags: string[];
+  cargoFlags: CargoPublishFlag[];
   json: boolean;
   cwd: string;
 }
@@ -314,8 +314,8 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     ...(pypiWorkflow ? { pypiWorkflow } : {}),
     cratesWait: cratesWait === undefined ? DEFAULT_CRATES_WAIT_SECONDS : Number(cratesWait),
     cargoFlags: [
-      ...(values["cargo-no-verify"] === true ? ["--no-verify"] : []),
-      ...(values["cargo-allow-dirty"] === true ? ["--allow-dirty"] : []),
+      ...(values["cargo-no-verify"] === true ? (["--no-verify"] as const) : []),
+      ...(values["cargo-allow-dirty"] === true ? (["--allow-dirty"] as const) : []),
     ],
     json,
     cwd,

@@ -1,6 +1,8 @@
 import { realpathSync } from "node:fs";
 import path from "node:path";
 import {
+  crateLayers,
+  isPublishableTo,
   isValidName,
   PolyglotError,
   parseTomlDocument,
@@ -14,7 +16,6 @@ import { redactSecrets } from "../http.js";
 import { LOOKUP_CONCURRENCY, mapConcurrent } from "../lookup.js";
 import { findOnPath } from "../npm-cli.js";
 import { type CrateVersions, fetchCrateVersions } from "./index.js";
-import { crateLayers } from "./layers.js";
 import { type CratesRegistry, resolveCratesRegistry } from "./registry.js";
 
 /** A crate whose version the registry's index does not have yet. */
@@ -113,7 +114,7 @@ export async function planCrates(workspace: Workspace, options: CratesPlanOption
   for (const target of targets) {
     const pkg = packages.get(realPath(target.manifest));
     if (!pkg) continue;
-    if (isPublishable(pkg, registry)) candidates.push({ target, pkg });
+    if (isPublishableTo(pkg.publish, registry.cargoName)) candidates.push({ target, pkg });
     else plan.unpublished.push(unpublishedCrate(pkg, target, workspace));
   }
   const lookup = options.lookup ?? fetchCrateVersions;
@@ -223,10 +224,6 @@ export function cargoReason(stderr: string): string {
     .filter((line) => line !== "" && line !== "Caused by:")
     .map((line) => line.replace(/^error:\s*/, ""));
   return redactSecrets(lines.slice(-2).join(": ")).slice(0, 400);
-}
-
-function isPublishable(pkg: CargoPackage, registry: CratesRegistry): boolean {
-  return pkg.publish === null || pkg.publish.includes(registry.cargoName);
 }
 
 /** Normal and build dependencies order the publish; dev-dependencies do not (cargo drops path-only ones). */

@@ -2,10 +2,10 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { crateLayers } from "@polyglot-changesets/core";
 import { describe, expect, it } from "vitest";
 import { cargoChildEnv } from "./auth.js";
 import type { CrateVersions } from "./index.js";
-import { crateLayers } from "./layers.js";
 import type { CrateRelease } from "./plan.js";
 import type { CratesRegistry } from "./registry.js";
 import { publishCrateLayers } from "./run.js";
@@ -52,22 +52,11 @@ const options = {
   layers: crateLayers(crates),
   registry,
   env: {},
-  cargoFlags: ["--no-verify"],
+  cargoFlags: ["--no-verify" as const],
   waitSeconds: 1,
   log: new PassThrough(),
   sleep: async () => {},
 };
-
-describe("crateLayers", () => {
-  it("puts every crate after what it needs, and refuses a cycle", () => {
-    expect(crateLayers([release("c", ["a", "b"]), release("a"), release("b", ["a"]), release("d")])).toEqual([
-      ["a", "d"],
-      ["b"],
-      ["c"],
-    ]);
-    expect(() => crateLayers([release("a", ["b"]), release("b", ["a"])])).toThrow(/cycle/);
-  });
-});
 
 describe("publishCrateLayers", () => {
   it("skips a crate whose version another run published meanwhile (published-elsewhere), without cargo", async () => {

@@ -1,3 +1,8 @@
+import {
+  type CargoPublishFlag,
+  cargoPublishArgs,
+  isAlreadyPublishedMessage,
+} from "@polyglot-changesets/core";
 import { execa } from "execa";
 import { redactSecrets } from "../http.js";
 import type { StopOnSignal } from "../signals.js";
@@ -23,7 +28,7 @@ export interface CratesRunOptions {
   /** The cargo child's environment (cargoChildEnv). */
   env: Record<string, string | undefined>;
   /** cargo's own flags, passed only when asked: `--no-verify`, `--allow-dirty`. */
-  cargoFlags: string[];
+  cargoFlags: readonly CargoPublishFlag[];
   /** `--crates-wait`: how long each layer may take to show up in the index. */
   waitSeconds: number;
   /** Where cargo's output goes (redacted). */
@@ -85,14 +90,7 @@ async function publishOne(
 ): Promise<CrateResult> {
   // Another run may have published it since the plan: then cargo has nothing to do.
   if (await isVisible(release, options.registry, lookup)) return { release, outcome: "elsewhere" };
-  const args = [
-    "publish",
-    "-p",
-    release.name,
-    "--registry",
-    options.registry.cargoName,
-    ...options.cargoFlags,
-  ];
+  const args = cargoPublishArgs(release.name, options.registry.cargoName, options.cargoFlags);
   options.log.write(`polyglot-publish: cargo ${args.join(" ")} (${release.path})\n`);
   const child = execa(options.cargo, args, {
     cwd: release.dir,
@@ -110,10 +108,7 @@ async function publishOne(
   if (result.exitCode === 0) return { release, outcome: "published" };
   const output = String(result.all ?? "");
   // "already exists" (cargo's own check, or the registry's answer): a skip when the index has the version.
-  if (
-    /already exists|already uploaded/i.test(output) &&
-    (await isVisible(release, options.registry, lookup))
-  ) {
+  if (isAlreadyPublishedMessage(output) && (await isVisible(release, options.registry, lookup))) {
     return { release, outcome: "elsewhere" };
   }
   return { release, outcome: "failed", detail: failureReason(output, result.exitCode) };
