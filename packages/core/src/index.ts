@@ -1,3 +1,4 @@
+export * from "./changesets-config.js";
 export * from "./ci.js";
 export * from "./config.js";
 export {
@@ -15,6 +16,7 @@ export {
   sparseIndexUrl,
 } from "./ecosystems/cargo/sparse-index.js";
 export * from "./edit/index.js";
+export * from "./error-codes.js";
 export * from "./errors.js";
 export * from "./names.js";
 export * from "./pep440.js";

@@ -224,7 +224,7 @@ describe.skipIf(!cargo)("polyglot-publish: crates through trusted publishing wit
       "[crates-first-publish] kt-fresh is not on the registry testkit yet",
     );
     const json = JSON.parse(run.stdout);
-    expect(json.findings.map((finding: { id: string }) => finding.id)).toContain("crates-first-publish");
+    expect(json.findings.map((finding: { code: string }) => finding.code)).toContain("crates-first-publish");
     expect(json.crates).toBe(false);
     expect(run.outputs.crates).toBe("false");
     const events = crates.events.slice(eventsBefore).map((event) => event.type);

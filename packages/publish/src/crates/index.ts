@@ -76,6 +76,7 @@ const SHAPE_FIX =
 
 function indexError(index: string, name: string, what: string, fix: string): PolyglotError {
   return new PolyglotError(`cannot look up crate ${name} in ${redactUrl(sparseIndexBase(index))}: ${what}`, {
+    code: "crates-lookup-failed",
     setting: "crates",
     fix,
     exitCode: 1,
@@ -84,6 +85,7 @@ function indexError(index: string, name: string, what: string, fix: string): Pol
 
 function configError(index: string, what: string): PolyglotError {
   return new PolyglotError(`cannot read ${redactUrl(sparseIndexBase(index))}config.json: ${what}`, {
+    code: "crates-lookup-failed",
     setting: "crates",
     fix: NETWORK_FIX,
     exitCode: 1,

@@ -150,7 +150,7 @@ describe.skipIf(!cargo)("planCrates with the real cargo metadata", () => {
     ]);
     // b builds against c (build-dependency) and only dev-depends on d, which needs c: b does not wait for d.
     expect(plan.layers).toEqual([["pub-c"], ["pub-b", "pub-d"]]);
-    const byId = (id: string) => findings.filter((finding) => finding.id === id);
+    const byId = (id: string) => findings.filter((finding) => finding.code === id);
     expect(byId("crates-path-dependency-version")).toEqual([
       expect.objectContaining({
         level: "error",
@@ -179,7 +179,7 @@ describe.skipIf(!cargo)("planCrates with the real cargo metadata", () => {
     const broken = await findingsOf(repo.dir);
     expect(broken.findings).toEqual([
       expect.objectContaining({
-        id: "crates-workspace-version",
+        code: "crates-workspace-version",
         level: "error",
         file: "crates/a/Cargo.toml",
       }),
@@ -198,7 +198,7 @@ describe.skipIf(!cargo)("planCrates with the real cargo metadata", () => {
       ),
     });
     const { findings } = await findingsOf(other.dir);
-    expect(findings.map((finding) => finding.id).sort()).toEqual([
+    expect(findings.map((finding) => finding.code).sort()).toEqual([
       "crates-first-publish",
       "crates-no-credentials",
       "crates-path-dependency-registry",
@@ -217,7 +217,7 @@ describe.skipIf(!cargo)("planCrates with the real cargo metadata", () => {
     const { findings } = await findingsOf(repo.dir, { ...env, PATH: "/nonexistent" });
     expect(findings).toEqual([
       expect.objectContaining({
-        id: "cargo-missing",
+        code: "cargo-missing",
         level: "error",
         message: expect.stringContaining("crates/a may be publishable"),
       }),
@@ -242,7 +242,7 @@ describe.skipIf(!cargo)("planCrates with the real cargo metadata", () => {
     const { findings } = await findingsOf(repo.dir, { ...env, PATH: `${bin}:${process.env.PATH}` });
     expect(findings).toContainEqual(
       expect.objectContaining({
-        id: "cargo-too-old",
+        code: "cargo-too-old",
         level: "error",
         message: expect.stringContaining("cargo 1.66.1"),
       }),

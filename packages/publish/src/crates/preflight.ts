@@ -52,7 +52,7 @@ export async function runCratesPreflight(input: CratesPreflightInput): Promise<C
   findings.push(...firstPublishFindings(plan, registry));
   if (stored.length > 0) {
     findings.push({
-      id: "crates-long-lived-token",
+      code: "crates-long-lived-token",
       level: "warning",
       message: `a long-lived cargo token is set (${stored.join(", ")}); it is kept out of cargo's publish, which gets only the trusted-publishing token`,
       fix: `remove the token secret from the workflow (and ${registry.tokenEnv} from the job's env) once trusted publishing works`,
@@ -61,7 +61,7 @@ export async function runCratesPreflight(input: CratesPreflightInput): Promise<C
   const idToken = await fetchCratesIdToken(env, registry.audience, input.writeCommand);
   if ("reason" in idToken) {
     findings.push({
-      id: "crates-oidc-unavailable",
+      code: "crates-oidc-unavailable",
       level: "error",
       message: `trusted publishing to ${registryName(registry)} needs an OIDC ID token: ${idToken.reason}`,
       fix: "add `permissions: { id-token: write, contents: write }` to the publish job; or publish with a token: --oidc off and CARGO_REGISTRY_TOKEN",
@@ -76,7 +76,7 @@ export async function runCratesPreflight(input: CratesPreflightInput): Promise<C
     return { ...none, findings };
   }
   findings.push({
-    id: "crates-trusted-publisher-ok",
+    code: "crates-trusted-publisher-ok",
     level: "info",
     message: `${registryName(registry)} exchanged the job's ID token for a short-lived publish token`,
   });
@@ -103,7 +103,7 @@ function toolFindings(plan: CratesPlan): Finding[] {
   if (plan.unplanned.length > 0) {
     return [
       {
-        id: "cargo-missing",
+        code: "cargo-missing",
         level: "error",
         message: `cargo is not on PATH, and the Cargo targets ${plan.unplanned.join(", ")} may be publishable`,
         fix: "install the Rust toolchain in the publish job (e.g. dtolnay/rust-toolchain@stable), or set `publish = false` in the crates not meant for a registry",
@@ -114,7 +114,7 @@ function toolFindings(plan: CratesPlan): Finding[] {
   if (plan.registry && plan.cargo.path && version && semver.lt(version, MIN_CARGO)) {
     return [
       {
-        id: "cargo-too-old",
+        code: "cargo-too-old",
         level: "error",
         message: `cargo ${version} cannot read sparse registries (${MIN_CARGO} or newer can)`,
         fix: "install a current stable toolchain in the publish job (rustup update stable)",
@@ -128,7 +128,7 @@ function manifestFindings(plan: CratesPlan): Finding[] {
   const broken = plan.manifestErrors.map((error): Finding => {
     const inherited = /inheriting `version`|workspace\.package\.version/.test(error.message);
     return {
-      id: inherited ? "crates-workspace-version" : "crates-manifest-invalid",
+      code: inherited ? "crates-workspace-version" : "crates-manifest-invalid",
       level: "error",
       message: `cargo cannot read ${error.file}: ${error.message}`,
       file: error.file,
@@ -141,14 +141,14 @@ function manifestFindings(plan: CratesPlan): Finding[] {
     (problem): Finding =>
       problem.problem === "no-version"
         ? {
-            id: "crates-path-dependency-version",
+            code: "crates-path-dependency-version",
             level: "error",
             message: `${problem.crate} depends on ${problem.dependency} by path without a version: cargo refuses to publish it`,
             file: problem.file,
             fix: `give the dependency a version: ${problem.dependency} = { path = "...", version = "x.y.z" } (polyglot-version keeps it in step)`,
           }
         : {
-            id: "crates-path-dependency-registry",
+            code: "crates-path-dependency-registry",
             level: "error",
             message: `${problem.crate} depends on ${problem.dependency} by path without \`registry\`: cargo would look it up on crates.io`,
             file: problem.file,
@@ -162,7 +162,7 @@ function unpublishedFindings(plan: CratesPlan): Finding[] {
   return plan.unpublished
     .filter((crate) => crate.sourcePublished)
     .map((crate) => ({
-      id: "crates-publish-false",
+      code: "crates-publish-false",
       level: "info" as const,
       message: `${crate.name} (${crate.path}) follows the published package ${crate.source} but is not published to ${plan.registry ? registryName(plan.registry) : "the registry"} (publish = false)`,
       file: path.posix.join(crate.path, "Cargo.toml"),
@@ -174,7 +174,7 @@ function firstPublishFindings(plan: CratesPlan, registry: CratesRegistry): Findi
   return plan.crates
     .filter((crate) => crate.firstPublish)
     .map((crate) => ({
-      id: "crates-first-publish",
+      code: "crates-first-publish",
       level: "error" as const,
       message: `${crate.name} is not on ${registryName(registry)} yet: trusted publishing cannot create a crate`,
       file: path.posix.join(crate.path, "Cargo.toml"),
@@ -196,7 +196,7 @@ function exchangeFinding(
 ): Finding {
   if (!refused) {
     return {
-      id: "crates-exchange-failed",
+      code: "crates-exchange-failed",
       level: "error",
       message: `the trusted-publishing token exchange with ${registryName(registry)} failed: ${detail}`,
       fix: "re-run the job; if it persists, check the registry's status",
@@ -205,7 +205,7 @@ function exchangeFinding(
   }
   const crates = plan.crates.map((crate) => crate.name).join(", ");
   return {
-    id: "crates-trusted-publisher-mismatch",
+    code: "crates-trusted-publisher-mismatch",
     level: "error",
     message: `${registryName(registry)} refused the trusted-publishing exchange: ${detail}`,
     fix: `on each crate's settings page (${crates}) add a GitHub trusted publisher with this repository's owner and name, the workflow file that runs polyglot-publish, and its environment if the job has one`,
@@ -224,7 +224,7 @@ function tokenModeFindings(
     firstPublished.length > 0
       ? [
           {
-            id: "crates-first-publish",
+            code: "crates-first-publish",
             level: "info",
             message: `first publish of ${firstPublished.join(", ")} to ${registryName(registry)}, with the token`,
             fix: `afterwards add the trusted publisher on ${settingsPage(registry, firstPublished[0] ?? "")} and drop the token`,
@@ -235,7 +235,7 @@ function tokenModeFindings(
   return [
     ...first,
     {
-      id: "crates-no-credentials",
+      code: "crates-no-credentials",
       level: "error",
       message: `nothing can authenticate cargo's publish to ${registryName(registry)}: no ID token (trusted publishing) and no ${registry.tokenEnv}`,
       fix:

@@ -62,6 +62,7 @@ export async function resolveCratesRegistry(
     throw new PolyglotError(
       `the registry ${config.registry} has a git index (${index}); polyglot-publish reads sparse indexes`,
       {
+        code: "crates-registry-unknown",
         file: ".cargo/config.toml",
         setting: `registries.${config.registry}.index`,
         fix: "use the registry's sparse index URL (sparse+https://...)",
@@ -106,6 +107,7 @@ function namedRegistryIndex(root: string, name: string, env: NodeJS.ProcessEnv):
   throw new PolyglotError(
     `crates.registry names the registry ${JSON.stringify(name)}, which .cargo/config.toml does not define`,
     {
+      code: "crates-registry-unknown",
       file: path.join(".changeset", "polyglot.json"),
       setting: "crates.registry",
       fix: `add [registries.${name}] index = "sparse+https://..." to .cargo/config.toml (or set CARGO_REGISTRIES_${registryEnvName(name)}_INDEX), or use a URL such as https://crates.io`,

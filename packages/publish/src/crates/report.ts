@@ -1,23 +1,23 @@
 import { sparseIndexBase, sparseIndexUrl } from "@polyglot-changesets/core";
 import { redactUrl } from "../http.js";
-import type { CratesPackage, ReportRow } from "../report.js";
-import type { CratesPlan } from "./plan.js";
+import type { Outcome, ReportRecord } from "../report.js";
+import type { CrateRelease, CratesPlan } from "./plan.js";
 import type { CratesRegistry } from "./registry.js";
 import type { CrateOutcome, CrateResult } from "./run.js";
-
-export interface CratesReportPart {
-  crates: boolean;
-  "crates-packages": CratesPackage[];
-  failed: string[];
-  "published-elsewhere": string[];
-  rows: ReportRow[];
-}
 
 /** crates.io's page of the version; for another registry, the crate's index file. */
 export function crateLink(registry: CratesRegistry, name: string, version: string): string {
   if (registry.isCratesIo) return `https://crates.io/crates/${name}/${version}`;
   return redactUrl(sparseIndexUrl(registry.index, name));
 }
+
+const OUTCOME: Record<CrateOutcome, Outcome> = {
+  published: "published",
+  elsewhere: "published-elsewhere",
+  failed: "failed",
+  // Not reached because an earlier crate failed: not published, as a failure is (a re-run publishes it).
+  skipped: "failed",
+};
 
 const STATUS: Record<CrateOutcome, string> = {
   published: "published",
@@ -26,51 +26,47 @@ const STATUS: Record<CrateOutcome, string> = {
   skipped: "not published (an earlier crate failed)",
 };
 
-/** The crates part of the report after a publish. */
-export function cratesReport(plan: CratesPlan, results: CrateResult[]): CratesReportPart {
+/** One record per crate of the run, in publish order. */
+export function crateRecords(plan: CratesPlan, results: CrateResult[]): ReportRecord[] {
   const registry = plan.registry;
-  const published = results.filter((result) => result.outcome === "published");
-  const id = (result: CrateResult) => `${result.release.name}@${result.release.version}`;
-  return {
-    crates: published.length > 0,
-    "crates-packages": published.map(({ release }) => ({
-      name: release.name,
-      version: release.version,
-      path: release.path,
-    })),
-    failed: results.filter((result) => result.outcome === "failed" || result.outcome === "skipped").map(id),
-    "published-elsewhere": results.filter((result) => result.outcome === "elsewhere").map(id),
-    rows: registry
-      ? results.map((result) => ({
-          package: result.release.name,
-          ecosystem: "crates.io" as const,
-          version: result.release.version,
-          link: crateLink(registry, result.release.name, result.release.version),
-          status: result.detail ? `${STATUS[result.outcome]}: ${result.detail}` : STATUS[result.outcome],
-        }))
-      : [],
-  };
+  if (!registry) return [];
+  return results.map((result) => ({
+    ...crateRow(registry, result.release),
+    outcome: OUTCOME[result.outcome],
+    status: result.detail ? `${STATUS[result.outcome]}: ${result.detail}` : STATUS[result.outcome],
+    crate: { name: result.release.name, version: result.release.version, path: result.release.path },
+  }));
 }
 
-/** A dry run: the plan as rows, nothing published. */
-export function cratesDryRunRows(plan: CratesPlan): ReportRow[] {
+/** A dry run: the plan's crates, layer by layer, nothing published. */
+export function crateDryRunRecords(plan: CratesPlan): ReportRecord[] {
   const registry = plan.registry;
   if (!registry) return [];
   return plan.layers.flatMap((layer, at) =>
-    layer.map((name) => {
+    layer.flatMap((name) => {
       const release = plan.crates.find((crate) => crate.name === name);
-      return {
-        package: name,
-        ecosystem: "crates.io" as const,
-        version: release?.version ?? "",
-        link: crateLink(registry, name, release?.version ?? ""),
-        status: `would publish (layer ${at + 1})`,
-      };
+      if (!release) return [];
+      return [
+        {
+          ...crateRow(registry, release),
+          outcome: "planned" as const,
+          status: `would publish (layer ${at + 1})`,
+        },
+      ];
     }),
   );
 }
 
-/** The plan's lines: layer by layer, with what each crate waits for. */
+function crateRow(registry: CratesRegistry, release: CrateRelease) {
+  return {
+    package: release.name,
+    ecosystem: "crates.io" as const,
+    version: release.version,
+    link: crateLink(registry, release.name, release.version),
+  };
+}
+
+/** The plan's lines: layer by layer. */
 export function cratesPlanText(plan: CratesPlan, dryRun: boolean): string {
   if (!plan.registry || (plan.crates.length === 0 && plan.alreadyPublished.length === 0)) return "";
   const where = plan.registry.isCratesIo ? "crates.io" : redactUrl(sparseIndexBase(plan.registry.index));

@@ -1,10 +1,10 @@
 import type { PublishArgs } from "../args.js";
-import type { PublishReport } from "../report.js";
+import type { ReportRecord } from "../report.js";
 import type { StopOnSignal } from "../signals.js";
 import { cargoChildEnv } from "./auth.js";
 import type { CratesPlan } from "./plan.js";
 import type { CratesPreflight } from "./preflight.js";
-import { type CratesReportPart, cratesReport } from "./report.js";
+import { crateRecords } from "./report.js";
 import { type CrateResult, publishCrateLayers } from "./run.js";
 
 export interface CratesStageIo {
@@ -15,7 +15,7 @@ export interface CratesStageIo {
 
 /**
  * The crates stage of a publish: every layer through cargo, then the trusted-publishing token is revoked (also
- * when a crate failed or a signal stopped the run). Returns the report part; `failed` non-empty stops the release.
+ * when a crate failed or a signal stopped the run). Returns the crates' records; a failed one stops the release.
  */
 export async function publishCratesStage(
   plan: CratesPlan,
@@ -23,8 +23,8 @@ export async function publishCratesStage(
   args: Pick<PublishArgs, "cratesWait" | "cargoFlags">,
   io: CratesStageIo,
   stopper: StopOnSignal,
-): Promise<CratesReportPart> {
-  if (plan.crates.length === 0 || !plan.registry || !plan.cargo.path) return cratesReport(plan, []);
+): Promise<ReportRecord[]> {
+  if (plan.crates.length === 0 || !plan.registry || !plan.cargo.path) return [];
   let results: CrateResult[];
   try {
     if (check.useOidc) {
@@ -51,23 +51,10 @@ export async function publishCratesStage(
       );
     }
   }
-  const part = cratesReport(plan, results);
   for (const result of results.filter((entry) => entry.outcome === "failed")) {
     io.stderr.write(
       `polyglot-publish: error: crate ${result.release.name}@${result.release.version} was not published: ${result.detail ?? "cargo failed"}\n`,
     );
   }
-  return part;
-}
-
-/** A report with the crates part in front: crates go first, so their rows and outcomes lead. */
-export function withCrates(report: PublishReport, part: CratesReportPart): PublishReport {
-  return {
-    ...report,
-    crates: part.crates,
-    "crates-packages": part["crates-packages"],
-    failed: [...part.failed, ...report.failed],
-    "published-elsewhere": [...part["published-elsewhere"], ...report["published-elsewhere"]],
-    rows: [...part.rows, ...report.rows],
-  };
+  return crateRecords(plan, results);
 }

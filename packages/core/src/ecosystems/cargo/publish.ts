@@ -21,6 +21,7 @@ export function crateLayers(crates: ReadonlyArray<{ name: string; needs: readonl
       throw new PolyglotError(
         `the crates ${[...waiting.keys()].join(", ")} depend on each other in a cycle`,
         {
+          code: "crates-dependency-cycle",
           setting: "[dependencies]",
           fix: "break the cycle: cargo cannot publish crates that need each other (dev-dependencies may)",
         },
