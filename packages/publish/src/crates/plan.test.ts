@@ -1,4 +1,6 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadWorkspace, sparseIndexPath } from "@polyglot-changesets/core";
@@ -8,8 +10,6 @@ import {
   createTempRepo,
   findCargo,
   startCrates,
-  startHttpServer,
-  type TestServer,
 } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../preflight.js";
@@ -19,23 +19,28 @@ import { runCratesPreflight } from "./preflight.js";
 
 const cargo = findCargo();
 let crates: CratesServer;
-let junk: TestServer;
+let junk: Server;
+let junkUrl: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   crates = await startCrates();
   crates.seed("pub-a", "1.0.0");
   crates.seed("pub-a", "1.1.0", { yanked: true });
-  junk = await startHttpServer((req, res) => {
+  // A server that answers 200 with anything but an index file.
+  junk = createServer((req, res) => {
     res.writeHead(200, { "content-type": "text/plain" });
-    res.end(req.path.endsWith("/other") ? '{"name":"not-other","vers":"1.0.0"}\n' : "<html>\n");
+    res.end(req.url?.endsWith("/other") ? '{"name":"not-other","vers":"1.0.0"}\n' : "<html>\n");
   });
+  await new Promise<void>((resolve) => junk.listen(0, "127.0.0.1", resolve));
+  junkUrl = `http://127.0.0.1:${(junk.address() as AddressInfo).port}/`;
   const cargoHome = mkdtempSync(path.join(tmpdir(), "polyglot-cargo-home-"));
   env = { ...process.env, ...cargoEnv({ cargoHome }), CARGO_REGISTRY_TOKEN: undefined };
 });
 
 afterAll(async () => {
-  await Promise.all([crates?.close(), junk?.close()]);
+  await crates?.close();
+  await new Promise((resolve) => junk?.close(resolve));
 });
 
 describe("the sparse index lookup", () => {
@@ -60,8 +65,8 @@ describe("the sparse index lookup", () => {
   });
 
   it("refuses an answer that is not this crate's index file, naming what it was", async () => {
-    await expect(fetchCrateVersions(`sparse+${junk.url}`, "some")).rejects.toThrow(/line 1 is not JSON/);
-    await expect(fetchCrateVersions(`sparse+${junk.url}`, "other")).rejects.toThrow(
+    await expect(fetchCrateVersions(`sparse+${junkUrl}`, "some")).rejects.toThrow(/line 1 is not JSON/);
+    await expect(fetchCrateVersions(`sparse+${junkUrl}`, "other")).rejects.toThrow(
       /names the crate "not-other" instead of other/,
     );
   });
