@@ -177,7 +177,7 @@ describe.skipIf(!cargo)("polyglot-publish: crates through trusted publishing wit
     expect(first.exitCode).toBe(1);
     expect(publishesOf("0.3.0")).toEqual(["kt-types"]);
     expect(crates.revokedTokens).toBe(revokedBefore + 1);
-    expect(first.stderr).toMatch(/crate kt-core@0\.3\.0 was not published: .*503/);
+    expect(first.stderr).toMatch(/\[crates-publish-error\] crate kt-core@0\.3\.0 was not published: .*503/);
     expect(first.stdout + first.stderr).toMatch(/stopped before npm and the PyPI hand-off/);
     expect(await repo.git("tag", "--list")).toBe("");
     expect(JSON.parse(first.outputs["crates-packages"] ?? "")).toEqual([

@@ -83,6 +83,7 @@ describe("publishCrateLayers", () => {
     const results = await publishCrateLayers({ ...options, cargo: cargo.path, lookup: index({}) });
     expect(results.map((result) => result.outcome)).toEqual(["failed", "skipped", "skipped"]);
     expect(results[0]?.detail).toContain("HTTP 503");
+    expect(results[0]?.code).toBe("crates-publish-error");
     expect(readFileSync(cargo.calls, "utf8")).toBe("publish -p a --registry testkit --no-verify\n");
   });
 
@@ -110,6 +111,7 @@ describe("publishCrateLayers", () => {
     });
     expect(results.map((result) => result.outcome)).toEqual(["failed", "skipped", "skipped"]);
     expect(results[0]?.detail).toMatch(/not in the index after 0 s \(--crates-wait\)/);
+    expect(results[0]?.code).toBe("crates-not-visible");
   });
 });
 

@@ -18,6 +18,8 @@ export interface CrateResult {
   outcome: CrateOutcome;
   /** Why it failed (cargo's reason, or the wait that ran out). */
   detail?: string;
+  /** Which failure: cargo's, or the index that did not show the version in time. */
+  code?: "crates-publish-error" | "crates-not-visible";
 }
 
 export interface CratesRunOptions {
@@ -71,7 +73,7 @@ export async function publishCrateLayers(options: CratesRunOptions): Promise<Cra
     if (stopped) continue;
     const late = await waitUntilVisible(published, options, lookup);
     for (const [release, detail] of late) {
-      results.set(release.name, { release, outcome: "failed", detail });
+      results.set(release.name, { release, outcome: "failed", detail, code: "crates-not-visible" });
       stopped = true;
     }
   }
@@ -111,7 +113,12 @@ async function publishOne(
   if (isAlreadyPublishedMessage(output) && (await isVisible(release, options.registry, lookup))) {
     return { release, outcome: "elsewhere" };
   }
-  return { release, outcome: "failed", detail: failureReason(output, result.exitCode) };
+  return {
+    release,
+    outcome: "failed",
+    detail: failureReason(output, result.exitCode),
+    code: "crates-publish-error",
+  };
 }
 
 async function isVisible(

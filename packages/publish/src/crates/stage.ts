@@ -47,13 +47,13 @@ export async function publishCratesStage(
     const problem = await check.release();
     if (problem) {
       io.stderr.write(
-        `polyglot-publish: warning: could not revoke the trusted-publishing token (${problem}); it expires within 30 minutes\n`,
+        `polyglot-publish: warning: [crates-revoke-failed] could not revoke the trusted-publishing token (${problem}); it expires within 30 minutes\n`,
       );
     }
   }
   for (const result of results.filter((entry) => entry.outcome === "failed")) {
     io.stderr.write(
-      `polyglot-publish: error: crate ${result.release.name}@${result.release.version} was not published: ${result.detail ?? "cargo failed"}\n`,
+      `polyglot-publish: error: [${result.code ?? "crates-publish-error"}] crate ${result.release.name}@${result.release.version} was not published: ${result.detail ?? "cargo failed"}\n`,
     );
   }
   return crateRecords(plan, results);
