@@ -188,6 +188,8 @@ describe.skipIf(!cargo)("polyglot-publish: crates through trusted publishing wit
     // The re-run, with a long-lived token in the env and in cargo's credentials: kept out of cargo.
     mkdirSync(path.join(cargoHome), { recursive: true });
     writeFileSync(path.join(cargoHome, "credentials.toml"), `[registries.testkit]\ntoken = "${CANARY}"\n`);
+    // ... and the revocation fails: a warning with its code, the release still goes on.
+    crates.faults.add({ path: "/api/v1/trusted_publishing/tokens", method: "DELETE", status: 503, times: 5 });
     const second = await runCliInProcess(
       ["--json", "--crates-wait", "30"],
       repo.dir,
@@ -195,10 +197,14 @@ describe.skipIf(!cargo)("polyglot-publish: crates through trusted publishing wit
       files,
     );
     writeFileSync(path.join(cargoHome, "credentials.toml"), "");
+    crates.faults.clear();
 
     expect(second.exitCode, second.stderr).toBe(0);
     expect(publishesOf("0.3.0").sort()).toEqual([...CRATES].sort());
     expect(second.stdout + second.stderr).toContain("[crates-long-lived-token]");
+    expect(second.stderr).toContain(
+      "warning: [crates-revoke-failed] could not revoke the trusted-publishing token (HTTP 503)",
+    );
     expect(
       crates.requests.some((request) => String(request.headers.authorization ?? "").includes(CANARY)),
     ).toBe(false);
