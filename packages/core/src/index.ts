@@ -9,6 +9,9 @@ export {
   isPublishableTo,
 } from "./ecosystems/cargo/publish.js";
 export {
+  type CrateVersions,
+  crateVersionsInIndex,
+  type IndexHttp,
   isMissingCrateStatus,
   parseSparseIndexFile,
   sparseIndexBase,

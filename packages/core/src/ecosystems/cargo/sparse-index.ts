@@ -1,5 +1,6 @@
 // Cargo's sparse registry index (the cargo book, "Registry Index"): one file per crate at a path made from its
-// lower-cased name, one JSON object per line and version. Pure: the caller does the HTTP.
+// lower-cased name, one JSON object per line and version. The caller does the HTTP.
+import { PolyglotError } from "../../errors.js";
 
 /** Cargo's path of a crate in an index: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...` (lower case). */
 export function sparseIndexPath(name: string): string {
@@ -65,4 +66,71 @@ function parseEntry(line: string, name: string): { vers: string } | string {
 function quote(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** What a sparse index holds of a crate: every version line, yanked ones included (they still exist). */
+export interface CrateVersions {
+  /** The crate has an index file (any version, yanked or not). */
+  exists: boolean;
+  versions: Set<string>;
+}
+
+/** The HTTP the caller does (bounded, timed, redacting): core makes no network call of its own. */
+export interface IndexHttp {
+  /** GETs `url`; rejects with an Error whose message says why no answer came. */
+  get(url: string, headers: Record<string, string>): Promise<{ status: number; text(): string }>;
+  /** `url` as it may be printed (credentials removed). */
+  redact(url: string): string;
+}
+
+const NETWORK_FIX =
+  "check the network and the crates registry (crates in .changeset/polyglot.json), then re-run";
+const SHAPE_FIX =
+  "check the crates registry's index (crates.index in .changeset/polyglot.json or .cargo/config.toml): it must be a cargo sparse index; nothing was published";
+
+/**
+ * The versions of `name` in the sparse index `index`. A 404 (and 410/451, as cargo reads them) is a crate that does
+ * not exist there. Every line must be an index entry of this crate: anything else is an error, never "missing".
+ */
+export async function crateVersionsInIndex(
+  index: string,
+  name: string,
+  http: IndexHttp,
+): Promise<CrateVersions> {
+  let answer: { status: number; text(): string };
+  try {
+    // no-cache: a CDN in front of the index may hold the file from before the publish.
+    answer = await http.get(sparseIndexUrl(index, name), { "cache-control": "no-cache" });
+  } catch (error) {
+    throw indexLookupError(index, name, http, `no answer (${(error as Error).message})`, NETWORK_FIX);
+  }
+  if (isMissingCrateStatus(answer.status)) return { exists: false, versions: new Set() };
+  if (answer.status !== 200) {
+    const fix =
+      answer.status === 401 || answer.status === 403
+        ? "the index wants credentials (auth-required registries are not supported yet): use a public index"
+        : NETWORK_FIX;
+    throw indexLookupError(index, name, http, `HTTP ${answer.status}`, fix);
+  }
+  const parsed = parseSparseIndexFile(answer.text(), name);
+  if ("problem" in parsed) throw indexLookupError(index, name, http, parsed.problem, SHAPE_FIX);
+  return { exists: parsed.versions.size > 0, versions: parsed.versions };
+}
+
+function indexLookupError(
+  index: string,
+  name: string,
+  http: IndexHttp,
+  what: string,
+  fix: string,
+): PolyglotError {
+  return new PolyglotError(
+    `cannot look up crate ${name} in ${http.redact(sparseIndexBase(index))}: ${what}`,
+    {
+      code: "crates-lookup-failed",
+      setting: "crates",
+      fix,
+      exitCode: 1,
+    },
+  );
 }
