@@ -118,16 +118,16 @@ export async function planCrates(workspace: Workspace, options: CratesPlanOption
     else plan.unpublished.push(unpublishedCrate(pkg, target, workspace));
   }
   const lookup = options.lookup ?? fetchCrateVersions;
-  const found = await mapConcurrent(candidates, LOOKUP_CONCURRENCY, (candidate) =>
-    lookup(registry.index, candidate.pkg.name),
-  );
-  const releasing = new Set<string>();
-  candidates.forEach(({ pkg }, at) => {
-    if (found[at]?.versions.has(pkg.version)) plan.alreadyPublished.push(`${pkg.name}@${pkg.version}`);
-    else releasing.add(pkg.name);
-  });
-  candidates.forEach(({ target, pkg }, at) => {
-    if (!releasing.has(pkg.name)) return;
+  const looked = await mapConcurrent(candidates, LOOKUP_CONCURRENCY, async (candidate) => ({
+    ...candidate,
+    found: await lookup(registry.index, candidate.pkg.name),
+  }));
+  const missing = looked.filter(({ pkg, found }) => !found.versions.has(pkg.version));
+  plan.alreadyPublished = looked
+    .filter((entry) => !missing.includes(entry))
+    .map(({ pkg }) => `${pkg.name}@${pkg.version}`);
+  const releasing = new Set(missing.map(({ pkg }) => pkg.name));
+  for (const { target, pkg, found } of missing) {
     const file = path.posix.join(target.relativeDir, "Cargo.toml");
     plan.dependencyProblems.push(...dependencyProblems(pkg, file, registry));
     plan.crates.push({
@@ -136,10 +136,10 @@ export async function planCrates(workspace: Workspace, options: CratesPlanOption
       path: target.relativeDir,
       dir: target.dir,
       source: target.source,
-      firstPublish: !found[at]?.exists,
+      firstPublish: !found.exists,
       needs: orderingDependencies(pkg).filter((name) => releasing.has(name) && name !== pkg.name),
     });
-  });
+  }
   plan.layers = crateLayers(plan.crates);
   return plan;
 }
