@@ -16,11 +16,11 @@ export async function fetchCratesIdToken(
   env: NodeJS.ProcessEnv,
   audience: string,
   write: (text: string) => void,
-): Promise<{ token: string } | { reason: string }> {
+): Promise<{ token: string } | { reason: string; transient: boolean }> {
   const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   if (!requestUrl || !requestToken)
-    return { reason: "the job has no ID token (ACTIONS_ID_TOKEN_REQUEST_URL)" };
+    return { reason: "the job has no ID token (ACTIONS_ID_TOKEN_REQUEST_URL)", transient: false };
   const url = new URL(requestUrl);
   url.searchParams.append("audience", audience);
   let answer: HttpAnswer;
@@ -30,12 +30,12 @@ export async function fetchCratesIdToken(
       maxBytes: 1024 * 1024,
     });
   } catch (error) {
-    return { reason: `the ID-token request failed: ${describeFetchError(error)}` };
+    return { reason: `the ID-token request failed: ${describeFetchError(error)}`, transient: true };
   }
   const parsed = parseJsonAnswer(answer);
   const value = parsed.ok && isObject(parsed.value) ? parsed.value.value : undefined;
   if (answer.status !== 200 || typeof value !== "string" || !isTokenShaped(value)) {
-    return { reason: `the ID-token request answered HTTP ${answer.status} without a token` };
+    return { reason: `the ID-token request answered HTTP ${answer.status} without a token`, transient: true };
   }
   mask(value, env, write);
   rememberSecrets([value]);

@@ -66,7 +66,7 @@ export async function runCratesPreflight(input: CratesPreflightInput): Promise<C
       message: `trusted publishing to ${registryName(registry)} needs an OIDC ID token: ${idToken.reason}`,
       fix: "add `permissions: { id-token: write, contents: write }` to the publish job; or publish with a token: --oidc off and CARGO_REGISTRY_TOKEN",
       // The job has the permission but its token endpoint failed: a re-run, not a setting.
-      ...(idToken.reason.startsWith("the job has no ID token") ? {} : { transient: true }),
+      ...(idToken.transient ? { transient: true } : {}),
     });
     return { ...none, findings };
   }
