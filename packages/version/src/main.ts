@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
 import type { Io } from "@polyglot-changesets/core";
 import {
+  applyWrites,
   CommandSafeStream,
   checkChangelogInputs,
   FileCache,
@@ -15,12 +16,11 @@ import {
   planChangelogs,
   planSync,
   type RepoFiles,
+  recoverInterruptedSync,
   type SyncPlan,
   type Workspace,
 } from "@polyglot-changesets/core";
-import { applyWrites } from "./apply.js";
 import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
-import { recoverInterruptedSync } from "./journal.js";
 import { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
 
 export interface MainOptions extends Partial<Io> {
@@ -112,7 +112,10 @@ async function check(workspace: Workspace, files: FileCache, run: Run): Promise<
   return plan.files.length > 0 ? 1 : 0;
 }
 
-/** Plans and validates, runs `changeset version`, then syncs to the versions it wrote (the source of truth). */
+/**
+ * Plans once against the predicted versions (validating everything while nothing is written), runs
+ * `changeset version`, checks that it wrote the predicted versions, then applies the plan.
+ */
 async function versionAndSync(
   workspace: Workspace,
   files: FileCache,
@@ -150,8 +153,42 @@ async function versionAndSync(
     }
     return exitCode;
   }
+  // The plan made above is applied as it is: `changeset version` writes only package.json and CHANGELOG.md
+  // files, and applyWrites refuses a planned file that changed since it was read.
   const fresh = new FileCache(workspace.root);
-  return sync(withWrittenVersions(workspace, fresh.repo), fresh, run);
+  const written = withWrittenVersions(workspace, fresh.repo);
+  // A snapshot version holds the time `changeset version` ran ({datetime}, {timestamp}), which no prediction
+  // can know: a snapshot syncs to the versions written (the plan above validated the run).
+  if (args.changeset.snapshot) return sync(written, fresh, run);
+  assertPredictedVersions(workspace, written, predicted.versions);
+  return applyPlan(written, plan, fresh, run);
+}
+
+/**
+ * The versions `changeset version` wrote must be the ones the plan was made for: a difference (a changeset
+ * added meanwhile, another Changesets version in the repo) stops the run before any target is written.
+ */
+function assertPredictedVersions(
+  before: Workspace,
+  written: Workspace,
+  predicted: ReadonlyMap<string, string>,
+): void {
+  for (const [index, pkg] of before.packages.entries()) {
+    const expected = predicted.get(pkg.name) ?? pkg.version;
+    const actual = written.packages[index]!.version;
+    if (actual === expected) continue;
+    const file = pkg.relativeDir === "." ? "package.json" : `${pkg.relativeDir}/package.json`;
+    throw new PolyglotError(
+      `${pkg.name}: changeset version wrote ${actual} to ${file}, but the release plan predicted ${expected}; no target was synced`,
+      {
+        code: "version-mismatch",
+        file,
+        setting: "version",
+        fix: "check the version changeset version wrote, then run polyglot-version --sync-only to sync the targets to it",
+        exitCode: 1,
+      },
+    );
+  }
 }
 
 /**
@@ -238,6 +275,11 @@ function withWrittenVersions(workspace: Workspace, repo: RepoFiles): Workspace {
 async function sync(workspace: Workspace, files: FileCache, run: Run): Promise<number> {
   const plan = await planSync(workspace, currentVersions(workspace), { files });
   printWarnings(plan, run);
+  return applyPlan(workspace, plan, files, run);
+}
+
+/** Adds the mirrored changelog sections to the plan, then writes it all (or nothing) unless --dry-run. */
+async function applyPlan(workspace: Workspace, plan: SyncPlan, files: FileCache, run: Run): Promise<number> {
   const changelogs = await planChangelogs(workspace, plan, { files });
   const planned = [...plan.files, ...changelogs];
   if (!run.args.dryRun) await applyWrites(planned, { repo: files.repo });

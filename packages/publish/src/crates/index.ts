@@ -1,7 +1,6 @@
 import {
   type CrateVersions,
   crateVersionsInIndex,
-  type IndexHttp,
   PolyglotError,
   sparseIndexBase,
 } from "@polyglot-changesets/core";
@@ -13,29 +12,13 @@ import {
   parseJsonAnswer,
   redactUrl,
 } from "../http.js";
+import { registryHttp } from "../lookup.js";
 
 export type { CrateVersions } from "@polyglot-changesets/core";
 
-/** An index file is one JSON object per line; at most this many bytes are read (serde's is ~1 MB). */
-const MAX_INDEX_FILE = 16 * 1024 * 1024;
-
-/** The sparse index through publish's bounded HTTP (deadline, size cap, redaction). */
-const indexHttp: IndexHttp = {
-  async get(url, headers) {
-    let answer: HttpAnswer;
-    try {
-      answer = await httpRequest(url, { headers, maxBytes: MAX_INDEX_FILE });
-    } catch (error) {
-      throw new Error(describeFetchError(error));
-    }
-    return { status: answer.status, text: () => answer.body.toString("utf8") };
-  },
-  redact: redactUrl,
-};
-
 /** The versions of `name` in the sparse index `index` (yanked ones count). */
 export function fetchCrateVersions(index: string, name: string): Promise<CrateVersions> {
-  return crateVersionsInIndex(index, name, indexHttp);
+  return crateVersionsInIndex(index, name, registryHttp);
 }
 
 /** `config.json` of a sparse index: where its web API is. */

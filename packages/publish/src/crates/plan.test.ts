@@ -184,7 +184,7 @@ describe.skipIf(!cargo)("planCrates with the real cargo metadata", () => {
     const broken = await findingsOf(repo.dir);
     expect(broken.findings).toEqual([
       expect.objectContaining({
-        code: "crates-workspace-version",
+        code: "cargo-workspace-version",
         level: "error",
         file: "crates/a/Cargo.toml",
       }),

@@ -128,7 +128,7 @@ function manifestFindings(plan: CratesPlan): Finding[] {
   const broken = plan.manifestErrors.map((error): Finding => {
     const inherited = /inheriting `version`|workspace\.package\.version/.test(error.message);
     return {
-      code: inherited ? "crates-workspace-version" : "crates-manifest-invalid",
+      code: inherited ? "cargo-workspace-version" : "crates-manifest-invalid",
       level: "error",
       message: `cargo cannot read ${error.file}: ${error.message}`,
       file: error.file,
