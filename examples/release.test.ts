@@ -243,7 +243,7 @@ async function useCratesStandIn(dir: string, config: Record<string, unknown>): P
 async function versionAndMerge(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const version = await run(process.execPath, [bin.version], dir, env);
   expect(version.status, version.output).toBe(0);
-  // changesets/action commits every change, new CHANGELOG.md files too.
+  // changesets/action commits every change of the version script, new CHANGELOG.md files included.
   execFileSync("git", ["add", "-A"], { cwd: dir, stdio: "pipe" });
   execFileSync(
     "git",

@@ -169,9 +169,14 @@ export function benchEnv(extra = {}) {
 
 /** Runs a command and measures its wall time (ms). Never throws: check `code`. */
 export async function timed(cmd, args, opts = {}) {
+  const { cpu: measureCpu = false, ...spawnOpts } = opts;
+  // `cpu`: the CPU seconds of the whole process tree (GNU time: user + system of every waited-for child), which a
+  // loaded machine distorts far less than the wall clock.
+  const [file, argv] =
+    measureCpu && existsSync(GNU_TIME) ? [GNU_TIME, ["-f", `${CPU_MARK}%U %S`, cmd, ...args]] : [cmd, args];
   const start = performance.now();
   const result = await new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { ...spawnOpts, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -183,8 +188,18 @@ export async function timed(cmd, args, opts = {}) {
     child.on("close", (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
   });
   const ms = performance.now() - start;
-  return { ...result, ms };
+  const mark = result.stderr.lastIndexOf(CPU_MARK);
+  if (mark === -1) return { ...result, ms };
+  const [user = 0, system = 0] = result.stderr
+    .slice(mark + CPU_MARK.length)
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return { ...result, stderr: result.stderr.slice(0, mark), ms, cpuMs: (user + system) * 1000 };
 }
+
+const GNU_TIME = "/usr/bin/time";
+const CPU_MARK = "__bench_cpu__ ";
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);

@@ -14,6 +14,7 @@ describe("parseCliArgs", () => {
       cargoFlags: [],
       json: false,
       cwd: "/r",
+      guards: { allowDirty: [], reproducible: false, stage: false, afterApproval: false },
     });
   });
 

@@ -4,6 +4,7 @@ import { type CliArgs, helpText, parseCliArgs } from "./args.js";
 import { doctorCommand, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
 import { errorJson } from "./report.js";
+import { rollbackCommand } from "./rollback/command.js";
 
 /**
  * Runs polyglot-publish with `argv` (without node and the script) and returns the exit code; an error is printed
@@ -43,5 +44,6 @@ function run(
 ): Promise<number> {
   if (args.command === "doctor") return doctorCommand(args, io, env);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io, env);
+  if (args.command === "rollback") return rollbackCommand(args, io, env);
   return publishCommand(args, io, env);
 }

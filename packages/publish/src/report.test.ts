@@ -44,7 +44,7 @@ const report: PublishReport = {
 };
 
 describe("report", () => {
-  it("writes the outputs, published-packages in changesets/action's shape", () => {
+  it("writes the outputs (published-packages in changesets/action's shape), crates and urls", () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "report-")), "out");
     writeFileSync(file, "");
     writeOutputs(report, { GITHUB_OUTPUT: file });
@@ -56,6 +56,7 @@ describe("report", () => {
       "pypi-packages": '[{"name":"a-b","version":"1.0.0rc1","path":"py","tag":"@a/b@1.0.0"}]',
       crates: "true",
       "crates-packages": '[{"name":"a-b-sys","version":"1.0.0","path":"crates/sys"}]',
+      urls: "[]",
     });
   });
 
