@@ -388,5 +388,7 @@ describe.skipIf(!ready)("a release of the examples against local stand-ins", () 
         ).toEqual([]);
       }
     },
+    // cargo builds and verifies two crates before npm starts: more than the default minute on a busy machine.
+    240_000,
   );
 });
