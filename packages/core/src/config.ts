@@ -25,6 +25,18 @@ export interface PolyglotConfig {
   pep440: Pep440Map;
   pypi: { index: string; workflow?: string };
   crates: CratesConfig;
+  /** What was registered as the trusted publisher on npm / PyPI / crates.io (checked by doctor, used by trust). */
+  trustedPublisher?: TrustedPublisherConfig;
+}
+
+/** `trustedPublisher` of `.changeset/polyglot.json`: the workflow file and environment the registries trust. */
+export interface TrustedPublisherConfig {
+  /** Workflow file name in `.github/workflows` (GitHub) or the pipeline file (GitLab), e.g. `release.yml`. */
+  workflow: string;
+  /** The CI environment name registered with the publisher, if any. */
+  environment?: string;
+  /** `owner/repo` (GitHub) or `group/project` (GitLab); default: from the packages' `repository.url`. */
+  repository?: string;
 }
 
 /**
@@ -83,6 +95,7 @@ function withDefaults(raw: JsonObject): PolyglotConfig {
     pep440: (raw.pep440 ?? {}) as Pep440Map,
     pypi: { ...pypi, index: pypi.index ?? DEFAULT_INDEX },
     crates: { registry: crates.registry ?? CRATES_IO_API, index: crates.index ?? CRATES_IO_INDEX },
+    ...(raw.trustedPublisher ? { trustedPublisher: raw.trustedPublisher as TrustedPublisherConfig } : {}),
   };
 }
 
@@ -200,22 +213,25 @@ function schemaError(error: ErrorObject, text: string, tree: jsonc.Node): Polygl
 }
 
 const KNOWN_KEYS: Record<string, string[]> = {
-  root: ["$schema", "targets", "pep440", "pypi", "crates"],
+  root: ["$schema", "targets", "pep440", "pypi", "crates", "trustedPublisher"],
   target: ["path", "versionFrom", "versionFiles", "changelog"],
   pypi: ["index", "workflow"],
   crates: ["registry", "index"],
+  trustedPublisher: ["workflow", "environment", "repository"],
 };
 
 function knownKeysAt(at: (string | number)[]): string[] {
   if (at.length === 0) return KNOWN_KEYS.root!;
   if (at[0] === "targets") return KNOWN_KEYS.target!;
   if (at[0] === "crates") return KNOWN_KEYS.crates!;
+  if (at[0] === "trustedPublisher") return KNOWN_KEYS.trustedPublisher!;
   return KNOWN_KEYS.pypi!;
 }
 
 const EXAMPLES: Record<string, string> = {
   path: '"path": "packages/python"',
   versionFrom: '"versionFrom": "@scope/core"',
+  workflow: '"workflow": "release.yml"',
 };
 
 function explainSchemaError(
@@ -278,6 +294,8 @@ function settingFix(at: (string | number)[]): string {
     return 'use the web API URL, such as https://crates.io, or the name of a registry in .cargo/config.toml, such as "my-registry"';
   }
   if (last === "index") return "use the index's base URL, such as https://pypi.org";
+  if (at[0] === "trustedPublisher")
+    return 'use the values registered on the registry, such as { "workflow": "release.yml", "environment": "npm" }';
   if (at[0] === "pep440") return "use a semver prerelease tag (letters, digits, hyphens) as the key";
   return "see the JSON schema in @polyglot-changesets/core (polyglot.schema.json)";
 }

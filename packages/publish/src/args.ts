@@ -44,6 +44,8 @@ export interface DoctorArgs {
   command: "doctor";
   oidc: OidcMode;
   provenance: boolean;
+  /** `--workflows`: only the static checks of the CI files (workflows/). */
+  workflows: boolean;
   json: boolean;
   cwd: string;
   guards: Pick<GuardArgs, "allowDirty" | "reproducible">;
@@ -167,7 +169,15 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
     },
     ...COMMON,
   },
-  doctor: { ...OIDC, ...GUARDS, ...COMMON },
+  doctor: {
+    workflows: {
+      type: "boolean",
+      help: "only check the CI files that run the release (.github/workflows, .gitlab-ci.yml)",
+    },
+    ...OIDC,
+    ...GUARDS,
+    ...COMMON,
+  },
   "pypi-check": {
     index: {
       type: "string",
@@ -241,6 +251,8 @@ export function helpText(command: Command): string {
           "Commands:",
           `  ${"doctor".padEnd(34)} ${SUMMARY.doctor.split(".")[0]}`,
           `  ${"pypi-check".padEnd(34)} checks which PyPI targets' versions the index lacks (for the PyPI job)`,
+          `  ${"init".padEnd(34)} sets up a repo: config, scripts and a release workflow`,
+          `  ${"trust".padEnd(34)} creates the npm trusted publishers (npm trust); prints PyPI/crates.io values`,
           `  ${"rollback".padEnd(34)} deprecates (or unpublishes) a release and prints the yank steps`,
           "  (polyglot-publish COMMAND --help for each)",
           "",
@@ -293,7 +305,7 @@ function commandOf(argv: readonly string[]): Command {
   const [first] = argv;
   if (first === undefined || first.startsWith("-")) return "publish";
   if (first === "doctor" || first === "pypi-check" || first === "rollback") return first;
-  const commands = ["doctor", "pypi-check", "rollback"];
+  const commands = ["doctor", "pypi-check", "rollback", "init", "trust"];
   throw usageError(`unknown command ${JSON.stringify(first)}${didYouMean(first, commands)}`, "publish");
 }
 
@@ -360,7 +372,8 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     // Off by default: the bench measured it above issue 13's 20% of the publish (docs/benchmarks.md).
     reproducible: values.reproducible === true && values["no-reproducible"] !== true,
   };
-  if (command === "doctor") return { command, oidc, provenance, json, cwd, guards };
+  if (command === "doctor")
+    return { command, oidc, provenance, workflows: values.workflows === true, json, cwd, guards };
   if (command === "pypi-check") {
     const index = values.index as string | undefined;
     if (index !== undefined && !/^https?:\/\//.test(index))

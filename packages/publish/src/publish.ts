@@ -49,6 +49,7 @@ import {
 import { StopOnSignal } from "./signals.js";
 import { approvalHint, type StagedRelease, stageReport, stageTarballs } from "./stage.js";
 import { cleanPublishEnv, secretValues } from "./tokens.js";
+import { workflowFindings } from "./workflows/index.js";
 
 /** Where human-readable lines go: stderr under --json, so stdout is only the JSON. */
 function logStream(io: Io, json: boolean): NodeJS.WritableStream {
@@ -272,6 +273,7 @@ export async function doctorCommand(args: DoctorArgs, io: Io, env: NodeJS.Proces
   const crates = await planCrates(workspace, { env });
   const cratesCheck = await cratesPreflightFor(crates, io, env, args.oidc, false);
   const preflight = await preflightFor(plan, npmrcFiles, io, env, args, args.guards);
+  preflight.findings.push(...(await workflowFindings(args.cwd)));
   const findings = [...cratesCheck.findings, ...preflight.findings];
   log.write(cratesPlanText(crates, true) + planText(plan, true));
   writeFindings(log, findings, env);

@@ -16,6 +16,10 @@ export interface TrustedPublisher {
   workflow: string;
   /** When set, the token's `environment` claim must equal it. */
   environment?: string;
+  /** Set when created through npm's trust API (`npm trust`): its id, provider and allowed actions. */
+  id?: string;
+  type?: "github" | "gitlab";
+  permissions?: string[];
 }
 
 /** One call of the token-exchange endpoint, as the registry answered it. */
