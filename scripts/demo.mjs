@@ -24,7 +24,7 @@ import { runX0xDemo, X0X_EXAMPLE, X0X_STEPS } from "./demo/x0x.mjs";
 
 const STEPS = 7;
 
-const USAGE = `Usage: node scripts/demo.mjs [--example event-forge|x0x] [--keep] [--verbose] [--python PATH] [--no-twine] [--skip-pypi]
+const USAGE = `Usage: node scripts/demo.mjs [--example event-forge|x0x] [--keep] [--verbose] [--python PATH] [--skip-pypi]
 
 Runs a whole release of examples/event-forge on a temp copy against local stand-ins (npm registry with
 trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run build (pnpm demo does).
@@ -39,18 +39,16 @@ trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run bui
                   default /usr/bin/python3, then python3. Without one, as root with apt-get, Debian's
                   python3-build, python3-hatchling and twine are installed (scripts/install-python-tools.sh);
                   otherwise the demo stops and names the command
-  --skip-pypi     leave the PyPI build and upload out (the npm release and the PyPI hand-off still run)
-  --no-twine      upload with the multipart POST twine would send, from Node, even where twine is installed`;
+  --skip-pypi     leave the PyPI build and upload out (the npm release and the PyPI hand-off still run)`;
 
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const options = { keep: false, verbose: false, twine: true, example: "event-forge" };
+  const options = { keep: false, verbose: false, example: "event-forge" };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--keep") options.keep = true;
     else if (arg === "--verbose") options.verbose = true;
-    else if (arg === "--no-twine") options.twine = false;
     else if (arg === "--skip-pypi") options.skipPypi = true;
     else if (arg === "--example" || arg.startsWith("--example=")) {
       options.example = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
