@@ -292,7 +292,8 @@ describe.skipIf(!ready)("a release of the examples against local stand-ins", () 
     const recheck = await run(process.execPath, [bin.publish, "pypi-check"], dir, recheckEnv);
     expect(recheck.status, recheck.output).toBe(0);
     expect(parseOutputs(await readFile(recheckEnv.GITHUB_OUTPUT, "utf8")).pypi).toBe("false");
-  });
+    // Two builds, a publish and two twine runs: minutes, not seconds, when the machine is shared.
+  }, 180_000);
 
   it("x0x: @x0x/core through OIDC, tags for the crate and Python bridges, the PEP 440 version for PyPI", async () => {
     const dir = await prepare("x0x", '---\n"x0x-crate": minor\n---\n\nFrames carry a checksum\n', [
