@@ -52,10 +52,10 @@ beforeAll(async () => {
     oidc: trust,
     trustedPublishers: [
       {
-        provider: "gitlab",
+        type: "gitlab",
         package: "@event-forge/*",
-        projectPath: PROJECT,
-        configPath: ".gitlab-ci.yml",
+        repository: PROJECT,
+        workflow: ".gitlab-ci.yml",
         environment: "npm",
       },
     ],

@@ -44,6 +44,8 @@ export interface DoctorArgs {
   command: "doctor";
   oidc: OidcMode;
   provenance: boolean;
+  /** `--workflows`: only the static checks of the CI files (workflows/). */
+  workflows: boolean;
   json: boolean;
   cwd: string;
   guards: Pick<GuardArgs, "allowDirty" | "reproducible">;
@@ -165,7 +167,15 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
     },
     ...COMMON,
   },
-  doctor: { ...OIDC, ...GUARDS, ...COMMON },
+  doctor: {
+    workflows: {
+      type: "boolean",
+      help: "only check the CI files that run the release (.github/workflows, .gitlab-ci.yml)",
+    },
+    ...OIDC,
+    ...GUARDS,
+    ...COMMON,
+  },
   "pypi-check": {
     index: {
       type: "string",
@@ -264,6 +274,8 @@ export function helpText(command: Command): string {
           `  ${"doctor".padEnd(34)} ${SUMMARY.doctor.split(".")[0]}`,
           `  ${"pypi-check".padEnd(34)} checks which PyPI targets' versions the index lacks (for the PyPI job)`,
           `  ${"pypi-upload".padEnd(34)} uploads built Python distributions with twine through trusted publishing`,
+          `  ${"init".padEnd(34)} sets up a repo: config, scripts and a release workflow`,
+          `  ${"trust".padEnd(34)} creates the npm trusted publishers (npm trust); prints PyPI/crates.io values`,
           `  ${"rollback".padEnd(34)} deprecates (or unpublishes) a release and prints the yank steps`,
           "  (polyglot-publish COMMAND --help for each)",
           "",
@@ -318,7 +330,8 @@ function commandOf(argv: readonly string[]): Command {
   const commands = ["doctor", "pypi-check", "pypi-upload", "rollback"] as const;
   const named = commands.find((command) => command === first);
   if (named) return named;
-  throw usageError(`unknown command ${JSON.stringify(first)}${didYouMean(first, commands)}`, "publish");
+  const all = [...commands, "init", "trust"];
+  throw usageError(`unknown command ${JSON.stringify(first)}${didYouMean(first, all)}`, "publish");
 }
 
 /** Every `--flag` must be one of the command's: an unknown one is named with the closest flag. */
@@ -385,7 +398,8 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     reproducible: values.reproducible === true && values["no-reproducible"] !== true,
   };
   const dotenv = typeof values.dotenv === "string" ? { dotenv: values.dotenv } : {};
-  if (command === "doctor") return { command, oidc, provenance, json, cwd, guards, ...dotenv };
+  if (command === "doctor")
+    return { command, oidc, provenance, workflows: values.workflows === true, json, cwd, guards, ...dotenv };
   if (command === "pypi-upload") {
     const index = values.index as string | undefined;
     if (index !== undefined && !/^https?:\/\//.test(index))

@@ -36,10 +36,10 @@ beforeAll(async () => {
     oidc: { ...gitlab, provider: "gitlab" },
     trustedPublishers: [
       {
-        provider: "gitlab",
+        type: "gitlab",
         package: "@gl/*",
-        projectPath: PROJECT,
-        configPath: ".gitlab-ci.yml",
+        repository: PROJECT,
+        workflow: ".gitlab-ci.yml",
         environment: "npm",
       },
     ],

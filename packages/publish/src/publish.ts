@@ -45,6 +45,7 @@ import {
 import { StopOnSignal } from "./signals.js";
 import { approvalHint, type StagedRelease, stageReport, stageTarballs } from "./stage.js";
 import { cleanPublishEnv, secretValues } from "./tokens.js";
+import { workflowFindings } from "./workflows/index.js";
 
 /** Where human-readable lines go: stderr under --json, so stdout is only the JSON. */
 function logStream(io: Io, json: boolean): NodeJS.WritableStream {
@@ -243,6 +244,7 @@ export async function doctorCommand(args: DoctorArgs, io: Io, env: NodeJS.Proces
     anonymousReads: usesOidc(args.oidc, env),
   });
   const preflight = await preflightFor(plan, npmrcFiles, io, env, args, args.guards);
+  preflight.findings.push(...(await workflowFindings(args.cwd)));
   log.write(planText(plan, true));
   writeFindings(log, preflight.findings, env);
   const gates = preflightGates(preflight.findings, plan);

@@ -36,8 +36,6 @@ export {
   startPypi,
 } from "./pypi.js";
 export {
-  type GithubTrustedPublisher,
-  type GitlabTrustedPublisher,
   type OidcIssuer,
   type PackageManifest,
   type Registry,

@@ -14,6 +14,7 @@ import {
   verifyIdToken,
 } from "./registry-oidc.js";
 import { registerStageRoutes, type StageStore } from "./registry-stage.js";
+import { registerTrustRoutes } from "./registry-trust.js";
 
 /** What the plugin sees of Express (Verdaccio's own types are not a dependency). */
 export interface ExpressRequest extends IncomingMessage {
@@ -25,6 +26,7 @@ export interface ExpressRequest extends IncomingMessage {
 export type ExpressResponse = ServerResponse & {
   status(code: number): ExpressResponse;
   json(body: unknown): void;
+  end(): void;
 };
 type Next = (error?: unknown) => void;
 type Middleware = (req: ExpressRequest, res: ExpressResponse, next: Next) => void | Promise<void>;
@@ -56,6 +58,8 @@ export interface PluginContext {
   /** The request record of a raw request, to complete with the parsed body. */
   recordOf(req: IncomingMessage): RecordedRequest | undefined;
   tokenLifetime: string;
+  /** The one-time password of every user's authenticator: `npm trust` writes need it (npm-otp header). */
+  otp?: string;
   /** npm's staged publishing: versions awaiting approval. */
   stage: StageStore;
 }
@@ -92,6 +96,7 @@ export function registerMiddlewares(
         res.status(500).json({ error: reason, message: reason });
       }
     });
+    registerTrustRoutes(app, storage, context);
     app.get("/-/package/:name/visibility", async (req, res) => {
       const name = req.params.name ?? "";
       if (!(await packageExists(storage, req, name))) {

@@ -18,8 +18,6 @@ import { packTarball, publishDocument } from "./registry-tarball.js";
 export type {
   Exchange,
   ExchangeClaims,
-  GithubTrustedPublisher,
-  GitlabTrustedPublisher,
   OidcIssuer,
   TrustedPublisher,
 } from "./registry-oidc.js";
@@ -31,6 +29,8 @@ export interface RegistryOptions {
   trustedPublishers?: TrustedPublisher[];
   /** Lifetime of exchanged tokens, in `jsonwebtoken` notation. Default `15m`. */
   oidcTokenLifetime?: string;
+  /** The one-time password (2FA) that `npm trust` writes must carry (`--otp`); without it they are refused. */
+  otp?: string;
   /** Versions on the registry from the start (each a package.json; published as by a first `npm publish`). */
   packages?: PackageManifest[];
 }
@@ -77,6 +77,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     exchanges,
     recordOf: (req) => records.get(req),
     tokenLifetime: options.oidcTokenLifetime ?? "15m",
+    ...(options.otp ? { otp: options.otp } : {}),
   };
   try {
     const pluginsDir = await writePluginShim(root);
