@@ -52,10 +52,10 @@ beforeAll(async () => {
     oidc: trust,
     trustedPublishers: [
       {
-        type: "gitlab",
+        provider: "gitlab",
         package: "@event-forge/*",
-        repository: PROJECT,
-        workflow: ".gitlab-ci.yml",
+        projectPath: PROJECT,
+        configPath: ".gitlab-ci.yml",
         environment: "npm",
       },
     ],

@@ -273,9 +273,9 @@ export function helpText(command: Command): string {
           "Commands:",
           `  ${"doctor".padEnd(34)} ${SUMMARY.doctor.split(".")[0]}`,
           `  ${"pypi-check".padEnd(34)} checks which PyPI targets' versions the index lacks (for the PyPI job)`,
-          `  ${"pypi-upload".padEnd(34)} uploads built Python distributions with twine through trusted publishing`,
           `  ${"init".padEnd(34)} sets up a repo: config, scripts and a release workflow`,
           `  ${"trust".padEnd(34)} creates the npm trusted publishers (npm trust); prints PyPI/crates.io values`,
+          `  ${"pypi-upload".padEnd(34)} uploads built Python distributions with twine through trusted publishing`,
           `  ${"rollback".padEnd(34)} deprecates (or unpublishes) a release and prints the yank steps`,
           "  (polyglot-publish COMMAND --help for each)",
           "",
@@ -330,8 +330,11 @@ function commandOf(argv: readonly string[]): Command {
   const commands = ["doctor", "pypi-check", "pypi-upload", "rollback"] as const;
   const named = commands.find((command) => command === first);
   if (named) return named;
-  const all = [...commands, "init", "trust"];
-  throw usageError(`unknown command ${JSON.stringify(first)}${didYouMean(first, all)}`, "publish");
+  // init and trust are parsed by onboarding-args.ts; named here for the did-you-mean
+  throw usageError(
+    `unknown command ${JSON.stringify(first)}${didYouMean(first, [...commands, "init", "trust"])}`,
+    "publish",
+  );
 }
 
 /** Every `--flag` must be one of the command's: an unknown one is named with the closest flag. */

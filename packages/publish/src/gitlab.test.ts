@@ -36,10 +36,10 @@ beforeAll(async () => {
     oidc: { ...gitlab, provider: "gitlab" },
     trustedPublishers: [
       {
-        type: "gitlab",
+        provider: "gitlab",
         package: "@gl/*",
-        repository: PROJECT,
-        workflow: ".gitlab-ci.yml",
+        projectPath: PROJECT,
+        configPath: ".gitlab-ci.yml",
         environment: "npm",
       },
     ],

@@ -32,7 +32,7 @@ beforeAll(async () => {
   registry = await startRegistry({
     oidc: trust,
     trustedPublishers: [
-      { type: "gitlab", package: "@event-forge/*", repository: PROJECT, workflow: ".gitlab-ci.yml" },
+      { provider: "gitlab", package: "@event-forge/*", projectPath: PROJECT, configPath: ".gitlab-ci.yml" },
       { package: "from-github", repository: "acme/forge", workflow: "release.yml" },
     ],
     packages: [

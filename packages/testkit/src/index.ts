@@ -36,6 +36,8 @@ export {
   startPypi,
 } from "./pypi.js";
 export {
+  type GithubTrustedPublisher,
+  type GitlabTrustedPublisher,
   type OidcIssuer,
   type PackageManifest,
   type Registry,

@@ -10,25 +10,37 @@ export interface OidcIssuer {
   provider?: "github" | "gitlab";
 }
 
-/**
- * A trusted publisher as configured on an npm package's settings page (or created through `npm trust`): GitHub
- * Actions by default; `type: "gitlab"` for GitLab CI/CD, where `repository` is the `project_path` (namespace/project,
- * compared case-insensitively) and `workflow` the top-level CI file of `ci_config_ref_uri`.
- */
-export interface TrustedPublisher {
+/** Set when a publisher was created through npm's trust API (`npm trust`): its id and allowed actions. */
+interface TrustRecord {
+  id?: string;
+  permissions?: string[];
+}
+
+/** A GitHub Actions trusted publisher as configured on an npm package's settings page. */
+export interface GithubTrustedPublisher extends TrustRecord {
+  provider?: "github";
   /** Exact package name or a glob: `*` matches within a name part (`@acme/*`, `@rel*\/*`), `**` anything. */
   package: string;
-  /** `owner/repo` (GitLab: `namespace/project`). */
+  /** `owner/repo`. */
   repository: string;
-  /** Workflow file name, e.g. `release.yml`: the top-level workflow (`workflow_ref`), as npm checks it (GitLab: `.gitlab-ci.yml`). */
+  /** Workflow file name, e.g. `release.yml`: the top-level workflow (`workflow_ref`), as npm checks it. */
   workflow: string;
   /** When set, the token's `environment` claim must equal it. */
   environment?: string;
-  /** Set when created through npm's trust API (`npm trust`): its id, provider and allowed actions. */
-  id?: string;
-  type?: "github" | "gitlab";
-  permissions?: string[];
 }
+
+/** A GitLab CI/CD trusted publisher: npm's form asks for namespace, project, top-level CI file and environment. */
+export interface GitlabTrustedPublisher extends TrustRecord {
+  provider: "gitlab";
+  package: string;
+  /** `namespace/project` (the `project_path` claim), compared case-insensitively as GitLab paths are. */
+  projectPath: string;
+  /** The top-level pipeline file, e.g. `.gitlab-ci.yml` (the path in the `ci_config_ref_uri` claim). */
+  configPath: string;
+  environment?: string;
+}
+
+export type TrustedPublisher = GithubTrustedPublisher | GitlabTrustedPublisher;
 
 /** One call of the token-exchange endpoint, as the registry answered it. */
 export interface Exchange {
@@ -100,7 +112,7 @@ export function findTrustedPublisher(
 }
 
 function mismatch(publisher: TrustedPublisher, claims: JWTPayload): string | undefined {
-  if (publisher.type === "gitlab") return gitlabMismatch(publisher, claims);
+  if (publisher.provider === "gitlab") return gitlabMismatch(publisher, claims);
   if (claims.project_path !== undefined)
     return "a GitLab ID token, but the trusted publisher is GitHub Actions";
   const repository = String(claims.repository ?? "");
@@ -114,16 +126,16 @@ function mismatch(publisher: TrustedPublisher, claims: JWTPayload): string | und
 }
 
 /** npm's GitLab check: `project_path`, the CI file of `ci_config_ref_uri`, `environment` when configured. */
-function gitlabMismatch(publisher: TrustedPublisher, claims: JWTPayload): string | undefined {
+function gitlabMismatch(publisher: GitlabTrustedPublisher, claims: JWTPayload): string | undefined {
   if (claims.project_path === undefined)
     return "a GitHub ID token, but the trusted publisher is GitLab CI/CD";
   const projectPath = String(claims.project_path);
-  if (projectPath.toLowerCase() !== publisher.repository.toLowerCase()) {
-    return `project_path ${projectPath} is not ${publisher.repository}`;
+  if (projectPath.toLowerCase() !== publisher.projectPath.toLowerCase()) {
+    return `project_path ${projectPath} is not ${publisher.projectPath}`;
   }
   const configPath = gitlabConfigPath(claims);
-  if (configPath !== publisher.workflow) {
-    return `ci_config_ref_uri names ${configPath || "(no file)"}, not ${publisher.workflow}`;
+  if (configPath !== publisher.configPath) {
+    return `ci_config_ref_uri names ${configPath || "(no file)"}, not ${publisher.configPath}`;
   }
   if (publisher.environment !== undefined && claims.environment !== publisher.environment) {
     return `environment ${String(claims.environment ?? "(none)")} is not ${publisher.environment}`;

@@ -18,6 +18,8 @@ import { packTarball, publishDocument } from "./registry-tarball.js";
 export type {
   Exchange,
   ExchangeClaims,
+  GithubTrustedPublisher,
+  GitlabTrustedPublisher,
   OidcIssuer,
   TrustedPublisher,
 } from "./registry-oidc.js";
