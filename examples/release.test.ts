@@ -340,7 +340,8 @@ describe.skipIf(!ready)("a release of the examples against local stand-ins", () 
     const recheck = await run(process.execPath, [bin.publish, "pypi-check"], dir, recheckEnv);
     expect(recheck.status, recheck.output).toBe(0);
     expect(parseOutputs(await readFile(recheckEnv.GITHUB_OUTPUT, "utf8")).pypi).toBe("false");
-  });
+    // Two builds, a publish and two twine runs: minutes, not seconds, when the machine is shared.
+  }, 180_000);
 
   it.skipIf(!cargoBin)(
     "x0x: the crates in two layers through crates.io trusted publishing, then @x0x/core through OIDC, tags, the PEP 440 version for PyPI",
