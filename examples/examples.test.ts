@@ -151,11 +151,11 @@ describe("examples/x0x", () => {
     const names = JSON.parse(result.output).packages.map(
       (p: { name: string; version: string }) => `${p.name}@${p.version}`,
     );
-    expect(names.sort()).toEqual(["x0x-node@0.4.0", "x0x-python@0.4.0", "x0x@0.4.0"]);
+    expect(names.sort()).toEqual(["x0x-node@0.4.0", "x0x-python@0.4.0", "x0x-types@0.4.0", "x0x@0.4.0"]);
   });
 
   it.skipIf(!versionBuilt || !changelogBuilt)(
-    "a changeset for the crate moves all three packages, every Cargo.toml and Cargo.lock",
+    "a changeset for the crate moves all four packages, every Cargo.toml, the path dependencies and Cargo.lock",
     async () => {
       const dir = await copyExample("x0x");
       await addChangeset(
@@ -165,10 +165,13 @@ describe("examples/x0x", () => {
       );
       const result = polyglotVersion(dir);
       expect(result.status, result.output).toBe(0);
-      for (const manifest of ["crates/x0x", "bindings/node", "bindings/python"]) {
+      for (const manifest of ["crates/x0x-types", "crates/x0x", "bindings/node", "bindings/python"]) {
         expect(await versionOf(dir, `${manifest}/package.json`)).toBe("0.5.0");
         expect(await read(dir, `${manifest}/Cargo.toml`)).toMatch(/^version = "0\.5\.0"$/m);
       }
+      expect(await read(dir, "crates/x0x/Cargo.toml")).toContain(
+        'x0x-types = { path = "../x0x-types", version = "0.5.0" }',
+      );
       expect(await read(dir, "bindings/node/Cargo.toml")).toContain(
         'x0x = { path = "../../crates/x0x", version = "0.5.0" }',
       );

@@ -20,13 +20,18 @@ import {
   versionPackages,
 } from "./demo/steps.mjs";
 import { EXAMPLE } from "./demo/workspace.mjs";
+import { runX0xDemo, X0X_EXAMPLE, X0X_STEPS } from "./demo/x0x.mjs";
 
 const STEPS = 7;
 
-const USAGE = `Usage: node scripts/demo.mjs [--keep] [--verbose] [--python PATH] [--skip-pypi]
+const USAGE = `Usage: node scripts/demo.mjs [--example event-forge|x0x] [--keep] [--verbose] [--python PATH] [--skip-pypi]
 
 Runs a whole release of examples/event-forge on a temp copy against local stand-ins (npm registry with
 trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run build (pnpm demo does).
+
+  --example x0x   the release of examples/x0x instead: its crates in layers through crates.io trusted
+                  publishing (a crates.io stand-in, the real cargo), then @x0x/core through npm OIDC, then
+                  the PyPI hand-off
 
   --keep          keep the temp dir (the repo, GITHUB_OUTPUT files, built Python files) and print its path
   --verbose       show every line of every command's output
@@ -39,13 +44,18 @@ trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run bui
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const options = { keep: false, verbose: false };
+  const options = { keep: false, verbose: false, example: "event-forge" };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--keep") options.keep = true;
     else if (arg === "--verbose") options.verbose = true;
     else if (arg === "--skip-pypi") options.skipPypi = true;
-    else if (arg === "--python" || arg.startsWith("--python=")) {
+    else if (arg === "--example" || arg.startsWith("--example=")) {
+      options.example = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
+      if (options.example !== "event-forge" && options.example !== "x0x") {
+        throw new UsageError("--example is event-forge or x0x");
+      }
+    } else if (arg === "--python" || arg.startsWith("--python=")) {
       options.python = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
       if (!options.python) throw new UsageError("--python needs a path");
     } else if (arg === "-h" || arg === "--help") options.help = true;
@@ -93,7 +103,8 @@ function checkBuilt() {
 
 async function main(options) {
   const started = performance.now();
-  const ctx = { options, step: stepper(STEPS), closers: [] };
+  const x0x = options.example === "x0x";
+  const ctx = { options, step: stepper(x0x ? X0X_STEPS : STEPS), closers: [] };
   // Ctrl-C / SIGTERM: stop the children, then the same clean-up as below.
   onSignal = async () => {
     await killChildren();
@@ -102,6 +113,16 @@ async function main(options) {
   };
   try {
     checkBuilt();
+    if (x0x) {
+      ctx.testkit = await loadTestkit();
+      const agree = await runX0xDemo(ctx);
+      log();
+      log(
+        `Demo ${agree ? "done" : "FAILED"} in ${seconds(performance.now() - started)} (steps ${ctx.step.timings()}).`,
+      );
+      if (options.keep) log(`Kept: ${ctx.tmp}  (repo/, github/ outputs)`);
+      return agree ? 0 : 1;
+    }
     if (!options.skipPypi) ctx.python = await requirePython(process.env, options.python);
     ctx.testkit = await loadTestkit();
     await startStandIns(ctx);
@@ -170,9 +191,12 @@ try {
     log(USAGE);
     process.exit(0);
   }
-  if (!existsSync(EXAMPLE)) throw new UsageError(`no ${EXAMPLE}`);
+  if (!existsSync(options.example === "x0x" ? X0X_EXAMPLE : EXAMPLE))
+    throw new UsageError(`no examples/${options.example}`);
   log(
-    "Polyglot Changesets demo: a release of examples/event-forge (5 npm packages + 1 PyPI package), offline",
+    options.example === "x0x"
+      ? "Polyglot Changesets demo: a release of examples/x0x (2 crates + 1 npm package + 1 PyPI package), offline"
+      : "Polyglot Changesets demo: a release of examples/event-forge (5 npm packages + 1 PyPI package), offline",
   );
   setVerbose(options.verbose);
   process.exitCode = await main(options);

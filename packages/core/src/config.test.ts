@@ -35,6 +35,7 @@ describe("readPolyglotConfig", () => {
       targets: [],
       pep440: {},
       pypi: { index: "https://pypi.org" },
+      crates: { registry: "https://crates.io", index: "sparse+https://index.crates.io/" },
     });
   });
 
@@ -65,7 +66,25 @@ describe("readPolyglotConfig", () => {
       ],
       pep440: { next: "rc", canary: "dev" },
       pypi: { index: "https://pypi.org", workflow: "publish-pypi.yml" },
+      crates: { registry: "https://crates.io", index: "sparse+https://index.crates.io/" },
     });
+  });
+
+  it("reads a named crates registry (its index comes from .cargo/config.toml)", async () => {
+    const root = await repoWithConfig('{ "crates": { "registry": "my-registry" } }');
+    expect((await readPolyglotConfig(root)).crates).toEqual({
+      registry: "my-registry",
+      index: "sparse+https://index.crates.io/",
+    });
+  });
+
+  it("rejects a crates index that is not a sparse URL, and an unknown crates key", async () => {
+    const index = await configError('{ "crates": { "index": "https://index.crates.io/" } }');
+    expect(index.setting).toBe("crates.index");
+    expect(index.fix).toMatch(/sparse\+https:\/\/index\.crates\.io/);
+    const unknown = await configError('{ "crates": { "registy": "x" } }');
+    expect(unknown.setting).toBe("crates.registy");
+    expect(unknown.fix).toMatch(/did you mean "registry"/);
   });
 
   it("accepts a UTF-8 BOM", async () => {
@@ -183,5 +202,6 @@ describe("polyglot.schema.json", () => {
     expect(schema.additionalProperties).toBe(false);
     expect(schema.definitions.target.additionalProperties).toBe(false);
     expect(schema.properties.pypi.additionalProperties).toBe(false);
+    expect(schema.properties.crates.additionalProperties).toBe(false);
   });
 });

@@ -24,6 +24,7 @@ export interface PolyglotConfig {
   targets: TargetConfig[];
   pep440: Pep440Map;
   pypi: { index: string; workflow?: string };
+  crates: CratesConfig;
   /** What was registered as the trusted publisher on npm / PyPI / crates.io (checked by doctor, used by trust). */
   trustedPublisher?: TrustedPublisherConfig;
 }
@@ -37,6 +38,18 @@ export interface TrustedPublisherConfig {
   /** `owner/repo` (GitHub) or `group/project` (GitLab); default: from the packages' `repository.url`. */
   repository?: string;
 }
+
+/**
+ * `crates`: where Cargo targets are published. `registry` is a web API URL (crates.io by default) or the name of a
+ * registry in `.cargo/config.toml`; `index` is the sparse index of a registry given by URL.
+ */
+export interface CratesConfig {
+  registry: string;
+  index: string;
+}
+
+export const CRATES_IO_API = "https://crates.io";
+export const CRATES_IO_INDEX = "sparse+https://index.crates.io/";
 
 /** Repo-relative location of the config file. */
 export const POLYGLOT_CONFIG_FILE = ".changeset/polyglot.json";
@@ -76,10 +89,12 @@ function readConfigText(root: string): string | undefined {
 
 function withDefaults(raw: JsonObject): PolyglotConfig {
   const pypi = (raw.pypi ?? {}) as { index?: string; workflow?: string };
+  const crates = (raw.crates ?? {}) as Partial<CratesConfig>;
   return {
     targets: (raw.targets ?? []) as TargetConfig[],
     pep440: (raw.pep440 ?? {}) as Pep440Map,
     pypi: { ...pypi, index: pypi.index ?? DEFAULT_INDEX },
+    crates: { registry: crates.registry ?? CRATES_IO_API, index: crates.index ?? CRATES_IO_INDEX },
     ...(raw.trustedPublisher ? { trustedPublisher: raw.trustedPublisher as TrustedPublisherConfig } : {}),
   };
 }
@@ -198,15 +213,17 @@ function schemaError(error: ErrorObject, text: string, tree: jsonc.Node): Polygl
 }
 
 const KNOWN_KEYS: Record<string, string[]> = {
-  root: ["$schema", "targets", "pep440", "pypi", "trustedPublisher"],
+  root: ["$schema", "targets", "pep440", "pypi", "crates", "trustedPublisher"],
   target: ["path", "versionFrom", "versionFiles", "changelog"],
   pypi: ["index", "workflow"],
+  crates: ["registry", "index"],
   trustedPublisher: ["workflow", "environment", "repository"],
 };
 
 function knownKeysAt(at: (string | number)[]): string[] {
   if (at.length === 0) return KNOWN_KEYS.root!;
   if (at[0] === "targets") return KNOWN_KEYS.target!;
+  if (at[0] === "crates") return KNOWN_KEYS.crates!;
   if (at[0] === "trustedPublisher") return KNOWN_KEYS.trustedPublisher!;
   return KNOWN_KEYS.pypi!;
 }
@@ -271,6 +288,11 @@ function withArticle(type: string): string {
 function settingFix(at: (string | number)[]): string {
   const last = at[at.length - 1];
   if (last === "path") return "use a folder path relative to the repo root, such as packages/python";
+  if (at[0] === "crates" && last === "index")
+    return "use the sparse index URL, such as sparse+https://index.crates.io/";
+  if (at[0] === "crates") {
+    return 'use the web API URL, such as https://crates.io, or the name of a registry in .cargo/config.toml, such as "my-registry"';
+  }
   if (last === "index") return "use the index's base URL, such as https://pypi.org";
   if (at[0] === "trustedPublisher")
     return 'use the values registered on the registry, such as { "workflow": "release.yml", "environment": "npm" }';

@@ -18,6 +18,9 @@ export {
   writeCommand,
 } from "./ci.js";
 export {
+  CRATES_IO_API,
+  CRATES_IO_INDEX,
+  type CratesConfig,
   POLYGLOT_CONFIG_FILE,
   type PolyglotConfig,
   readPolyglotConfig,
@@ -36,6 +39,23 @@ export type {
 } from "./ecosystems/adapter.js";
 export { adapterFor, ecosystemAdapters } from "./ecosystems/adapters.js";
 export { updateCargoLock, updateCargoToml } from "./ecosystems/cargo/edit.js";
+export {
+  type CargoPublishFlag,
+  cargoPublishArgs,
+  crateLayers,
+  isAlreadyPublishedMessage,
+  isPublishableTo,
+} from "./ecosystems/cargo/publish.js";
+export {
+  type CrateVersions,
+  crateVersionsInIndex,
+  type IndexHttp,
+  isMissingCrateStatus,
+  parseSparseIndexFile,
+  sparseIndexBase,
+  sparseIndexPath,
+  sparseIndexUrl,
+} from "./ecosystems/cargo/sparse-index.js";
 export { updatePyproject, updatePyprojectVersion } from "./ecosystems/pypi/pyproject.js";
 export { updatePythonDependencies } from "./ecosystems/pypi/python-deps.js";
 export { updateSetupCfg } from "./ecosystems/pypi/setup-cfg.js";
@@ -55,6 +75,7 @@ export {
 export { updateUvLock } from "./ecosystems/pypi/uv-lock.js";
 export { updatePlainVersionFile, updateVersionFile } from "./ecosystems/pypi/version-file.js";
 export { mirrorChangelogSection } from "./edit/changelog.js";
+export { parseTomlDocument, tomlValueAt } from "./edit/toml.js";
 export type { EditOptions, EditResult, FieldEdit } from "./edit/types.js";
 export { type ErrorCode, errorCodes } from "./error-codes.js";
 export {

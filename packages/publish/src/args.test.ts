@@ -10,10 +10,22 @@ describe("parseCliArgs", () => {
       provenance: true,
       gitTag: true,
       pypiTrigger: "outputs",
+      cratesWait: 300,
+      cargoFlags: [],
       json: false,
       cwd: "/r",
       guards: { allowDirty: [], reproducible: false, stage: false, afterApproval: false },
     });
+  });
+
+  it("reads the crates flags: --crates-wait and cargo's --no-verify / --allow-dirty only when asked", () => {
+    expect(parseCliArgs(["--crates-wait", "30", "--cargo-no-verify", "--cargo-allow-dirty"])).toMatchObject({
+      cratesWait: 30,
+      cargoFlags: ["--no-verify", "--allow-dirty"],
+    });
+    expect(() => parseCliArgs(["--crates-wait", "soon"])).toThrow(
+      /--crates-wait must be a number of seconds/,
+    );
   });
 
   it("reads every publish flag", () => {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { closestNames, PolyglotError } from "@polyglot-changesets/core";
+import { type CargoPublishFlag, closestNames, PolyglotError } from "@polyglot-changesets/core";
 import type { OidcMode } from "./preflight.js";
 import type { PypiUploadArgs } from "./pypi-upload/command.js";
 
@@ -19,6 +19,10 @@ export interface PublishArgs {
   gitTag: boolean;
   pypiTrigger: PypiTrigger;
   pypiWorkflow?: string;
+  /** `--crates-wait`: seconds each crates layer may take to show up in the index. */
+  cratesWait: number;
+  /** cargo's own flags asked for: `--no-verify`, `--allow-dirty`. */
+  cargoFlags: CargoPublishFlag[];
   json: boolean;
   cwd: string;
   /** Release gates (guards/): `--allow-dirty`, `--no-reproducible`, `--smoke`, `--stage`, `--after-approval`. */
@@ -37,6 +41,9 @@ export interface GuardArgs {
   /** `--after-approval`: publish nothing to npm; tag and hand off what was approved. */
   afterApproval: boolean;
 }
+
+/** `--crates-wait` default: crates.io's index usually shows a version within seconds; cargo itself waits 60 s. */
+export const DEFAULT_CRATES_WAIT_SECONDS = 300;
 
 export interface DoctorArgs {
   /** `--dotenv FILE`: the outputs also as `NAME=value` lines (GitLab's dotenv reports). */
@@ -151,6 +158,16 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
       value: "FILE",
       help: "the workflow to dispatch (default: pypi.workflow)",
     },
+    "crates-wait": {
+      type: "string",
+      value: "SECONDS",
+      help: "how long a layer of crates may take to appear in the index before its dependents (default 300)",
+    },
+    "cargo-no-verify": {
+      type: "boolean",
+      help: "pass --no-verify to cargo publish (no build of the packaged crate)",
+    },
+    "cargo-allow-dirty": { type: "boolean", help: "pass --allow-dirty to cargo publish (uncommitted files)" },
     ...GUARDS,
     smoke: {
       type: "string",
@@ -221,7 +238,7 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
 
 const SUMMARY: Record<Command, string> = {
   publish:
-    "Publishes the workspace's unpublished npm packages through Changesets, with OIDC trusted publishing and\nprovenance, tags private packages, and hands the Python targets to the PyPI job.",
+    "Publishes the workspace's unpublished crates (cargo publish, layer by layer), then its npm packages through\nChangesets, with OIDC trusted publishing and provenance, tags private packages, and hands the Python targets\nto the PyPI job.",
   doctor:
     "Plans and runs every preflight check of a publish, and prints each finding with its fix. Publishes nothing.",
   "pypi-check":
@@ -449,6 +466,13 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     command,
   );
   const pypiWorkflow = (values["pypi-workflow"] as string | undefined) ?? defaults.pypiWorkflow;
+  const cratesWait = values["crates-wait"] as string | undefined;
+  if (cratesWait !== undefined && !/^\d{1,6}$/.test(cratesWait))
+    throw usageError(
+      `--crates-wait must be a number of seconds (got ${JSON.stringify(cratesWait)})`,
+      command,
+      "--crates-wait",
+    );
   const smoke = values.smoke as string | undefined;
   if (smoke !== undefined && smoke.trim() === "")
     throw usageError("--smoke needs a command", command, "--smoke");
@@ -468,6 +492,11 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     gitTag: values["no-git-tag"] !== true,
     pypiTrigger,
     ...(pypiWorkflow ? { pypiWorkflow } : {}),
+    cratesWait: cratesWait === undefined ? DEFAULT_CRATES_WAIT_SECONDS : Number(cratesWait),
+    cargoFlags: [
+      ...(values["cargo-no-verify"] === true ? (["--no-verify"] as const) : []),
+      ...(values["cargo-allow-dirty"] === true ? (["--allow-dirty"] as const) : []),
+    ],
     json,
     cwd,
     ...dotenv,

@@ -133,7 +133,11 @@ export const registryHttp: RegistryHttp = {
     } catch (error) {
       throw new Error(describeFetchError(error));
     }
-    return { status: answer.status, json: () => parseJsonAnswer(answer) };
+    return {
+      status: answer.status,
+      json: () => parseJsonAnswer(answer),
+      text: () => answer.body.toString("utf8"),
+    };
   },
   redact: redactUrl,
 };

@@ -13,6 +13,10 @@ import {
 import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
 import { type ChangesetRun, type GitTagEvent, runChangesetPublish } from "./changeset.js";
+import { type CratesPlan, planCrates } from "./crates/plan.js";
+import { type CratesPreflight, runCratesPreflight } from "./crates/preflight.js";
+import { crateDryRunRecords, cratesPlanText } from "./crates/report.js";
+import { publishCratesStage } from "./crates/stage.js";
 import { dispatchPypiWorkflow } from "./dispatch.js";
 import { afterPublish } from "./guards/after-publish.js";
 import { type Gate, gateLine, outcomeGates, preflightGates } from "./guards/gates.js";
@@ -88,14 +92,17 @@ export async function publishCommand(args: PublishArgs, io: Io, env: NodeJS.Proc
     gitTags: args.gitTag,
     ...(args.tag ? { distTag: args.tag } : {}),
   });
+  const crates = await planCrates(workspace, { env });
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
-  log.write(planText(plan, args.dryRun));
+  log.write(cratesPlanText(crates, args.dryRun) + planText(plan, args.dryRun));
 
+  const cratesCheck = await cratesPreflightFor(crates, io, env, args.oidc, !args.dryRun);
   const preflight = hasWork ? await preflightFor(plan, npmrcFiles, io, env, args, args.guards) : undefined;
-  const findings = preflight?.findings ?? [];
+  const findings = [...cratesCheck.findings, ...(preflight?.findings ?? [])];
   writeFindings(log, findings, env);
   const gates = preflightGates(findings, hasWork ? plan : undefined);
   if (hasErrors(findings)) {
+    await cratesCheck.release();
     log.write("polyglot-publish: stopped before publishing: fix the errors above (nothing was published)\n");
     writeGates(log, gates);
     finish({ ...buildReport([], findings, args.dryRun), gates }, args, io, env);
@@ -103,12 +110,32 @@ export async function publishCommand(args: PublishArgs, io: Io, env: NodeJS.Proc
   }
   if (args.dryRun) {
     writeGates(log, gates);
-    finish({ ...buildReport(dryRunRecords(plan), findings, true), gates }, args, io, env);
+    finish(
+      { ...buildReport([...crateDryRunRecords(crates), ...dryRunRecords(plan)], findings, true), gates },
+      args,
+      io,
+      env,
+    );
     return 0;
   }
 
   const stopper = new StopOnSignal().install();
   try {
+    // Crates first: npm and Python artifacts of such repos build against the published crates.
+    const crateResults = await publishCratesStage(
+      crates,
+      cratesCheck,
+      args,
+      { env, log, stderr: io.stderr },
+      stopper,
+    );
+    if (crateResults.some((record) => record.outcome === "failed") || stopper.signal) {
+      log.write(
+        "polyglot-publish: stopped before npm and the PyPI hand-off: a crate was not published; re-run to publish only what is missing\n",
+      );
+      finish({ ...buildReport(crateResults, findings, false), gates }, args, io, env);
+      return stopper.signal ? stopper.exitCode() : 1;
+    }
     const reconciled = await tagUntagged(plan, io, env, log);
     if (args.guards.stage && plan.npm.length > 0 && preflight) {
       return await stageRun(plan, preflight, args, io, env, stopper, gates);
@@ -128,7 +155,7 @@ export async function publishCommand(args: PublishArgs, io: Io, env: NodeJS.Proc
       anonymousReads: preflight?.useOidc ?? usesOidc(args.oidc, env),
       gitTag: args.gitTag,
     });
-    const report = buildReport(records, findings, false);
+    const report = buildReport([...crateResults, ...records], findings, false);
     const awaiting = args.guards.afterApproval ? awaitingApproval(plan, report, log) : false;
     const checked = await afterPublish({
       plan,
@@ -243,20 +270,43 @@ export async function doctorCommand(args: DoctorArgs, io: Io, env: NodeJS.Proces
     npmrcFiles,
     anonymousReads: usesOidc(args.oidc, env),
   });
+  const crates = await planCrates(workspace, { env });
+  const cratesCheck = await cratesPreflightFor(crates, io, env, args.oidc, false);
   const preflight = await preflightFor(plan, npmrcFiles, io, env, args, args.guards);
   preflight.findings.push(...(await workflowFindings(args.cwd)));
-  log.write(planText(plan, true));
-  writeFindings(log, preflight.findings, env);
-  const gates = preflightGates(preflight.findings, plan);
+  const findings = [...cratesCheck.findings, ...preflight.findings];
+  log.write(cratesPlanText(crates, true) + planText(plan, true));
+  writeFindings(log, findings, env);
+  const gates = preflightGates(findings, plan);
   writeGates(log, gates);
-  const problems = preflight.findings.filter((finding) => finding.level !== "info");
+  const problems = findings.filter((finding) => finding.level !== "info");
   if (problems.length === 0)
     log.write("polyglot-publish: doctor: all good, nothing stands in the way of the publish\n");
-  const report = { ...buildReport(dryRunRecords(plan), preflight.findings, true), gates };
+  const report = {
+    ...buildReport([...crateDryRunRecords(crates), ...dryRunRecords(plan)], findings, true),
+    gates,
+  };
   // The release manager's table in the job summary too (doctor writes no outputs: it publishes nothing).
   writeSummary(report, env);
   if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  return hasErrors(preflight.findings) ? preflightExitCode(preflight.findings) : 0;
+  return hasErrors(findings) ? preflightExitCode(findings) : 0;
+}
+
+/** The crates checks; `keepToken` holds the exchanged trusted-publishing token for the publish. */
+function cratesPreflightFor(
+  plan: CratesPlan,
+  io: Io,
+  env: NodeJS.ProcessEnv,
+  oidc: PublishArgs["oidc"],
+  keepToken: boolean,
+): Promise<CratesPreflight> {
+  return runCratesPreflight({
+    plan,
+    env,
+    oidc,
+    keepToken,
+    writeCommand: (text) => writeCommand(io.stderr, text),
+  });
 }
 
 async function preflightFor(

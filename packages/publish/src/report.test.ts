@@ -19,6 +19,8 @@ const report: PublishReport = {
   "published-packages": [{ name: "@a/b", version: "1.0.0" }],
   pypi: true,
   "pypi-packages": [{ name: "a-b", version: "1.0.0rc1", path: "py", tag: "@a/b@1.0.0" }],
+  crates: true,
+  "crates-packages": [{ name: "a-b-sys", version: "1.0.0", path: "crates/sys" }],
   "dry-run": false,
   failed: [],
   "published-elsewhere": [],
@@ -42,7 +44,7 @@ const report: PublishReport = {
 };
 
 describe("report", () => {
-  it("writes the four outputs in changesets/action's shape, and the urls output", () => {
+  it("writes the outputs (published-packages in changesets/action's shape), crates and urls", () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "report-")), "out");
     writeFileSync(file, "");
     writeOutputs(report, { GITHUB_OUTPUT: file });
@@ -52,6 +54,8 @@ describe("report", () => {
       "published-packages": '[{"name":"@a/b","version":"1.0.0"}]',
       pypi: "true",
       "pypi-packages": '[{"name":"a-b","version":"1.0.0rc1","path":"py","tag":"@a/b@1.0.0"}]',
+      crates: "true",
+      "crates-packages": '[{"name":"a-b-sys","version":"1.0.0","path":"crates/sys"}]',
       urls: "[]",
     });
   });

@@ -9,6 +9,13 @@ export interface PublishedPackage {
   version: string;
 }
 
+/** A crate this run published: the `crates-packages` output. */
+export interface CratesPackage {
+  name: string;
+  version: string;
+  path: string;
+}
+
 export interface PypiPackage {
   name: string;
   version: string;
@@ -19,7 +26,7 @@ export interface PypiPackage {
 /** A row of the job summary. */
 export interface ReportRow {
   package: string;
-  ecosystem: "npm" | "git tag" | "PyPI";
+  ecosystem: "npm" | "git tag" | "PyPI" | "crates.io";
   version: string;
   link?: string;
   status: string;
@@ -31,10 +38,13 @@ export interface PublishReport {
   "published-packages": PublishedPackage[];
   pypi: boolean;
   "pypi-packages": PypiPackage[];
+  /** Crates this run published (to crates.io or the `crates.registry`). */
+  crates: boolean;
+  "crates-packages": CratesPackage[];
   "dry-run": boolean;
-  /** `name@version` of npm packages whose publish failed. */
+  /** `name@version` of npm packages and crates whose publish failed (or was not reached). */
   failed: string[];
-  /** `name@version` of npm packages that another run published while this one ran. */
+  /** `name@version` of npm packages and crates that another run published while this one ran. */
   "published-elsewhere": string[];
   findings: Finding[];
   rows: ReportRow[];
@@ -57,6 +67,8 @@ export interface ReportRecord extends ReportRow {
   outcome: Outcome;
   /** `handed-over` PyPI releases: what the PyPI job gets. */
   pypi?: PypiPackage;
+  /** Crates: the `crates-packages` entry (crates stay out of changesets/action's `published-packages`). */
+  crate?: CratesPackage;
 }
 
 /** The report of a run from its records, in their order. */
@@ -65,7 +77,10 @@ export function buildReport(
   findings: Finding[],
   dryRun: boolean,
 ): PublishReport {
-  const released = records.filter((record) => record.outcome === "published");
+  const released = records.filter((record) => record.outcome === "published" && !record.crate);
+  const crates = records.flatMap((record) =>
+    record.outcome === "published" && record.crate ? [record.crate] : [],
+  );
   const handedOver = records.flatMap((record) =>
     record.outcome === "handed-over" && record.pypi ? [record.pypi] : [],
   );
@@ -78,11 +93,13 @@ export function buildReport(
     "published-packages": released.map((record) => ({ name: record.package, version: record.version })),
     pypi: handedOver.length > 0,
     "pypi-packages": handedOver,
+    crates: crates.length > 0,
+    "crates-packages": crates,
     "dry-run": dryRun,
     failed: named("failed"),
     "published-elsewhere": named("published-elsewhere"),
     findings,
-    rows: records.map(({ outcome: _outcome, pypi: _pypi, ...row }) => row),
+    rows: records.map(({ outcome: _outcome, pypi: _pypi, crate: _crate, ...row }) => row),
   };
 }
 
@@ -90,12 +107,14 @@ export function toPypiPackage(release: PypiRelease): PypiPackage {
   return { name: release.name, version: release.version, path: release.path, tag: release.tag };
 }
 
-/** The four outputs, in changesets/action's format for `published-packages`. */
+/** The outputs, in changesets/action's format for `published-packages`. */
 export function writeOutputs(report: PublishReport, env: NodeJS.ProcessEnv): void {
   setOutput("published", String(report.published), env);
   setOutput("published-packages", JSON.stringify(report["published-packages"]), env);
   setOutput("pypi", String(report.pypi), env);
   setOutput("pypi-packages", JSON.stringify(report["pypi-packages"]), env);
+  setOutput("crates", String(report.crates), env);
+  setOutput("crates-packages", JSON.stringify(report["crates-packages"]), env);
   setOutput("urls", JSON.stringify(report.urls ?? []), env);
   if (report.staged) setOutput("staged", JSON.stringify(report.staged), env);
 }

@@ -117,6 +117,8 @@ export function stageReport(staged: readonly StagedRelease[], findings: Finding[
     "published-packages": [],
     pypi: false,
     "pypi-packages": [],
+    crates: false,
+    "crates-packages": [],
     "dry-run": false,
     failed: staged.filter((entry) => !entry.stageId).map((entry) => `${entry.name}@${entry.version}`),
     "published-elsewhere": [],

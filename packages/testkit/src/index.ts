@@ -1,5 +1,24 @@
 // The public surface of the testkit: the stand-in servers, the temp git repo and the pinned tools. Helpers the
 // servers are built from (HTTP plumbing, fault injection, claim derivation) stay internal.
+
+export {
+  type CrateRecord,
+  type CratesEvent,
+  type CratesOptions,
+  type CratesServer,
+  type CratesTrustedPublisher,
+  type CrateVersion,
+  type IndexDependency,
+  type IndexEntry,
+  indexPath,
+  startCrates,
+} from "./crates.js";
+export {
+  type CargoEnvOptions,
+  cargoEnv,
+  findCargo,
+  registryEnvName,
+} from "./crates-cargo.js";
 export type { Fault } from "./faults.js";
 export {
   type GithubApi,

@@ -87,6 +87,8 @@ export interface RegistryAnswer {
   status: number;
   /** The body parsed as JSON, or why it is not JSON. */
   json(): { ok: true; value: unknown } | { ok: false; reason: string };
+  /** The body as UTF-8 text (a cargo sparse index file is one JSON object per line, not one JSON value). */
+  text(): string;
 }
 
 /**

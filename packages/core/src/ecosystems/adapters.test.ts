@@ -7,14 +7,22 @@ import { RepoFiles } from "../repo-files.js";
 import type { RegistryHttp } from "./adapter.js";
 import { adapterFor, ecosystemAdapters } from "./adapters.js";
 
-/** A stand-in for the caller's HTTP layer: answers from a table of URL -> [status, JSON body]. */
+/**
+ * A stand-in for the caller's HTTP layer: answers from a table of URL -> [status, body] (a JSON value, or the text
+ * of a cargo sparse index file).
+ */
 function http(answers: Record<string, [number, unknown]>, requested: string[] = []): RegistryHttp {
   return {
     async get(url) {
       requested.push(url);
       const answer = answers[url];
       if (!answer) throw new Error("ECONNREFUSED 127.0.0.1:1");
-      return { status: answer[0], json: () => ({ ok: true, value: answer[1] }) };
+      const [status, body] = answer;
+      return {
+        status,
+        json: () => ({ ok: true, value: body }),
+        text: () => (typeof body === "string" ? body : JSON.stringify(body)),
+      };
     },
     redact: (url) => url.replace(/\/\/[^@/]*@/, "//***@"),
   };
@@ -34,30 +42,36 @@ describe("ecosystemAdapters", () => {
   });
 });
 
-describe("crates.io lookup (cargo adapter)", () => {
+describe("crates.io lookup (cargo adapter): the sparse index, as cargo reads it", () => {
   const { registry } = adapterFor("cargo");
-  const url = "https://crates.io/api/v1/crates/x0x-core/0.3.0";
+  const url = "https://index.crates.io/x0/x-/x0x-core";
+  const line = (vers: string, yanked = false) => `${JSON.stringify({ name: "x0x-core", vers, yanked })}\n`;
 
-  it("is present only when the API answers this crate and version, missing on 404", async () => {
+  it("is present when the crate's index file has the version (yanked too), missing on 404", async () => {
     const requested: string[] = [];
-    const answers = { [url]: [200, { version: { crate: "x0x-core", num: "0.3.0" } }] as [number, unknown] };
-    const query = { index: "https://crates.io/", name: "x0x-core", version: "0.3.0" };
+    const query = { index: "sparse+https://index.crates.io/", name: "x0x-core", version: "0.3.0" };
+    const answers = { [url]: [200, line("0.2.0") + line("0.3.0", true)] as [number, unknown] };
     expect(await registry.versionState(query, http(answers, requested))).toBe("present");
     expect(requested).toEqual([url]);
-    expect(await registry.versionState(query, http({ [url]: [404, {}] }))).toBe("missing");
+    expect(await registry.versionState({ ...query, version: "0.4.0" }, http(answers))).toBe("missing");
+    expect(await registry.versionState(query, http({ [url]: [404, ""] }))).toBe("missing");
   });
 
-  it("refuses another crate's answer, a server error and no answer, redacting the index", async () => {
-    const query = { index: "https://user:secret@crates.example", name: "x0x-core", version: "0.3.0" };
-    const other = "https://user:secret@crates.example/api/v1/crates/x0x-core/0.3.0";
-    const wrong = http({ [other]: [200, { version: { crate: "evil", num: "0.3.0" } }] });
+  it("refuses another crate's file, a server error and no answer, redacting the index", async () => {
+    const query = {
+      index: "sparse+https://user:secret@crates.example/index/",
+      name: "x0x-core",
+      version: "0.3.0",
+    };
+    const other = "https://user:secret@crates.example/index/x0/x-/x0x-core";
+    const wrong = http({ [other]: [200, `${JSON.stringify({ name: "evil", vers: "0.3.0" })}\n`] });
     const error = await registry.versionState(query, wrong).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolyglotError);
-    expect((error as PolyglotError).code).toBe("registry-lookup-failed");
+    expect((error as PolyglotError).code).toBe("crates-lookup-failed");
     expect((error as PolyglotError).message).toBe(
-      'cannot look up x0x-core 0.3.0 on https://***@crates.example: answered the crate "evil" instead of x0x-core',
+      'cannot look up crate x0x-core in https://***@crates.example/index/: line 1 names the crate "evil" instead of x0x-core',
     );
-    await expect(registry.versionState(query, http({ [other]: [500, {}] }))).rejects.toThrow(/HTTP 500/);
+    await expect(registry.versionState(query, http({ [other]: [500, ""] }))).rejects.toThrow(/HTTP 500/);
     await expect(registry.versionState(query, http({}))).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -3,8 +3,10 @@
 /// The crate version, as released (kept in step with `@x0x/core` and the `x0x` Python package).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+pub use x0x_types::{Checksum, HEADER_LEN, TRAILER_LEN};
+
 /// Adler-32 checksum of `data`.
-pub fn checksum(data: &[u8]) -> u32 {
+pub fn checksum(data: &[u8]) -> Checksum {
     const MOD: u32 = 65_521;
     let (mut a, mut b) = (1u32, 0u32);
     for &byte in data {
@@ -16,7 +18,7 @@ pub fn checksum(data: &[u8]) -> u32 {
 
 /// `[len: u32 BE][payload][checksum: u32 BE]`.
 pub fn encode_frame(payload: &[u8]) -> Vec<u8> {
-    let mut frame = Vec::with_capacity(payload.len() + 8);
+    let mut frame = Vec::with_capacity(HEADER_LEN + payload.len() + TRAILER_LEN);
     frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
     frame.extend_from_slice(payload);
     frame.extend_from_slice(&checksum(payload).to_be_bytes());
