@@ -122,3 +122,11 @@ export function secretValues(env: NodeJS.ProcessEnv, files: readonly NpmrcFile[]
   }
   return values.filter((value): value is string => typeof value === "string" && value !== "");
 }
+
+/**
+ * Variables that mint a publish token: GitHub's ID-token request pair and the ID tokens a CI hands the job
+ * (NPM_ID_TOKEN, PYPI_ID_TOKEN...). Children that run third-party code (install and build scripts) never get them.
+ */
+export function isIdTokenVariable(name: string): boolean {
+  return /^(ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)|[A-Z0-9_]*_ID_TOKEN)$/i.test(name);
+}

@@ -9,6 +9,7 @@ import {
 } from "../http.js";
 import { quoted } from "../lookup.js";
 import { isTokenShaped } from "../oidc.js";
+import { isIdTokenVariable } from "../tokens.js";
 import type { CratesRegistry } from "./registry.js";
 
 /** A GitHub Actions ID token for `audience`, or the reason there is none. Masked before it is returned. */
@@ -133,8 +134,9 @@ export function cargoChildEnv(
   registry: CratesRegistry,
   trustedToken: string | undefined,
 ): Record<string, string | undefined> {
+  // cargo's verify step runs build scripts (the crates' and their dependencies'): no way to mint a publish token.
   const child: Record<string, string | undefined> = {
-    ...env,
+    ...Object.fromEntries(Object.entries(env).filter(([name]) => !isIdTokenVariable(name))),
     ...registry.cargoEnv,
     CARGO_TERM_COLOR: "never",
   };

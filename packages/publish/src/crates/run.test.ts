@@ -133,6 +133,21 @@ describe("cargoChildEnv", () => {
     expect(child.PATH).toBe("/bin");
   });
 
+  it("gives cargo (and the build scripts its verify step runs) no ID token nor GitHub's ID-token request pair", () => {
+    const ci = {
+      ...env,
+      ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions.example/request",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "request-token",
+      NPM_ID_TOKEN: "eyJ.npm",
+      PYPI_ID_TOKEN: "eyJ.pypi",
+    };
+    for (const token of ["short-lived", undefined]) {
+      const child = cargoChildEnv(ci, registry, token);
+      expect(Object.keys(child).filter((name) => /ID_TOKEN/.test(name))).toEqual([]);
+      expect(child.PATH).toBe("/bin");
+    }
+  });
+
   it("without OIDC leaves the tokens as cargo reads them", () => {
     expect(cargoChildEnv(env, registry, undefined)).toMatchObject({ CARGO_REGISTRY_TOKEN: "long-lived-1" });
   });

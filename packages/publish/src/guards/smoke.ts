@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { bundledNpm } from "../npm-cli.js";
+import { isIdTokenVariable } from "../tokens.js";
 
 export interface SmokeResult {
   ok: boolean;
@@ -15,14 +16,9 @@ export interface SmokeResult {
 
 const TAIL_LINES = 15;
 
-/**
- * What mints a publish token: GitHub's ID-token request pair and the ID tokens a CI hands the job. The smoke
- * project installs fresh dependencies (no lockfile) whose install scripts run here; none of them may publish.
- */
-const MINTS_A_TOKEN = /^(ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)|[A-Z0-9_]*_ID_TOKEN)$/i;
-
+/** The smoke project installs fresh dependencies (no lockfile) whose install scripts run here: none may publish. */
 function smokeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !MINTS_A_TOKEN.test(name)));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !isIdTokenVariable(name)));
 }
 
 /**
