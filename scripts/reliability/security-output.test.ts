@@ -166,6 +166,8 @@ describe("paths and everything else printed pass the guard", () => {
     const repo = await createReleaseRepo(servers, { count: 1, npmrcToken: servers.token });
     const index = `${servers.pypi.url.replace(/\/$/, "")}/x|**published**|<img src=x onerror=alert(1)>|[x](javascript:alert(1))`;
     await writeFile(join(repo.dir, ".changeset/polyglot.json"), JSON.stringify({ pypi: { index } }));
+    // Committed, as a real release commit would be (the clean-tree gate refuses a modified tree).
+    execFileSync("git", ["commit", "-qam", "hostile index", "--no-verify"], { cwd: repo.dir });
     const env = actionsEnv(servers, repo);
     const run = await runPublish(repo.dir, ["--dry-run", "--oidc", "off", "--no-provenance"], env);
     expect(run.code, run.stdout + run.stderr).toBe(0);
