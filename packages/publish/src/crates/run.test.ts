@@ -4,6 +4,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { crateLayers } from "@polyglot-changesets/core";
 import { describe, expect, it } from "vitest";
+import { rememberSecrets } from "../http.js";
 import { cargoChildEnv } from "./auth.js";
 import type { CrateVersions } from "./index.js";
 import type { CrateRelease } from "./plan.js";
@@ -112,6 +113,35 @@ describe("publishCrateLayers", () => {
     expect(results.map((result) => result.outcome)).toEqual(["failed", "skipped", "skipped"]);
     expect(results[0]?.detail).toMatch(/not in the index after 0 s \(--crates-wait\)/);
     expect(results[0]?.code).toBe("crates-not-visible");
+  });
+});
+
+describe("cargo's output", () => {
+  it("is redacted even when a secret arrives split across two writes", async () => {
+    const secret = "cio_trusted-publish-token-0123456789";
+    rememberSecrets([secret]);
+    const dir = mkdtempSync(path.join(tmpdir(), "fake-cargo-"));
+    const file = path.join(dir, "cargo");
+    const [head, tail] = [secret.slice(0, 10), secret.slice(10)];
+    writeFileSync(
+      file,
+      `#!/bin/sh\nprintf 'token ${head}' >&2\nsleep 0.2\nprintf '${tail} used\\n' >&2\nexit 0\n`,
+    );
+    chmodSync(file, 0o755);
+    const chunks: string[] = [];
+    const log = new PassThrough().on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
+    await publishCrateLayers({
+      ...options,
+      crates: [release("a")],
+      layers: [["a"]],
+      cargo: file,
+      log,
+      lookup: index({}),
+      waitSeconds: 0,
+    });
+    const printed = chunks.join("");
+    expect(printed).toContain("token *** used");
+    expect(printed).not.toContain(head);
   });
 });
 

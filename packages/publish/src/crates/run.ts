@@ -1,3 +1,4 @@
+import { StringDecoder } from "node:string_decoder";
 import {
   type CargoPublishFlag,
   cargoPublishArgs,
@@ -104,8 +105,10 @@ async function publishOne(
     detached: true,
   });
   if (child.pid !== undefined) options.stopper?.track(child.pid);
-  child.all?.on("data", (chunk: Buffer) => options.log.write(redactSecrets(chunk.toString("utf8"))));
+  const redacted = lineRedactor(options.log);
+  child.all?.on("data", redacted.write);
   const result = await child;
+  redacted.end();
   if (child.pid !== undefined) options.stopper?.untrack(child.pid);
   if (result.exitCode === 0) return { release, outcome: "published" };
   const output = String(result.all ?? "");
@@ -118,6 +121,29 @@ async function publishOne(
     outcome: "failed",
     detail: failureReason(output, result.exitCode),
     code: "crates-publish-error",
+  };
+}
+
+/**
+ * Writes child output to `log` line by line, redacted: a secret split across two chunks (or a character split
+ * across two reads) is whole again before the redaction sees it.
+ */
+function lineRedactor(log: NodeJS.WritableStream): { write: (chunk: Buffer) => void; end: () => void } {
+  const decoder = new StringDecoder("utf8");
+  let pending = "";
+  return {
+    write: (chunk) => {
+      pending += decoder.write(chunk);
+      const end = pending.lastIndexOf("\n") + 1;
+      if (end === 0) return;
+      log.write(redactSecrets(pending.slice(0, end)));
+      pending = pending.slice(end);
+    },
+    end: () => {
+      pending += decoder.end();
+      if (pending) log.write(redactSecrets(pending));
+      pending = "";
+    },
   };
 }
 
