@@ -5,6 +5,7 @@ import { constants } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PolyglotError } from "@polyglot-changesets/core";
+import { packWithOneNpm, whyChangesetsPacks } from "./pack-npm.js";
 import type { PublishPlan } from "./plan.js";
 import type { StopOnSignal } from "./signals.js";
 
@@ -87,7 +88,9 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
   const run = (args: string[]) => runCli(cli, args, options);
 
   if (plan.npm.length > 0) {
-    const packed = await run(["pack", "--from-publish-plan", planFile, "--out-dir", packDir]);
+    const packed = whyChangesetsPacks(plan)
+      ? await run(["pack", "--from-publish-plan", planFile, "--out-dir", packDir])
+      : await packWithOneNpm(plan, changesetsPlan.plan, packDir, options);
     if (packed !== 0 || options.stopper?.signal) return { exitCode: packed || 1, events: [] };
   } else {
     mkdirSync(packDir, { recursive: true });
