@@ -45,7 +45,12 @@ for (const cli of CLIS) {
     plugins: [jsoncParserAsEsm(path.join(root, "packages", "core"))],
   });
   // Flat in dist/: `new URL("../package.json", import.meta.url)` and `./watchdog.js` resolve as from dist/cli.js.
-  await bundle.write({ dir: dist, format: "esm", entryFileNames: "[name].js", chunkFileNames: "bundle-[name]-[hash].js" });
+  await bundle.write({
+    dir: dist,
+    format: "esm",
+    entryFileNames: "[name].js",
+    chunkFileNames: "bundle-[name]-[hash].js",
+  });
   await bundle.close();
 }
 console.log(`bundled: ${CLIS.map((cli) => `packages/${cli}/dist/cli.bundle.js`).join(", ")}`);

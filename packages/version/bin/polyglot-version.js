@@ -13,7 +13,8 @@ await import(bundleIsCurrent() ? "../dist/cli.bundle.js" : "../dist/cli.js");
  * repo is newer than it (`tsc -b` without the bundle step); a published package has no .tsbuildinfo.
  */
 function bundleIsCurrent() {
-  const mtime = (relative) => statSync(new URL(relative, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
+  const mtime = (relative) =>
+    statSync(new URL(relative, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
   const bundled = mtime("../dist/cli.bundle.js");
   if (bundled === undefined) return false;
   const built = [mtime("../dist/.tsbuildinfo"), mtime("../../core/dist/.tsbuildinfo")];

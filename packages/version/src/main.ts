@@ -122,10 +122,12 @@ async function versionAndSync(
   const { args, io } = run;
   // Loaded only here: the changesets libraries and execa are most of the start-up time of --sync-only.
   const { predictRelease } = await import("./release-plan.js");
-  const { runChangesetVersion } = await import("./changeset-cli.js");
+  const { runVersionStep } = await import("./in-process/step.js");
   assertChangesetFilesInside(files.repo);
   const predicted = await predictRelease(workspace.root, args.changeset, packages);
-  io.stderr.write(configWarnings(workspace, predicted));
+  io.stderr.write(
+    configWarnings(workspace, { ...predicted, commits: predicted.commits && args.changesetCli }),
+  );
   if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
   const versions = new Map([...currentVersions(workspace), ...predicted.versions]);
   const plan = await planSync(workspace, versions, { files });
@@ -138,10 +140,8 @@ async function versionAndSync(
   assertSyncWritable(workspace, files.repo, plan.files, predicted.versions);
   const { explainFailedVersion, snapshotVersionFiles } = await import("./version-failure.js");
   const before = await snapshotVersionFiles(workspace);
-  const exitCode = await runChangesetVersion(workspace.root, args.changeset.args, io, {
-    stdoutToStderr: args.json,
-    env: run.env,
-  });
+  const step = await runVersionStep(packages, args, io, run.env);
+  const exitCode = step.exitCode;
   if (exitCode !== 0) {
     if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);
     else {
@@ -151,7 +151,23 @@ async function versionAndSync(
     return exitCode;
   }
   const fresh = new FileCache(workspace.root);
-  return sync(withWrittenVersions(workspace, fresh.repo), fresh, run);
+  const applied = step.applied;
+  if (!applied) return sync(withWrittenVersions(workspace, fresh.repo), fresh, run);
+  // In-process, the npm files and the targets are one all-or-nothing set: a failed sync puts back what
+  // `changeset version` wrote, and its commit (`commit` on) comes last, with the synced files in it.
+  try {
+    return await sync(withWrittenVersions(workspace, fresh.repo), fresh, run, (files) =>
+      applied.commit(files),
+    );
+  } catch (error) {
+    const unrestored = applied.rollback();
+    io.stderr.write(
+      unrestored.length === 0
+        ? "polyglot-version: the sync failed, so the files changeset version wrote were restored\n"
+        : `polyglot-version: the sync failed; could not restore ${unrestored.join(", ")}\n`,
+    );
+    throw error;
+  }
 }
 
 /**
@@ -197,7 +213,10 @@ function assertChangesetFilesInside(repo: RepoFiles): void {
   }
 }
 
-/** Settings of .changeset/config.json that keep the sync from doing what a user expects, one line each. */
+/**
+ * Settings of .changeset/config.json that keep the sync from doing what a user expects, one line each. (`commit`
+ * only matters with --changeset-cli: in-process, the commit is made after the sync and holds the synced files.)
+ */
 function configWarnings(
   workspace: Workspace,
   predicted: { commits: boolean; versionsPrivatePackages: boolean },
@@ -235,12 +254,18 @@ function withWrittenVersions(workspace: Workspace, repo: RepoFiles): Workspace {
 }
 
 /** Syncs every target to the current package.json version of its source. */
-async function sync(workspace: Workspace, files: FileCache, run: Run): Promise<number> {
+async function sync(
+  workspace: Workspace,
+  files: FileCache,
+  run: Run,
+  afterWrite?: (written: string[]) => Promise<void>,
+): Promise<number> {
   const plan = await planSync(workspace, currentVersions(workspace), { files });
   printWarnings(plan, run);
   const changelogs = await planChangelogs(workspace, plan, { files });
   const planned = [...plan.files, ...changelogs];
   if (!run.args.dryRun) await applyWrites(planned, { repo: files.repo });
+  await afterWrite?.(planned.map((file) => file.file));
   return report(planned, run);
 }
 

@@ -330,24 +330,28 @@ describe("versionInProcess is byte-for-byte `changeset version`", () => {
   const runs = Number(process.env.DIFFERENTIAL_RUNS ?? 12);
   const outcomes = new Map<number, number>();
 
-  it(`on ${runs} generated repos (linked, fixed, ignore, private packages, dependency ranges, pre mode, snapshots, commit, changelog and format settings)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(repoArb, async (model) => {
-        const template = tempDir("diff-template-");
-        writeTree(template, repoFiles(model));
-        linkTools(template);
-        commitAll(template);
-        const code = await expectSameResult(template, argvFor(model));
-        outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
-        rmSync(template, { recursive: true, force: true });
-      }),
-      { numRuns: runs },
-    );
-    if (process.env.DIFFERENTIAL_RUNS)
-      console.log("exit codes of the generated runs:", Object.fromEntries(outcomes));
-    // The generator must reach the success path, not only the CLI's refusals.
-    expect(outcomes.get(0) ?? 0).toBeGreaterThan(0);
-  }, runs * 15_000);
+  it(
+    `on ${runs} generated repos (linked, fixed, ignore, private packages, dependency ranges, pre mode, snapshots, commit, changelog and format settings)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(repoArb, async (model) => {
+          const template = tempDir("diff-template-");
+          writeTree(template, repoFiles(model));
+          linkTools(template);
+          commitAll(template);
+          const code = await expectSameResult(template, argvFor(model));
+          outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
+          rmSync(template, { recursive: true, force: true });
+        }),
+        { numRuns: runs },
+      );
+      if (process.env.DIFFERENTIAL_RUNS)
+        console.log("exit codes of the generated runs:", Object.fromEntries(outcomes));
+      // The generator must reach the success path, not only the CLI's refusals.
+      expect(outcomes.get(0) ?? 0).toBeGreaterThan(0);
+    },
+    runs * 15_000,
+  );
 
   it.each(["event-forge", "x0x"])("on the example %s with changesets for every package", async (example) => {
     const template = tempDir(`diff-${example}-`);
