@@ -167,11 +167,21 @@ export function benchEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-/** Runs a command and measures its wall time (ms). Never throws: check `code`. */
+/** GNU time, when present: it reports the peak RSS (`%M`, KiB) of a command and of the children it waited for. */
+const GNU_TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+
+/**
+ * Runs a command and measures its wall time (ms) and, with GNU time, its peak RSS (`rssKb`, the largest of the
+ * process and its children). Never throws: check `code`.
+ */
 export async function timed(cmd, args, opts = {}) {
+  const rssFile = GNU_TIME
+    ? join(tmpdir(), `pc-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`)
+    : undefined;
+  const [file, argv] = rssFile ? [GNU_TIME, ["-f", "%M", "-o", rssFile, cmd, ...args]] : [cmd, args];
   const start = performance.now();
   const result = await new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -183,8 +193,18 @@ export async function timed(cmd, args, opts = {}) {
     child.on("close", (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
   });
   const ms = performance.now() - start;
-  return { ...result, ms };
+  let rssKb;
+  if (rssFile) {
+    rssKb = Number.parseInt(
+      (await readFile(rssFile, "utf8").catch(() => "")).trim().split("\n").at(-1) ?? "",
+      10,
+    );
+    await rm(rssFile, { force: true });
+  }
+  return { ...result, ms, rssKb: Number.isFinite(rssKb) ? rssKb : undefined };
 }
+
+export const fmtRss = (kb) => (kb === undefined ? "?" : `${Math.round(kb / 1024)} MB`);
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
