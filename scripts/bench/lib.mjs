@@ -72,8 +72,11 @@ export function run(cmd, args, opts = {}) {
 
 export const git = (cwd, ...args) => run("git", args, { cwd });
 
-/** Makes a temp dir, writes the tree, links the tools a release needs into node_modules, git init + one commit. */
-export async function createRepo(files, { prefix = "pc-bench-", link = true } = {}) {
+/**
+ * Makes a temp dir, writes the tree, links the tools a release needs into node_modules, git init + one commit;
+ * `later` files (the changesets, as PRs add them) come in a second commit.
+ */
+export async function createRepo(files, { prefix = "pc-bench-", link = true, later } = {}) {
   const dir = realpathSync(await mkdtemp(join(tmpdir(), prefix)));
   await writeTree(dir, { ".gitignore": "node_modules\n", ...files });
   if (link) await linkTools(dir);
@@ -92,6 +95,11 @@ export async function createRepo(files, { prefix = "pc-bench-", link = true } = 
   );
   await git(dir, "config", "user.name", "bench");
   await git(dir, "config", "user.email", "bench@example.com");
+  if (later) {
+    await writeTree(dir, later);
+    await git(dir, "add", "-A");
+    await git(dir, "commit", "-qm", "changesets", "--no-verify");
+  }
   return dir;
 }
 

@@ -47,7 +47,16 @@ async function runCli(which, repo, args) {
 /** Times `changeset version` and `polyglot-version` on fresh copies of one generated repo, alternating. */
 export async function benchVersion({ npm, python, changesets, reps, keep = false, say = console.log }) {
   const { files } = versionRepo({ npm, python, changesets });
-  const template = await createRepo(files, { prefix: "pc-bench-version-" });
+  // The changesets in a commit of their own, as PRs add them: Changesets asks git for the commit that added each
+  // (`git log --follow` per changeset), which in one commit with every package file costs a full-tree diff each.
+  const isChangeset = (file) => /^\.changeset\/bench-\d+\.md$/.test(file);
+  const template = await createRepo(
+    Object.fromEntries(Object.entries(files).filter(([file]) => !isChangeset(file))),
+    {
+      prefix: "pc-bench-version-",
+      later: Object.fromEntries(Object.entries(files).filter(([file]) => isChangeset(file))),
+    },
+  );
   const bare = [];
   const poly = [];
   const plan = [];

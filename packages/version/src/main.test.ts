@@ -262,8 +262,12 @@ describe("polyglot-version warnings about .changeset/config.json", () => {
       ...bridge(),
       ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), commit: true }),
     });
-    const result = await run(r);
+    // As CI runs it: in the repo root (in-process needs the directory a changelog generator reads).
+    const here = process.cwd();
+    process.chdir(r.dir);
+    const result = await run(r).finally(() => process.chdir(here));
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/running changeset version as a process/);
     expect(result.stderr).not.toMatch(/has "commit" on/);
     expect(await r.changedFiles()).toEqual([]);
     expect(await r.git("show", "--name-only", "--format=%s", "HEAD")).toBe(

@@ -123,8 +123,13 @@ async function runInProcess(dir: string, argv: readonly string[]): Promise<numbe
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
   const packages = await getPackages(dir);
   // The git processes the apply starts (changelog commit lookups, the commit) see the same identity and dates.
+  // The same environment as the CLI child (childEnv): git identity and dates, no GitHub or CI variables.
   const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) if (!(key in childEnv)) delete process.env[key];
   Object.assign(process.env, gitEnv);
+  // The CLI runs in the repo root, where changelog generators read git and `.env`: so does the in-process run.
+  const here = process.cwd();
+  process.chdir(dir);
   try {
     const result = await versionInProcess(packages as never, options, prepared.runtime, {
       stdout: sink,
@@ -134,7 +139,9 @@ async function runInProcess(dir: string, argv: readonly string[]): Promise<numbe
     await result.ok.commit([]);
     return 0;
   } finally {
-    for (const key of Object.keys(gitEnv)) if (!(key in saved)) delete process.env[key];
+    process.chdir(here);
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
   }
 }
 

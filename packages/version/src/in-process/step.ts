@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import path from "node:path";
 import type { Packages } from "@changesets/types";
 import type { Packages as ManypkgPackages } from "@manypkg/get-packages";
 import type { VersionArgs } from "../args.js";
@@ -28,10 +30,7 @@ export async function runVersionStep(
     exitCode: await runChangesetVersion(root, args.changeset.args, io, { stdoutToStderr: args.json, env }),
   });
   if (args.changesetCli) return spawnCli();
-  const prepared =
-    env !== undefined && env !== process.env
-      ? { fallback: "an environment of its own was given for changeset version" }
-      : await prepareInProcessVersion(root, args.changeset);
+  const prepared = differentProcess(root, env) ?? (await prepareInProcessVersion(root, args.changeset));
   if ("fallback" in prepared) {
     io.stderr.write(`polyglot-version: running changeset version as a process: ${prepared.fallback}\n`);
     return spawnCli();
@@ -48,4 +47,28 @@ export async function runVersionStep(
     `polyglot-version: changeset version (in-process, @changesets/cli ${prepared.runtime.cliVersion}): All files have been updated.\n`,
   );
   return { exitCode: 0, applied: result.ok };
+}
+
+/**
+ * The CLI runs in the repo root with the given environment; changelog generators read both (`process.cwd()` for
+ * git and `.env`, `process.env` for tokens), so in-process is the same only when this process has them too.
+ */
+function differentProcess(
+  root: string,
+  env: NodeJS.ProcessEnv | undefined,
+): { fallback: string } | undefined {
+  if (env !== undefined && env !== process.env)
+    return { fallback: "an environment of its own was given for changeset version" };
+  const here = realpathOrSelf(process.cwd());
+  if (here !== realpathOrSelf(root))
+    return { fallback: `it runs in ${root}, not in the current directory a changelog generator reads` };
+  return undefined;
+}
+
+function realpathOrSelf(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
 }
