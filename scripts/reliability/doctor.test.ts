@@ -57,7 +57,7 @@ describe("doctor", () => {
     const doctor = await runPublish(repo.dir, ["doctor", "--no-provenance", "--json"], env);
     expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
     const report = JSON.parse(doctor.stdout);
-    const ok = report.findings.filter((finding: { id: string }) => finding.id === "trusted-publisher-ok");
+    const ok = report.findings.filter((finding: { code: string }) => finding.code === "trusted-publisher-ok");
     expect(ok.map((finding: { package: string }) => finding.package).sort()).toEqual([...repo.names].sort());
     expect(report.rows.map((row: { package: string }) => row.package)).toEqual(
       expect.arrayContaining(repo.names),

@@ -5,7 +5,7 @@ import { realpathSync } from "node:fs";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { BIN, cleanEnv, NODE, ROOT, remove, runCommand, tempDir } from "./helpers.js";
+import { BIN, cleanEnv, NODE, ROOT, remove, runCommand } from "./helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the testkit types are read at runtime from its dist
 type Any = any;
@@ -105,41 +105,29 @@ export async function createReleaseRepo(
     npmrcToken,
   }: { count?: number; version?: string; npmrcToken?: string } = {},
 ): Promise<ReleaseRepo> {
-  const dir = await tempDir("pc-rel-publish-");
   const scope = freshScope();
   const names = Array.from({ length: count }, (_, i) => `@${scope}/pkg-${i}`);
   const host = servers.registry.url.replace(/^https?:/, "");
-  await writeJson(join(dir, "package.json"), {
-    name: `${scope}-root`,
-    private: true,
-    workspaces: ["packages/*", "python/*"],
-  });
-  await writeJson(join(dir, "package-lock.json"), {
-    name: `${scope}-root`,
-    lockfileVersion: 3,
-    requires: true,
-    packages: {},
-  });
-  await writeFile(
-    join(dir, ".npmrc"),
-    `registry=${servers.registry.url}\n${npmrcToken ? `${host}:_authToken=${npmrcToken}\n` : ""}audit=false\nfund=false\n`,
-  );
-  await mkdir(join(dir, ".changeset"), { recursive: true });
-  await writeJson(join(dir, ".changeset/config.json"), {
-    changelog: false,
-    commit: false,
-    access: "public",
-    baseBranch: "main",
-    updateInternalDependencies: "patch",
-    privatePackages: { version: true, tag: true },
-  });
-  await writeJson(join(dir, ".changeset/polyglot.json"), {
-    pypi: { index: servers.pypi.url.replace(/\/$/, "") },
-  });
+  const python = `${scope}-py`;
+  const files: Record<string, string | object> = {
+    "package.json": { name: `${scope}-root`, private: true, workspaces: ["packages/*", "python/*"] },
+    "package-lock.json": { name: `${scope}-root`, lockfileVersion: 3, requires: true, packages: {} },
+    ".npmrc": `registry=${servers.registry.url}\n${npmrcToken ? `${host}:_authToken=${npmrcToken}\n` : ""}audit=false\nfund=false\n`,
+    ".changeset/config.json": {
+      changelog: false,
+      commit: false,
+      access: "public",
+      baseBranch: "main",
+      updateInternalDependencies: "patch",
+      privatePackages: { version: true, tag: true },
+    },
+    ".changeset/polyglot.json": { pypi: { index: servers.pypi.url.replace(/\/$/, "") } },
+    "python/py/package.json": { name: `@${scope}/py`, version, private: true },
+    "python/py/pyproject.toml": `[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "${python}"\nversion = "${version}"\n`,
+    ".gitignore": "node_modules\n.out/\n",
+  };
   for (const [i, name] of names.entries()) {
-    const pkgDir = join(dir, `packages/pkg-${i}`);
-    await mkdir(pkgDir, { recursive: true });
-    await writeJson(join(pkgDir, "package.json"), {
+    files[`packages/pkg-${i}/package.json`] = {
       name,
       version,
       license: "MIT",
@@ -150,24 +138,16 @@ export async function createReleaseRepo(
       },
       publishConfig: { access: "public" },
       ...(i > 0 ? { dependencies: { [names[i - 1] as string]: `^${version}` } } : {}),
-    });
-    await writeFile(join(pkgDir, "index.js"), `export const id = ${i};\n`);
+    };
+    files[`packages/pkg-${i}/index.js`] = `export const id = ${i};\n`;
   }
-  const python = `${scope}-py`;
-  await mkdir(join(dir, "python/py"), { recursive: true });
-  await writeJson(join(dir, "python/py/package.json"), { name: `@${scope}/py`, version, private: true });
-  await writeFile(
-    join(dir, "python/py/pyproject.toml"),
-    `[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "${python}"\nversion = "${version}"\n`,
-  );
-  await writeFile(join(dir, ".gitignore"), "node_modules\n.out/\n");
-  await linkTools(dir);
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
-  git("init", "-q", "-b", "main");
-  git("config", "user.name", "rel");
-  git("config", "user.email", "rel@example.com");
-  git("add", "-A");
-  git("commit", "-qm", "release", "--no-verify");
+  const { createTempRepo } = await import(join(ROOT, "packages/testkit/dist/index.js"));
+  const { dir } = await createTempRepo(files, {
+    prefix: "pc-rel-publish-",
+    message: "release",
+    link: toolLinks(),
+  });
+  await linkChangesetBin(dir);
   await mkdir(join(dir, ".out"), { recursive: true });
   return {
     dir,
@@ -180,20 +160,34 @@ export async function createReleaseRepo(
   };
 }
 
-/** node_modules of a generated repo: the changesets CLI and our CLIs, linked from this workspace. */
+/** The changesets CLI and our CLIs, linked from this workspace into a generated repo's node_modules. */
+function toolLinks(): Record<string, string> {
+  return {
+    "@changesets/cli": realpathSync(join(ROOT, "node_modules/@changesets/cli")),
+    "@polyglot-changesets/publish": join(ROOT, "packages/publish"),
+    "@polyglot-changesets/version": join(ROOT, "packages/version"),
+  };
+}
+
+/** node_modules of a generated repo that is not a testkit temp repo: the tools linked, as `toolLinks` says. */
 export async function linkTools(dir: string): Promise<void> {
-  const nm = join(dir, "node_modules");
-  for (const name of ["@changesets/cli", "@polyglot-changesets/publish", "@polyglot-changesets/version"]) {
-    const from = name.startsWith("@polyglot-changesets/")
-      ? join(ROOT, "packages", name.split("/")[1] as string)
-      : realpathSync(join(ROOT, "node_modules", name));
-    await mkdir(dirname(join(nm, name)), { recursive: true });
-    await symlink(from, join(nm, name), "dir");
+  for (const [name, from] of Object.entries(toolLinks())) {
+    await mkdir(dirname(join(dir, "node_modules", name)), { recursive: true });
+    await symlink(from, join(dir, "node_modules", name), "dir");
   }
-  await mkdir(join(nm, ".bin"), { recursive: true });
-  await writeFile(join(nm, ".bin/changeset"), `#!/bin/sh\nexec "${NODE}" "${BIN.changeset}" "$@"\n`, {
-    mode: 0o755,
-  });
+  await linkChangesetBin(dir);
+}
+
+/** node_modules/.bin/changeset of a generated repo: this workspace's changesets CLI. */
+async function linkChangesetBin(dir: string): Promise<void> {
+  await mkdir(join(dir, "node_modules/.bin"), { recursive: true });
+  await writeFile(
+    join(dir, "node_modules/.bin/changeset"),
+    `#!/bin/sh\nexec "${NODE}" "${BIN.changeset}" "$@"\n`,
+    {
+      mode: 0o755,
+    },
+  );
 }
 
 /** Bumps every package and the bridge to `version` and commits (a second release). */

@@ -1,6 +1,6 @@
 import { type GithubApi, startGithubApi } from "@polyglot-changesets/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createFixtureRepo, type FixtureRepo, type RunResult } from "./test-support/fixture-repo.js";
+import { createFixtureRepo, type FixtureRepo, type RunResult } from "./__fixtures__/fixture-repo.js";
 
 // The real `changeset version` (Changesets v3 CLI) in temp git repos, once with @changesets/changelog-github and
 // once with this generator, against testkit's GitHub GraphQL stand-in.

@@ -1,7 +1,16 @@
 import { CommandSafeStream } from "./ci.js";
+import type { ErrorCode } from "./error-codes.js";
 
-/** Where a problem is and how to fix it: every user-facing error carries these. */
-export interface ErrorDetails {
+/** What a problem is (its stable code), where it is and how to fix it: every user-facing error carries these. */
+export interface ErrorDetails extends ProblemLocation {
+  /** The stable code of this kind of problem: the anchor of its section in docs/troubleshooting.md. */
+  code: ErrorCode;
+  /** Process exit code when this error ends a CLI run (2: bad usage or configuration). */
+  exitCode?: number;
+}
+
+/** Where a problem is and how to fix it. */
+export interface ProblemLocation {
   /** Path of the file at fault, relative to the repo root where possible. */
   file?: string;
   line?: number;
@@ -9,21 +18,40 @@ export interface ErrorDetails {
   setting?: string;
   /** One sentence telling the user what to do. */
   fix?: string;
-  /** Process exit code when this error ends a CLI run (2: bad usage or configuration). */
-  exitCode?: number;
+}
+
+/** A problem to print: its message with where it is and how to fix it. */
+export interface Problem extends ProblemLocation {
+  message: string;
+}
+
+/** `file:line: message [setting]` followed by an indented `fix:` line: the one way a problem is printed. */
+export function formatProblem(problem: Problem): string {
+  const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}` : ""}: ` : "";
+  const setting = problem.setting ? ` [${problem.setting}]` : "";
+  const fix = problem.fix ? `\n  fix: ${problem.fix}` : "";
+  return `${where}${problem.message}${setting}${fix}`;
 }
 
 /** An actionable, user-facing error. Thrown before anything is written; printed without a stack trace. */
 export class PolyglotError extends Error {
+  readonly code: ErrorCode;
   readonly file?: string;
   readonly line?: number;
   readonly setting?: string;
   readonly fix?: string;
   readonly exitCode: number;
 
-  constructor(message: string, details: ErrorDetails = {}) {
+  constructor(message: string, details: ErrorDetails);
+  /**
+   * @deprecated Transitional, for throw sites not yet given a code (edit/toml.ts, edit/toml-scan.ts and the
+   * publish package while their owners add codes): the error is `unclassified`. Remove once none is left.
+   */
+  constructor(message: string, details?: Omit<ErrorDetails, "code">);
+  constructor(message: string, details: Omit<ErrorDetails, "code"> & { code?: ErrorCode } = {}) {
     super(message);
     this.name = "PolyglotError";
+    this.code = details.code ?? "unclassified";
     this.file = details.file;
     this.line = details.line;
     this.setting = details.setting;
@@ -33,10 +61,7 @@ export class PolyglotError extends Error {
 
   /** `file:line: message (setting)` followed by an indented `fix:` line. */
   format(): string {
-    const where = this.file ? `${this.file}${this.line ? `:${this.line}` : ""}: ` : "";
-    const setting = this.setting ? ` [${this.setting}]` : "";
-    const fix = this.fix ? `\n  fix: ${this.fix}` : "";
-    return `${where}${this.message}${setting}${fix}`;
+    return formatProblem(this);
   }
 }
 
@@ -72,7 +97,7 @@ export async function runCli(
   } catch (error) {
     if (error instanceof ExitError) code = error.exitCode;
     else if (error instanceof PolyglotError) {
-      streams.stderr.write(`${prefix}: error: ${error.format()}\n`);
+      writeError(streams.stderr, prefix, error);
       code = error.exitCode;
     } else {
       streams.stderr.write(
@@ -91,4 +116,15 @@ export async function runCli(
 /** Resolves once everything written to `stream` before it has been handed to the OS. */
 function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
+/** Where a run writes; the CLI passes the guarded process streams, tests pass collectors. */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** The one printed form of an error: `<prefix>: error: <where>: <message> [setting]` and its `fix:` line. */
+export function writeError(stream: NodeJS.WritableStream, prefix: string, error: PolyglotError): void {
+  stream.write(`${prefix}: error: ${error.format()}\n`);
 }

@@ -166,6 +166,7 @@ export function helpText(command: Command): string {
 
 function usageError(message: string, command: Command, setting?: string): PolyglotError {
   return new PolyglotError(message, {
+    code: "usage",
     ...(setting ? { setting } : {}),
     fix: `run polyglot-publish${command === "publish" ? "" : ` ${command}`} --help for the flags`,
     exitCode: 2,

@@ -52,6 +52,7 @@ export function resolveChangesetCli(root: string): string {
     return createRequire(path.join(root, "package.json")).resolve("@changesets/cli/bin.js");
   } catch {
     throw new PolyglotError("the repo has no @changesets/cli installed", {
+      code: "changesets-cli-missing",
       file: "package.json",
       fix: "add @changesets/cli (v3) to the root devDependencies and install",
     });
@@ -85,7 +86,7 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
   const planFile = path.join(work, "plan.json");
   const changesetsPlan = { version: 1, plan: toChangesetsPlan(plan) };
   writeFileSync(planFile, `${JSON.stringify(changesetsPlan, null, 2)}\n`);
-  const run = (args: string[]) => runCli(cli, args, options);
+  const run = (args: string[]) => runChangesetCli(cli, args, options);
 
   if (plan.npm.length > 0) {
     const packed = whyChangesetsPacks(plan)
@@ -110,7 +111,7 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
  * Runs one `changeset` command as the leader of its own process group, with the watchdog preloaded and its stdin
  * a pipe from us: `stopper` can stop the whole group on SIGTERM/SIGINT, and the watchdog kills it when we die.
  */
-function runCli(cli: string, args: string[], options: RunOptions): Promise<number> {
+function runChangesetCli(cli: string, args: string[], options: RunOptions): Promise<number> {
   if (options.stopper?.signal) return Promise.resolve(options.stopper.exitCode());
   return new Promise((resolve) => {
     const watchdog = existsSync(WATCHDOG_FILE) ? ["--import", pathToFileURL(WATCHDOG_FILE).href] : [];

@@ -31,6 +31,7 @@ export function dispatchRequest(options: DispatchOptions): DispatchRequest {
   const repository = env.GITHUB_REPOSITORY;
   if (!repository) {
     throw new PolyglotError("--pypi-trigger dispatch needs GITHUB_REPOSITORY (owner/name)", {
+      code: "pypi-dispatch-no-token",
       setting: "--pypi-trigger",
       fix: "run in GitHub Actions, or set GITHUB_REPOSITORY",
     });
@@ -49,6 +50,7 @@ export async function dispatchPypiWorkflow(options: DispatchOptions): Promise<Di
   const token = options.env.GITHUB_TOKEN;
   if (!token) {
     throw new PolyglotError("--pypi-trigger dispatch needs GITHUB_TOKEN", {
+      code: "pypi-dispatch-no-token",
       setting: "GITHUB_TOKEN",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
       fix: "add `env: { GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} }` to the publish step and `actions: write` to the job permissions",
@@ -89,6 +91,7 @@ async function sendDispatch(request: DispatchRequest, token: string, workflow: s
     throw new PolyglotError(
       `the dispatch of ${workflow} got no answer from ${redactUrl(request.url)} (${describeFetchError(error)})`,
       {
+        code: "pypi-dispatch-failed",
         setting: "GITHUB_API_URL",
         exitCode: 1,
         fix: "check GITHUB_API_URL and GitHub's status, then re-run (the publish itself is done; a re-run only dispatches)",
@@ -103,12 +106,14 @@ function dispatchError(status: number, message: string, workflow: string, ref: s
   if (status === 404) {
     return new PolyglotError(`workflow ${workflow} not found${said}`, {
       ...details,
+      code: "pypi-dispatch-404",
       fix: `commit .github/workflows/${workflow} with an \`on: workflow_dispatch\` trigger to the default branch (and to ${ref}), or fix --pypi-workflow / pypi.workflow`,
     });
   }
   if (status === 403 || status === 401) {
     return new PolyglotError(`GitHub refused the dispatch of ${workflow}${said}`, {
       ...details,
+      code: "pypi-dispatch-403",
       setting: "GITHUB_TOKEN",
       fix: "give the job `permissions: { actions: write }` (the GITHUB_TOKEN needs actions: write to dispatch workflows)",
     });
@@ -116,11 +121,13 @@ function dispatchError(status: number, message: string, workflow: string, ref: s
   if (status === 422) {
     return new PolyglotError(`GitHub rejected the dispatch of ${workflow}${said}`, {
       ...details,
+      code: "pypi-dispatch-422",
       fix: `declare the inputs \`packages\` and \`tag\` under \`on: workflow_dispatch: inputs:\` in ${workflow} (no other required inputs), and make sure ${ref} exists on GitHub`,
     });
   }
   return new PolyglotError(`GitHub answered ${status} to the dispatch of ${workflow}${said}`, {
     ...details,
+    code: "pypi-dispatch-failed",
     fix: "check GITHUB_API_URL and GitHub's status, then re-run (the publish itself is done; a re-run only dispatches)",
   });
 }

@@ -17,6 +17,7 @@ export {
 } from "./changeset.js";
 export { dispatchPypiWorkflow, dispatchRequest } from "./dispatch.js";
 export { escapePackageName, fetchPackageVersions, fetchPypiVersion, mapConcurrent } from "./lookup.js";
+export { main } from "./main.js";
 export { bundledNpm, MIN_OIDC_NPM, supportsOidc } from "./npm-cli.js";
 export { NpmConfig, parseNpmrc, readNpmrcFiles } from "./npmrc.js";
 export { checkExchange, fetchIdToken } from "./oidc.js";
@@ -36,7 +37,13 @@ export {
   repositoryOf,
   runPreflight,
 } from "./preflight.js";
-export { doctorCommand, type Io, publishCommand, publishEnv } from "./publish.js";
+export { doctorCommand, publishCommand, publishEnv } from "./publish.js";
 export { pypiCheckCommand } from "./pypi-check.js";
-export { type PublishReport, summaryMarkdown, writeOutputs } from "./report.js";
+export {
+  buildReport,
+  type PublishReport,
+  type ReportRecord,
+  summaryMarkdown,
+  writeOutputs,
+} from "./report.js";
 export { cleanPublishEnv, findTokenSources, isTokenVariable, type TokenSource } from "./tokens.js";

@@ -116,6 +116,7 @@ function describeJson(value: unknown): string {
 
 function lookupError(name: string, registry: string, what: string, fix?: string): PolyglotError {
   return new PolyglotError(`cannot look up ${name} on ${redactUrl(registry)}: ${what}`, {
+    code: "registry-lookup-failed",
     fix: fix ?? "check the network and the registry URL (publishConfig.registry or .npmrc), then re-run",
     exitCode: 1,
   });
@@ -178,6 +179,7 @@ function pypiLookupError(
   fix: string,
 ): PolyglotError {
   return new PolyglotError(`cannot look up ${name} ${version} on ${redactUrl(index)}: ${what}`, {
+    code: "registry-lookup-failed",
     setting: "pypi.index",
     fix,
     exitCode: 1,

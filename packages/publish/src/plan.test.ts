@@ -1,8 +1,10 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import type { NpmPackage } from "@polyglot-changesets/core";
 import { type PypiServer, type Registry, startPypi, startRegistry } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkspaceRepo, npmPackage, seedPackage } from "./__fixtures__/harness.js";
-import { createPublishPlan, dependencyChunks, isIgnored } from "./plan.js";
+import { createPublishPlan, dependencyChunks } from "./plan.js";
 
 let registry: Registry;
 let pypi: PypiServer;
@@ -136,6 +138,64 @@ describe("createPublishPlan", () => {
   });
 });
 
+describe("createPublishPlan reads .changeset/ as Changesets does", () => {
+  it("names a broken config.json or pre.json with the file and the fix, before any lookup", async () => {
+    const repo = await workspace({ a: npmPackage("@acme/cfg", "1.0.0") });
+    const plan = () => createPublishPlan({ cwd: repo.dir, env: {} });
+    const cases: Array<[Record<string, string | object>, RegExp, string, RegExp]> = [
+      [
+        { ".changeset/config.json": { privatePackages: { version: false, tag: true } } },
+        /privatePackages: Invalid combination/,
+        ".changeset/config.json",
+        /changeset status/,
+      ],
+      [
+        { ".changeset/config.json": { access: "secret" } },
+        /access/,
+        ".changeset/config.json",
+        /changeset status/,
+      ],
+      [{ ".changeset/config.json": "{ not json" }, /invalid JSON/, ".changeset/config.json", /JSON syntax/],
+      [
+        { ".changeset/config.json": {}, ".changeset/pre.json": '{"mode": "pre",' },
+        /invalid JSON/,
+        ".changeset/pre.json",
+        /changeset pre enter/,
+      ],
+    ];
+    const firstRequest = registry.requests.length;
+    for (const [files, message, file, fix] of cases) {
+      await repo.write(files);
+      await expect(plan()).rejects.toMatchObject({
+        code: "changesets-config-invalid",
+        message: expect.stringMatching(message),
+        file,
+        fix: expect.stringMatching(fix),
+      });
+    }
+    expect(registry.requests.length).toBe(firstRequest);
+    await repo.cleanup();
+  });
+
+  it("reads a Changesets 2 pre.json without migrating it", async () => {
+    const legacy = {
+      mode: "pre",
+      tag: "rc",
+      initialVersions: { "@acme/legacy": "1.0.0" },
+      changesets: ["x"],
+    };
+    const repo = await workspace(
+      { a: npmPackage("@acme/legacy", "1.1.0-rc.0") },
+      { ".changeset/pre.json": legacy, ".changeset/x.md": '---\n"@acme/legacy": minor\n---\n\nx\n' },
+    );
+    const plan = await createPublishPlan({ cwd: repo.dir, env: {} });
+    expect(plan.npm.map((release) => release.distTag)).toEqual(["rc"]);
+    expect(JSON.parse(readFileSync(path.join(repo.dir, ".changeset/pre.json"), "utf8"))).toEqual(legacy);
+    expect(existsSync(path.join(repo.dir, ".changeset/x.md"))).toBe(true);
+    await repo.cleanup();
+  });
+});
+
 describe("dependencyChunks", () => {
   const pkg = (
     name: string,
@@ -153,12 +213,5 @@ describe("dependencyChunks", () => {
     ];
     expect(dependencyChunks(packages, new Set(["app", "lib", "core"]))).toEqual([["core"], ["lib"], ["app"]]);
     expect(dependencyChunks(packages, new Set(["x", "y"]))).toEqual([["x", "y"]]);
-  });
-});
-
-describe("isIgnored", () => {
-  it("matches names and globs as Changesets' ignore does", () => {
-    expect(isIgnored("@a/b", ["@a/*"])).toBe(true);
-    expect(isIgnored("@a/b", ["@a/c"])).toBe(false);
   });
 });

@@ -1,10 +1,14 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { readPreState } from "@changesets/pre";
+import type { Config } from "@changesets/types";
+import type { Packages } from "@manypkg/get-packages";
 import {
+  findPackages,
   loadWorkspace,
   type NpmPackage,
   normalizePythonName,
   PolyglotError,
+  readChangesetFolder,
+  readChangesetsConfig,
   type Target,
   toPep440,
   type Workspace,
@@ -18,7 +22,7 @@ import {
   type PackageVersions,
   type PypiVersionState,
 } from "./lookup.js";
-import { NpmConfig, readNpmrcFiles } from "./npmrc.js";
+import { NpmConfig, type NpmrcFile, readNpmrcFiles } from "./npmrc.js";
 
 /** An npm package whose version is not on its registry yet. */
 export interface NpmRelease {
@@ -83,15 +87,13 @@ export interface PublishPlan {
   pypiLookupErrors: string[];
 }
 
-export interface ChangesetsConfig {
-  access: "public" | "restricted";
-  ignore: string[];
-  tagPrivatePackages: boolean;
-}
-
 export interface PlanOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** The run's npmrc files, read once (default: read here). */
+  npmrcFiles?: NpmrcFile[];
+  /** The `getPackages` result the workspace was loaded from (default: read here). */
+  packages?: Packages;
   /** `--tag`: npm dist-tag for every package. */
   distTag?: string;
   /** Overrides `pypi.index`. */
@@ -109,19 +111,21 @@ export interface PlanOptions {
 
 /** Everything this run would publish or tag, looked up concurrently over HTTP; changes nothing. */
 export async function createPublishPlan(options: PlanOptions): Promise<PublishPlan> {
-  const workspace = await loadWorkspace(options.cwd);
-  return planWorkspace(workspace, options);
+  const packages = options.packages ?? (await findPackages(options.cwd));
+  const workspace = await loadWorkspace(options.cwd, { packages });
+  return planWorkspace(workspace, { ...options, packages });
 }
 
 export async function planWorkspace(workspace: Workspace, options: PlanOptions): Promise<PublishPlan> {
   const { root } = workspace;
-  const config = readChangesetsConfig(root);
-  const preTag = readPreTag(root);
-  const npmConfig = new NpmConfig(readNpmrcFiles(root, options.env), options.env);
+  const config = readChangesetsConfig(root, options.packages ?? (await findPackages(root)));
+  const preTag = await readPreTag(root);
+  const npmConfig = new NpmConfig(options.npmrcFiles ?? readNpmrcFiles(root, options.env), options.env);
+  const ignored = new Set(config.ignore);
   const lookup = options.lookup ?? fetchPackageVersions;
   const gitTagOf = (pkg: { name: string; version: string }) => gitTagName(workspace.tool, pkg);
 
-  const publishable = workspace.packages.filter((pkg) => !pkg.private && !isIgnored(pkg.name, config.ignore));
+  const publishable = workspace.packages.filter((pkg) => !pkg.private && !ignored.has(pkg.name));
   const lookups = await mapConcurrent(publishable, LOOKUP_CONCURRENCY, async (pkg) => {
     const registry = npmConfig.registryFor(pkg.name, publishConfigOf(pkg));
     const authorization = options.anonymousReads ? undefined : npmConfig.authorizationFor(registry);
@@ -151,8 +155,8 @@ export async function planWorkspace(workspace: Workspace, options: PlanOptions):
 
   const tagging = options.gitTags !== false;
   const privateTaggable =
-    tagging && config.tagPrivatePackages
-      ? workspace.packages.filter((pkg) => pkg.private && !isIgnored(pkg.name, config.ignore))
+    tagging && config.privatePackages.tag
+      ? workspace.packages.filter((pkg) => pkg.private && !ignored.has(pkg.name))
       : [];
   const tagState = await readTagState(root, privateTaggable.length > 0 || (tagging && published.length > 0));
   const existingTags = tagState.tags;
@@ -212,6 +216,7 @@ export async function pypiTargetStates(
         throw new PolyglotError(
           `PyPI target ${target.relativeDir} follows ${target.source}, which is not in the workspace`,
           {
+            code: "missing-source-package",
             file: ".changeset/polyglot.json",
             fix: "point versionFrom at a workspace package",
           },
@@ -243,47 +248,10 @@ export function gitTagName(tool: Workspace["tool"], pkg: { name: string; version
   return tool === "root" ? `v${pkg.version}` : `${pkg.name}@${pkg.version}`;
 }
 
-/** The settings of `.changeset/config.json` the plan needs, with Changesets' defaults. */
-export function readChangesetsConfig(root: string): ChangesetsConfig {
-  const file = path.join(root, ".changeset", "config.json");
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new PolyglotError(
-      missing
-        ? "no .changeset/config.json"
-        : `cannot parse .changeset/config.json: ${(error as Error).message}`,
-      {
-        file: ".changeset/config.json",
-        fix: missing ? "run `changeset init` first" : "fix the JSON syntax",
-      },
-    );
-  }
-  const privatePackages = raw.privatePackages;
-  const tagPrivatePackages =
-    typeof privatePackages === "object" && privatePackages !== null
-      ? (privatePackages as { tag?: unknown }).tag === true
-      : privatePackages === true;
-  return {
-    access: raw.access === "public" ? "public" : "restricted",
-    ignore: Array.isArray(raw.ignore) ? raw.ignore.map(String) : [],
-    tagPrivatePackages,
-  };
-}
-
-/** The pre-release tag while `.changeset/pre.json` is in `pre` mode. */
-function readPreTag(root: string): string | undefined {
-  try {
-    const pre = JSON.parse(readFileSync(path.join(root, ".changeset", "pre.json"), "utf8")) as {
-      mode?: string;
-      tag?: string;
-    };
-    return pre.mode === "pre" ? pre.tag : undefined;
-  } catch {
-    return undefined;
-  }
+/** The pre-release tag while `.changeset/pre.json` is in `pre` mode, read as Changesets reads it. */
+async function readPreTag(root: string): Promise<string | undefined> {
+  const state = await readChangesetFolder(root, readPreState);
+  return state?.mode === "pre" ? state.tag : undefined;
 }
 
 /** Changesets' dist-tag rule: the pre tag in pre mode, except `latest` when only that pre tag was ever published. */
@@ -301,44 +269,28 @@ function publishConfigOf(pkg: NpmPackage): Record<string, unknown> {
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
 }
 
-function accessOf(pkg: NpmPackage, config: ChangesetsConfig): "public" | "restricted" {
+function accessOf(pkg: NpmPackage, config: Config): "public" | "restricted" {
   const access = publishConfigOf(pkg).access;
   if (access === "public" || access === "restricted") return access;
   return config.access;
 }
 
-/** Changesets' `ignore` entries: package names or globs such as `@scope/*`. */
-export function isIgnored(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((pattern) => {
-    if (!pattern.includes("*")) return pattern === name;
-    const source = pattern
-      .split("*")
-      .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
-      .join(".*");
-    return new RegExp(`^${source}$`).test(name);
-  });
-}
-
-/**
- * Local tags, plus the `origin` remote's when `withRemote` (as Changesets checks before tagging: a shallow CI
- * checkout has no tags). An unreachable remote leaves the local tags.
- */
-export async function readGitTags(root: string, withRemote: boolean): Promise<Set<string>> {
-  return (await readTagState(root, withRemote)).tags;
-}
-
-/** The tags, and whether they are complete: false when an `origin` remote exists but did not answer. */
 /** The git tags of the checkout. */
 export async function localTags(root: string): Promise<Set<string>> {
   const local = await execa("git", ["tag", "--list"], { cwd: root, reject: false });
   if (local.exitCode !== 0) {
     throw new PolyglotError(`cannot list git tags in ${root}: ${local.stderr.trim()}`, {
+      code: "git-tags-unreadable",
       fix: "run polyglot-publish inside the repository's git checkout",
     });
   }
   return new Set(local.stdout.split("\n").filter(Boolean));
 }
 
+/**
+ * Local tags, plus the `origin` remote's when `withRemote` (as Changesets checks before tagging: a shallow CI
+ * checkout has no tags), and whether they are complete: false when an `origin` remote exists but did not answer.
+ */
 async function readTagState(
   root: string,
   withRemote: boolean,

@@ -64,7 +64,7 @@ const TOKEN_KEY = "npm_config_//registry.npmjs.org/:_authToken";
 const WITH_TOKEN = { ...GITHUB_WITH_ID_TOKEN, [TOKEN_KEY]: "npm_token" };
 
 const ids = (list: Finding[]) =>
-  list.filter((finding) => finding.level !== "info").map((finding) => `${finding.level}:${finding.id}`);
+  list.filter((finding) => finding.level !== "info").map((finding) => `${finding.level}:${finding.code}`);
 
 describe("runPreflight", () => {
   it("is clean for a well-configured GitHub job", async () => {
@@ -95,12 +95,12 @@ describe("runPreflight", () => {
     } = GITHUB_WITH_ID_TOKEN;
     const result = await findings({ env, oidc: "auto" });
     expect(ids(result)).toEqual(["warning:oidc-permission-missing", "error:no-credentials"]);
-    const finding = result.find((entry) => entry.id === "no-credentials");
+    const finding = result.find((entry) => entry.code === "no-credentials");
     expect(finding?.message).toContain("@acme/a to https://registry.npmjs.org/");
     expect(finding?.fix).toMatch(
       /id-token: write.*or configure a token for https:\/\/registry\.npmjs\.org\//,
     );
-    expect(result.find((entry) => entry.id === "oidc-permission-missing")?.message).toContain(
+    expect(result.find((entry) => entry.code === "oidc-permission-missing")?.message).toContain(
       "no token is configured either",
     );
     expect(ids(await findings({ env: {}, oidc: "auto" }))).toEqual(["error:no-credentials"]);
@@ -113,21 +113,21 @@ describe("runPreflight", () => {
 
   it("says a token variable no .npmrc line refers to is not used, and gives only token advice under --oidc off", async () => {
     const result = await findings({ env: { NPM_TOKEN: "npm_x" }, oidc: "off" });
-    const token = result.find((entry) => entry.id === "long-lived-token");
+    const token = result.find((entry) => entry.code === "long-lived-token");
     expect(token?.message).toContain("env NPM_TOKEN: not used: no .npmrc `_authToken` line refers to it");
     expect(token?.fix).toContain("_authToken=${NPM_TOKEN}");
-    const error = result.find((entry) => entry.id === "no-credentials");
+    const error = result.find((entry) => entry.code === "no-credentials");
     expect(error?.fix).toMatch(
       /^drop --oidc off to publish through trusted publishing, or configure a token/,
     );
     // Nothing for npm to publish: no talk of falling back on a token.
     const none = await findings({ env: {}, oidc: "auto", plan: plan("npm", []) });
-    expect(none.find((entry) => entry.id === "oidc-unavailable")?.message).not.toMatch(/token/);
+    expect(none.find((entry) => entry.code === "oidc-unavailable")?.message).not.toMatch(/token/);
   });
 
   it("tells GitLab jobs how to get an ID token", async () => {
     const list = await findings({ env: { GITLAB_CI: "true" }, oidc: "require" });
-    expect(list.find((finding) => finding.id === "oidc-unavailable")?.fix).toContain("NPM_ID_TOKEN");
+    expect(list.find((finding) => finding.code === "oidc-unavailable")?.fix).toContain("NPM_ID_TOKEN");
   });
 
   it("checks repository.url, access and first publishes against the mode", async () => {
@@ -146,7 +146,9 @@ describe("runPreflight", () => {
       "warning:repository-mismatch",
       "warning:scoped-access",
     ]);
-    const firstPublish = (await findings({ plan: plan("npm", [bad]) })).find((f) => f.id === "first-publish");
+    const firstPublish = (await findings({ plan: plan("npm", [bad]) })).find(
+      (f) => f.code === "first-publish",
+    );
     expect(firstPublish?.message).toContain("a restricted package that exists is not visible");
     expect(firstPublish?.fix).toContain("if @acme/b exists but is restricted, publish it with --oidc off");
     const noRepository = release({ packageJson: {} });

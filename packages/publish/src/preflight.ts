@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type CiInfo, detectCi } from "@polyglot-changesets/core";
+import { type CiInfo, detectCi, type ErrorCode } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import semver from "semver";
 import { redactUrl } from "./http.js";
@@ -13,9 +13,12 @@ import { findTokenSources, type TokenSource } from "./tokens.js";
 export type OidcMode = "require" | "auto" | "off";
 export type FindingLevel = "error" | "warning" | "info";
 
-/** One preflight result: `id` is stable (README anchors link to it), `fix` says what to do. */
+/**
+ * One preflight result: `code` is stable, shared with the errors of the same problem (docs/troubleshooting.md has
+ * a section for each), `fix` says what to do.
+ */
 export interface Finding {
-  id: string;
+  code: ErrorCode;
   level: FindingLevel;
   message: string;
   fix?: string;
@@ -48,6 +51,8 @@ export interface Preflight {
   /** npm for the publish: the runner's, or the bundled one when the runner's is older than 11.5.1. */
   npm: "runner" | "bundled";
   tokens: TokenSource[];
+  /** The npmrc files the decisions were made from (read once per run). */
+  npmrcFiles: NpmrcFile[];
   findings: Finding[];
 }
 
@@ -73,7 +78,14 @@ export async function runPreflight(input: PreflightInput): Promise<Preflight> {
   if (useOidc && ci.idTokenAvailable && !input.skipExchange) {
     findings.push(...(await exchangeFindings(input.plan.npm, input.env, input.writeCommand)));
   }
-  return { ci, useOidc, npm, tokens, findings: findings.filter((finding) => finding.message !== "") };
+  return {
+    ci,
+    useOidc,
+    npm,
+    tokens,
+    npmrcFiles: input.npmrcFiles,
+    findings: findings.filter((finding) => finding.message !== ""),
+  };
 }
 
 /** Whether the publish goes through OIDC: `--oidc require`, or `auto` where the CI offers an ID token. */
@@ -93,7 +105,7 @@ export function preflightExitCode(findings: readonly Finding[]): 1 | 2 {
 
 function ciFinding(ci: CiInfo): Finding {
   const oidc = ci.idTokenAvailable ? "an OIDC ID token is available" : "no OIDC ID token";
-  return { id: "ci-provider", level: "info", message: `CI: ${PROVIDER_NAMES[ci.provider]}; ${oidc}` };
+  return { code: "ci-provider", level: "info", message: `CI: ${PROVIDER_NAMES[ci.provider]}; ${oidc}` };
 }
 
 /** Releases npm could not authenticate without OIDC: no credential for their registry in npmrc or env. */
@@ -120,7 +132,7 @@ function credentialFindings(releases: readonly NpmRelease[], ci: CiInfo, mode: O
     const names = releases.filter((release) => release.registry === registry).map((release) => release.name);
     const shown = redactUrl(registry);
     return {
-      id: "no-credentials",
+      code: "no-credentials",
       level: "error",
       message: `nothing can authenticate the publish of ${names.join(", ")} to ${shown}: no OIDC ID token and no npm token for that registry`,
       fix: `${oidcFix}, or configure a token for ${shown} (an \`_authToken\` line in .npmrc, e.g. setup-node's registry-url with NODE_AUTH_TOKEN)`,
@@ -141,7 +153,7 @@ function oidcFindings(ci: CiInfo, mode: OidcMode, hasToken: boolean | "none"): F
   if (ci.provider === "github-actions") {
     return [
       {
-        id: "oidc-permission-missing",
+        code: "oidc-permission-missing",
         level,
         message: `the job has no \`id-token: write\` permission: GitHub gives it no OIDC ID token${fallback}`,
         fix: "add `permissions: { id-token: write, contents: write }` to the publish job in the workflow file",
@@ -151,7 +163,7 @@ function oidcFindings(ci: CiInfo, mode: OidcMode, hasToken: boolean | "none"): F
   if (ci.provider === "gitlab") {
     return [
       {
-        id: "oidc-unavailable",
+        code: "oidc-unavailable",
         level,
         message: `GitLab CI job without an NPM_ID_TOKEN ID token${fallback}`,
         fix: 'add `id_tokens: { NPM_ID_TOKEN: { aud: "npm:registry.npmjs.org" } }` to the publish job',
@@ -160,7 +172,7 @@ function oidcFindings(ci: CiInfo, mode: OidcMode, hasToken: boolean | "none"): F
   }
   return [
     {
-      id: "oidc-unavailable",
+      code: "oidc-unavailable",
       level: mode === "require" ? "error" : "info",
       message: `not running in a CI with OIDC (GitHub Actions or GitLab)${fallback}`,
       fix: "publish from the CI workflow that npm trusts, or pass --oidc off to publish with a token",
@@ -189,17 +201,17 @@ function npmFinding(
   chosen: "runner" | "bundled",
   useOidc: boolean,
 ): Finding {
-  if (chosen === "runner") return { id: "npm-version", level: "info", message: `npm ${runner} publishes` };
+  if (chosen === "runner") return { code: "npm-version", level: "info", message: `npm ${runner} publishes` };
   if (supportsOidc(runner)) {
     return {
-      id: "npm-version",
+      code: "npm-version",
       level: "info",
       message: `npm ${runner} on PATH would let the project .npmrc credential line shadow the OIDC token: the bundled npm ${bundled} publishes`,
     };
   }
   const found = runner ? `npm ${runner} on PATH is older than ${MIN_OIDC_NPM}` : "no npm on PATH";
   return {
-    id: "npm-version",
+    code: "npm-version",
     level: useOidc ? "warning" : "info",
     message: `${found}: the publish uses the bundled npm ${bundled}`,
     fix: `install npm >= ${MIN_OIDC_NPM} on the runner (e.g. \`npm install -g npm@11\`) to use your own`,
@@ -228,7 +240,7 @@ function tokenFindings(
           ? "used for the publish (--oidc off)"
           : "used for the publish (no OIDC ID token)";
     return {
-      id: token.placeholderFor ? "npmrc-token-placeholder" : "long-lived-token",
+      code: token.placeholderFor ? "npmrc-token-placeholder" : "long-lived-token",
       level: useOidc ? "warning" : "info",
       message: `${what}: ${outcome}`,
       fix: token.placeholderFor
@@ -249,7 +261,7 @@ function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, prov
   const file = path.posix.join(release.relativeDir, "package.json");
   if (release.firstPublish) {
     findings.push({
-      id: "first-publish",
+      code: "first-publish",
       level: useOidc ? "error" : "info",
       package: release.name,
       message: `${release.name} is not on ${redactUrl(release.registry)} yet${useOidc ? ": a first publish cannot use OIDC (under OIDC the registry is read without a token, so a restricted package that exists is not visible either)" : ""}`,
@@ -261,7 +273,7 @@ function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, prov
   if (ci.repository && ci.provider === "github-actions") {
     if (!repository && provenance) {
       findings.push({
-        id: "repository-missing",
+        code: "repository-missing",
         level: useOidc ? "error" : "warning",
         package: release.name,
         message: `${release.name} has no repository.url: npm rejects provenance without one (E422)`,
@@ -270,7 +282,7 @@ function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, prov
       });
     } else if (repository && repository.toLowerCase() !== ci.repository.toLowerCase()) {
       findings.push({
-        id: "repository-mismatch",
+        code: "repository-mismatch",
         level: useOidc ? "error" : "warning",
         package: release.name,
         message: `${release.name} repository.url points at ${repository}, but this build runs in ${ci.repository}: provenance and the trusted publisher are rejected`,
@@ -281,7 +293,7 @@ function packageFindings(release: NpmRelease, ci: CiInfo, useOidc: boolean, prov
   }
   if (release.name.startsWith("@") && release.access !== "public") {
     findings.push({
-      id: "scoped-access",
+      code: "scoped-access",
       level: provenance && useOidc ? "error" : "warning",
       package: release.name,
       message: `${release.name} is scoped without public access: npm publishes it restricted${provenance ? ", and provenance requires a public package" : ""}`,
@@ -318,7 +330,7 @@ async function packageManagerFindings(
     if (version && semver.major(version) >= 11 && useOidc) {
       return [
         {
-          id: "pnpm-oidc",
+          code: "pnpm-oidc",
           level: "warning",
           message: `pnpm ${version} does its own OIDC exchange (not npm's); versions of pnpm 11 and 12 report E404 for a working trusted publisher`,
           fix: "pin pnpm 10 for the publish step (`packageManager: pnpm@10`), which hands the publish to npm",
@@ -329,7 +341,7 @@ async function packageManagerFindings(
   if (plan.tool === "yarn" && useOidc && (tokens.length > 0 || yarnrcHasToken(plan.root))) {
     return [
       {
-        id: "yarn-token",
+        code: "yarn-token",
         level: "warning",
         message:
           "Yarn tries OIDC only when no token is configured (npmAuthToken in .yarnrc.yml or YARN_NPM_AUTH_TOKEN)",
@@ -340,7 +352,7 @@ async function packageManagerFindings(
   if (plan.tool === "bun") {
     return [
       {
-        id: "bun-no-oidc",
+        code: "bun-no-oidc",
         level: useOidc ? "warning" : "info",
         message: "bun has no trusted publishing; Changesets publishes this workspace with npm",
         fix: "nothing to do if the publish goes through npm; do not replace it with `bun publish`",
@@ -390,7 +402,7 @@ async function exchangeFindings(
       if (!idToken) {
         const reason = idTokenFailures.get(audience);
         return {
-          id: "oidc-token-failed",
+          code: "oidc-token-failed",
           level: "error",
           transient: true,
           package: release.name,
@@ -401,7 +413,7 @@ async function exchangeFindings(
       const result = await checkExchange(release.registry, release.name, idToken, env, writeCommand);
       if (result.status === "ok") {
         return {
-          id: "trusted-publisher-ok",
+          code: "trusted-publisher-ok",
           level: "info",
           package: release.name,
           message: `${release.name}: the trusted publisher on ${release.registry} accepts this job (repository ${env.GITHUB_REPOSITORY ?? env.CI_PROJECT_PATH ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
@@ -410,7 +422,7 @@ async function exchangeFindings(
       }
       if (result.status === "no-trusted-publisher") {
         return {
-          id: "trusted-publisher-mismatch",
+          code: "trusted-publisher-mismatch",
           level: "error",
           package: release.name,
           message: `${redactUrl(release.registry)} has no trusted publisher for ${release.name} matching this job (repository ${env.GITHUB_REPOSITORY ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
@@ -418,7 +430,7 @@ async function exchangeFindings(
         };
       }
       return {
-        id: "trusted-publisher-check-failed",
+        code: "trusted-publisher-check-failed",
         level: "warning",
         package: release.name,
         message: `could not check the trusted publisher of ${release.name}: ${result.detail}`,

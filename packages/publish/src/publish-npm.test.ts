@@ -1,22 +1,17 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  type IdTokenServer,
-  type PypiServer,
-  type Registry,
-  startIdTokenServer,
-  startPypi,
-  startRegistry,
-} from "@polyglot-changesets/testkit";
+import type { IdTokenServer, PypiServer, Registry } from "@polyglot-changesets/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createWorkspaceRepo,
   jobFiles,
   npmPackage,
+  type PublishServers,
+  placeholderNpmrc,
   registryVersions,
   runCliInProcess,
-  seedPackage,
+  startPublishServers,
   stepEnv,
 } from "./__fixtures__/harness.js";
 
@@ -26,17 +21,11 @@ let ids: IdTokenServer;
 let registry: Registry;
 let pypi: PypiServer;
 let token: string;
+let servers: PublishServers;
 const CANARY = "npm_CANARYtokenValue0123456789abcdef";
 
 beforeAll(async () => {
-  ids = await startIdTokenServer();
-  registry = await startRegistry({
-    oidc: { issuer: ids.issuer, jwks: ids.jwks },
-    trustedPublishers: [{ package: "@acme/*", repository: "octo-org/octo-repo", workflow: "release.yml" }],
-  });
-  pypi = await startPypi();
-  token = await registry.createUser("maintainer");
-  for (const name of [
+  servers = await startPublishServers([
     "@acme/core",
     "@acme/cli",
     "@acme/c1",
@@ -45,13 +34,12 @@ beforeAll(async () => {
     "@acme/wrong-repo",
     "@acme/solo",
     "@acme/token-path",
-  ]) {
-    await seedPackage(registry, token, name, "1.0.0");
-  }
+  ]);
+  ({ ids, registry, pypi, token } = servers);
 });
 
 afterAll(async () => {
-  await Promise.all([registry?.close(), ids?.close(), pypi?.close()]);
+  await servers?.close();
 });
 
 /** An npm workspace whose project .npmrc has setup-node's placeholder line and points at the testkit registry. */
@@ -59,7 +47,7 @@ function npmWorkspace(packages: Record<string, object>, extra: Record<string, st
   return createWorkspaceRepo({
     "package.json": { name: "root", private: true, workspaces: ["packages/*"] },
     "package-lock.json": { name: "root", lockfileVersion: 3, requires: true, packages: {} },
-    ".npmrc": `registry=${registry.url}\n${registry.npmrcKey}:_authToken=\${NODE_AUTH_TOKEN}\n`,
+    ".npmrc": placeholderNpmrc(registry),
     ".changeset/polyglot.json": { pypi: { index: pypi.url } },
     ...Object.fromEntries(
       Object.entries(packages).map(([dir, json]) => [`packages/${dir}/package.json`, json]),
@@ -358,9 +346,9 @@ describe("polyglot-publish without OIDC, doctor, and an old runner npm", () => {
 
     expect(run.exitCode).toBe(2);
     const { findings } = JSON.parse(run.stdout) as {
-      findings: Array<{ id: string; level: string; fix?: string; file?: string }>;
+      findings: Array<{ code: string; level: string; fix?: string; file?: string }>;
     };
-    const byId = Object.fromEntries(findings.map((finding) => [finding.id, finding]));
+    const byId = Object.fromEntries(findings.map((finding) => [finding.code, finding]));
     expect(byId["ci-provider"]).toMatchObject({ level: "info" });
     expect(byId["oidc-unavailable"]).toMatchObject({
       level: "error",
@@ -372,7 +360,9 @@ describe("polyglot-publish without OIDC, doctor, and an old runner npm", () => {
       fix: expect.stringContaining('"access": "public"'),
     });
     expect(
-      findings.filter((finding) => finding.id === "long-lived-token").map((finding) => finding.file ?? "env"),
+      findings
+        .filter((finding) => finding.code === "long-lived-token")
+        .map((finding) => finding.file ?? "env"),
     ).toEqual(["env", userconfig]);
     expect(findings.every((finding) => finding.level === "info" || finding.fix)).toBe(true);
     expect(run.everything).not.toContain(CANARY);

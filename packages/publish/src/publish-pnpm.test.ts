@@ -8,9 +8,6 @@ import {
   type PypiServer,
   type Registry,
   startGithubApi,
-  startIdTokenServer,
-  startPypi,
-  startRegistry,
 } from "@polyglot-changesets/testkit";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,10 +15,12 @@ import {
   createWorkspaceRepo,
   jobFiles,
   npmPackage,
+  type PublishServers,
+  placeholderNpmrc,
   REPOSITORY,
   registryVersions,
   runCliInProcess,
-  seedPackage,
+  startPublishServers,
   stepEnv,
 } from "./__fixtures__/harness.js";
 import { bundledNpm } from "./npm-cli.js";
@@ -33,31 +32,25 @@ let registry: Registry;
 let pypi: PypiServer;
 let github: GithubApi;
 let pnpmBin: string;
+let servers: PublishServers;
 const CANARY = "npm_CANARYpnpmToken9876543210fedcba";
 
 beforeAll(async () => {
-  ids = await startIdTokenServer();
-  registry = await startRegistry({
-    oidc: { issuer: ids.issuer, jwks: ids.jwks },
-    trustedPublishers: [{ package: "@acme/*", repository: REPOSITORY, workflow: "release.yml" }],
-  });
-  pypi = await startPypi();
+  servers = await startPublishServers(["@acme/p-core", "@acme/p-app", "@acme/prov"]);
+  ({ ids, registry, pypi } = servers);
   github = await startGithubApi();
   pnpmBin = await ensureTool("pnpm@10.34.8");
-  const token = await registry.createUser("maintainer");
-  for (const name of ["@acme/p-core", "@acme/p-app", "@acme/prov"])
-    await seedPackage(registry, token, name, "1.0.0");
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([registry?.close(), ids?.close(), pypi?.close(), github?.close()]);
+  await Promise.all([servers?.close(), github?.close()]);
 });
 
 async function pnpmWorkspace(files: Record<string, string | object>) {
   const repo = await createWorkspaceRepo({
     "package.json": { name: "root", private: true, packageManager: "pnpm@10.34.8" },
     "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
-    ".npmrc": `registry=${registry.url}\n${registry.npmrcKey}:_authToken=\${NODE_AUTH_TOKEN}\n`,
+    ".npmrc": placeholderNpmrc(registry),
     ...files,
   });
   await execa(path.join(pnpmBin, "pnpm"), ["install", "--offline", "--frozen-lockfile=false"], {
@@ -149,9 +142,9 @@ describe("doctor on a pnpm 12 workspace", () => {
       files,
     );
     const { findings } = JSON.parse(run.stdout) as {
-      findings: Array<{ id: string; level: string; fix?: string }>;
+      findings: Array<{ code: string; level: string; fix?: string }>;
     };
-    expect(findings.find((finding) => finding.id === "pnpm-oidc")).toMatchObject({
+    expect(findings.find((finding) => finding.code === "pnpm-oidc")).toMatchObject({
       level: "warning",
       fix: expect.stringContaining("pnpm 10"),
     });
@@ -189,7 +182,7 @@ exec '${process.execPath}' '${bundledNpm().cli}' "$@"
     const repo = await createWorkspaceRepo({
       "package.json": { name: "root", private: true, workspaces: ["packages/*"] },
       "package-lock.json": { name: "root", lockfileVersion: 3, requires: true, packages: {} },
-      ".npmrc": `registry=${registry.url}\n${registry.npmrcKey}:_authToken=\${NODE_AUTH_TOKEN}\n`,
+      ".npmrc": placeholderNpmrc(registry),
       ".changeset/polyglot.json": { pypi: { index: pypi.url } },
       "packages/prov/package.json": npmPackage("@acme/prov", "1.1.0", {
         publishConfig: { access: "public" },

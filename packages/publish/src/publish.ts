@@ -1,7 +1,15 @@
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { annotate, loadWorkspace, PolyglotError, writeCommand } from "@polyglot-changesets/core";
+import {
+  annotate,
+  findPackages,
+  type Io,
+  loadWorkspace,
+  PolyglotError,
+  writeCommand,
+  writeError,
+} from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
 import { type ChangesetRun, type GitTagEvent, runChangesetPublish } from "./changeset.js";
@@ -9,8 +17,8 @@ import { dispatchPypiWorkflow } from "./dispatch.js";
 import { redactUrl, rememberSecrets } from "./http.js";
 import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
-import { NpmConfig, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
-import { localTags, type PublishPlan, planWorkspace, type TagRelease } from "./plan.js";
+import { NpmConfig, type NpmrcFile, projectConfigEnv, readNpmrcFiles } from "./npmrc.js";
+import { localTags, type NpmRelease, type PublishPlan, planWorkspace, type TagRelease } from "./plan.js";
 import {
   type Finding,
   hasErrors,
@@ -20,11 +28,13 @@ import {
   usesOidc,
 } from "./preflight.js";
 import {
+  buildReport,
   npmLink,
+  type Outcome,
   type PublishReport,
   type PypiPackage,
   pypiLink,
-  type ReportRow,
+  type ReportRecord,
   toPypiPackage,
   writeOutputs,
   writeSummary,
@@ -32,65 +42,78 @@ import {
 import { StopOnSignal } from "./signals.js";
 import { cleanPublishEnv, secretValues } from "./tokens.js";
 
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
-
 /** Where human-readable lines go: stderr under --json, so stdout is only the JSON. */
 function logStream(io: Io, json: boolean): NodeJS.WritableStream {
   return json ? io.stderr : io.stdout;
 }
 
+/** What a command reads once per run and hands down: the workspace, its packages and the npmrc files. */
+interface RunInputs {
+  workspace: Awaited<ReturnType<typeof loadWorkspace>>;
+  packages: Awaited<ReturnType<typeof findPackages>>;
+  npmrcFiles: NpmrcFile[];
+}
+
+async function readRunInputs(cwd: string, env: NodeJS.ProcessEnv): Promise<RunInputs> {
+  const packages = await findPackages(cwd);
+  const workspace = await loadWorkspace(cwd, { packages });
+  const npmrcFiles = readNpmrcFiles(workspace.root, env);
+  rememberSecrets(secretValues(env, npmrcFiles));
+  return { workspace, packages, npmrcFiles };
+}
+
 /** `polyglot-publish`: plan, preflight, publish through Changesets, report, trigger the PyPI job. */
-export async function publishCommand(args: PublishArgs, io: Io): Promise<number> {
+export async function publishCommand(args: PublishArgs, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const log = logStream(io, args.json);
-  const workspace = await loadWorkspace(args.cwd);
-  rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
+  const { workspace, packages, npmrcFiles } = await readRunInputs(args.cwd, env);
   const pypiWorkflow = args.pypiWorkflow ?? workspace.config.pypi.workflow;
   if (args.pypiTrigger === "dispatch" && !pypiWorkflow) {
     throw new PolyglotError("--pypi-trigger dispatch needs the workflow to start", {
+      code: "usage",
       setting: "--pypi-workflow",
       fix: "pass --pypi-workflow publish-pypi.yml or set pypi.workflow in .changeset/polyglot.json",
     });
   }
   const plan = await planWorkspace(workspace, {
     cwd: args.cwd,
-    env: io.env,
-    anonymousReads: usesOidc(args.oidc, io.env),
+    env,
+    packages,
+    npmrcFiles,
+    anonymousReads: usesOidc(args.oidc, env),
     gitTags: args.gitTag,
     ...(args.tag ? { distTag: args.tag } : {}),
   });
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
   log.write(planText(plan, args.dryRun));
 
-  const preflight = hasWork ? await preflightFor(plan, io, args) : undefined;
+  const preflight = hasWork ? await preflightFor(plan, npmrcFiles, io, env, args) : undefined;
   const findings = preflight?.findings ?? [];
-  writeFindings(log, findings, io.env);
+  writeFindings(log, findings, env);
   if (hasErrors(findings)) {
     log.write("polyglot-publish: stopped before publishing: fix the errors above (nothing was published)\n");
-    finish(emptyReport(findings, args.dryRun), args, io);
+    finish(buildReport([], findings, args.dryRun), args, io, env);
     return preflightExitCode(findings);
   }
   if (args.dryRun) {
-    finish(dryRunReport(plan, findings), args, io);
+    finish(buildReport(dryRunRecords(plan), findings, true), args, io, env);
     return 0;
   }
 
   const stopper = new StopOnSignal().install();
   try {
-    const reconciled = await tagUntagged(plan, io, log);
+    const reconciled = await tagUntagged(plan, io, env, log);
     const run =
       hasWork && preflight
-        ? await publishPlan(plan, preflight, args, io, stopper)
+        ? await publishPlan(plan, preflight, args, io, env, stopper)
         : { exitCode: 0, events: [] };
-    const report = await resultReport(plan, run, findings, io.env, {
+    const records = await resultRecords(plan, run, {
       reconciled,
-      anonymousReads: usesOidc(args.oidc, io.env),
+      npmConfig: new NpmConfig(npmrcFiles, env),
+      anonymousReads: preflight?.useOidc ?? usesOidc(args.oidc, env),
       gitTag: args.gitTag,
     });
-    if (stopper.signal) return stoppedBy(stopper, report, args, io);
+    const report = buildReport(records, findings, false);
+    if (stopper.signal) return stoppedBy(stopper, report, args, io, env);
     const failed = run.exitCode !== 0 || report.failed.length > 0;
     if (report.failed.length > 0) {
       log.write(
@@ -102,8 +125,8 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
         `polyglot-publish: already published by another run meanwhile (not claimed by this one): ${report["published-elsewhere"].join(", ")}\n`,
       );
     }
-    const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, log);
-    finish(report, args, io);
+    const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, env, log);
+    finish(report, args, io, env);
     return failed || !triggered ? 1 : 0;
   } finally {
     stopper.uninstall();
@@ -114,7 +137,13 @@ export async function publishCommand(args: PublishArgs, io: Io): Promise<number>
  * A run stopped by SIGTERM/SIGINT: the child publish was stopped; say what is on the registry now and that a
  * re-run tags and finishes it. No PyPI hand-off: the release is incomplete.
  */
-function stoppedBy(stopper: StopOnSignal, report: PublishReport, args: PublishArgs, io: Io): number {
+function stoppedBy(
+  stopper: StopOnSignal,
+  report: PublishReport,
+  args: PublishArgs,
+  io: Io,
+  env: NodeJS.ProcessEnv,
+): number {
   const landedUntagged = report["published-elsewhere"];
   const parts = [
     `published and tagged: ${listOrNone(report["published-packages"].map(({ name, version }) => `${name}@${version}`))}`,
@@ -124,7 +153,7 @@ function stoppedBy(stopper: StopOnSignal, report: PublishReport, args: PublishAr
   io.stderr.write(
     `polyglot-publish: stopped by ${stopper.signal}: the publish was stopped (${parts.join("; ")}); re-run polyglot-publish to tag what landed and publish the rest\n`,
   );
-  finish({ ...report, pypi: false, "pypi-packages": [] }, args, io);
+  finish({ ...report, pypi: false, "pypi-packages": [] }, args, io, env);
   return stopper.exitCode();
 }
 
@@ -136,7 +165,12 @@ function listOrNone(items: readonly string[]): string {
  * Creates the missing git tags of versions already on their registry (on HEAD, annotated as Changesets does) and
  * appends Changesets' `git-tag` events to CHANGESETS_OUTPUT; returns the versions tagged.
  */
-async function tagUntagged(plan: PublishPlan, io: Io, log: NodeJS.WritableStream): Promise<TagRelease[]> {
+async function tagUntagged(
+  plan: PublishPlan,
+  io: Io,
+  env: NodeJS.ProcessEnv,
+  log: NodeJS.WritableStream,
+): Promise<TagRelease[]> {
   const tagged: TagRelease[] = [];
   for (const release of plan.untagged) {
     const result = await execa("git", ["tag", release.gitTag, "-m", release.gitTag], {
@@ -151,7 +185,7 @@ async function tagUntagged(plan: PublishPlan, io: Io, log: NodeJS.WritableStream
     }
     tagged.push(release);
     const event: GitTagEvent = { type: "git-tag", tag: release.gitTag, packageName: release.name };
-    if (io.env.CHANGESETS_OUTPUT) appendFileSync(io.env.CHANGESETS_OUTPUT, `${JSON.stringify(event)}\n`);
+    if (env.CHANGESETS_OUTPUT) appendFileSync(env.CHANGESETS_OUTPUT, `${JSON.stringify(event)}\n`);
   }
   if (tagged.length > 0) {
     log.write(
@@ -162,38 +196,43 @@ async function tagUntagged(plan: PublishPlan, io: Io, log: NodeJS.WritableStream
 }
 
 /** `polyglot-publish doctor`: the preflight alone; exit 2 when any finding is an error. */
-export async function doctorCommand(args: DoctorArgs, io: Io): Promise<number> {
+export async function doctorCommand(args: DoctorArgs, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const log = logStream(io, args.json);
-  const workspace = await loadWorkspace(args.cwd);
-  rememberSecrets(secretValues(io.env, readNpmrcFiles(workspace.root, io.env)));
+  const { workspace, packages, npmrcFiles } = await readRunInputs(args.cwd, env);
   const plan = await planWorkspace(workspace, {
     cwd: args.cwd,
-    env: io.env,
-    anonymousReads: usesOidc(args.oidc, io.env),
+    env,
+    packages,
+    npmrcFiles,
+    anonymousReads: usesOidc(args.oidc, env),
   });
-  const preflight = await preflightFor(plan, io, args);
+  const preflight = await preflightFor(plan, npmrcFiles, io, env, args);
   log.write(planText(plan, true));
-  writeFindings(log, preflight.findings, io.env);
+  writeFindings(log, preflight.findings, env);
   const problems = preflight.findings.filter((finding) => finding.level !== "info");
   if (problems.length === 0)
     log.write("polyglot-publish: doctor: all good, nothing stands in the way of the publish\n");
-  if (args.json) io.stdout.write(`${JSON.stringify(dryRunReport(plan, preflight.findings), null, 2)}\n`);
+  if (args.json) {
+    const report = buildReport(dryRunRecords(plan), preflight.findings, true);
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  }
   return hasErrors(preflight.findings) ? preflightExitCode(preflight.findings) : 0;
 }
 
 async function preflightFor(
   plan: PublishPlan,
+  npmrcFiles: NpmrcFile[],
   io: Io,
+  env: NodeJS.ProcessEnv,
   args: { oidc: PublishArgs["oidc"]; provenance: boolean },
 ): Promise<Preflight> {
-  const env = io.env;
   const runner = await npmVersionOnPath(env);
   return runPreflight({
     plan,
     env,
     oidc: args.oidc,
     provenance: args.provenance,
-    npmrcFiles: readNpmrcFiles(plan.root, env),
+    npmrcFiles,
     runnerNpm: runner.version,
     bundledNpm: bundledNpm().version,
     writeCommand: (text) => writeCommand(io.stderr, text),
@@ -206,11 +245,12 @@ async function publishPlan(
   preflight: Preflight,
   args: PublishArgs,
   io: Io,
+  env: NodeJS.ProcessEnv,
   stopper: StopOnSignal,
 ): Promise<ChangesetRun> {
   const workDir = mkdtempSync(path.join(tmpdir(), "polyglot-publish-"));
   try {
-    const env = publishEnv(plan, preflight, args, io.env, workDir);
+    const childEnv = publishEnv(preflight, args, env, workDir);
     if (preflight.useOidc) {
       io.stderr.write(
         "polyglot-publish: publishing through OIDC; long-lived tokens are kept out of the publish\n",
@@ -218,9 +258,9 @@ async function publishPlan(
     }
     return await runChangesetPublish(plan, {
       root: plan.root,
-      env,
+      env: childEnv,
       workDir,
-      outputFile: io.env.CHANGESETS_OUTPUT || path.join(workDir, "changesets-output.ndjson"),
+      outputFile: env.CHANGESETS_OUTPUT || path.join(workDir, "changesets-output.ndjson"),
       stdout: logStream(io, args.json),
       stderr: io.stderr,
       stopper,
@@ -231,15 +271,17 @@ async function publishPlan(
   }
 }
 
-/** The child's environment: see README "How the publish environment is built". */
+/**
+ * The child's environment from the preflight's decisions (OIDC or token, which npm, the npmrc files it read):
+ * see README "How the publish environment is built".
+ */
 export function publishEnv(
-  plan: PublishPlan,
-  preflight: Pick<Preflight, "useOidc" | "npm">,
+  preflight: Pick<Preflight, "useOidc" | "npm" | "npmrcFiles">,
   args: Pick<PublishArgs, "provenance">,
   env: NodeJS.ProcessEnv,
   workDir: string,
 ): Record<string, string | undefined> {
-  const files = readNpmrcFiles(plan.root, env);
+  const files = preflight.npmrcFiles;
   const cleaned = preflight.useOidc ? cleanPublishEnv(env, files, workDir) : { env: { ...env }, npmArgs: [] };
   const child = { ...cleaned.env, ...projectConfigEnv(files, env, !preflight.useOidc) };
   // pnpm 11+ reads pnpm_config_*, npm (and pnpm 10, which hands the publish to npm) npm_config_*.
@@ -259,100 +301,91 @@ export function publishEnv(
   return child;
 }
 
-async function resultReport(
-  plan: PublishPlan,
-  run: ChangesetRun,
-  findings: Finding[],
-  env: NodeJS.ProcessEnv,
-  {
-    reconciled = [],
-    anonymousReads = false,
-    gitTag = true,
-  }: { reconciled?: TagRelease[]; anonymousReads?: boolean; gitTag?: boolean } = {},
-): Promise<PublishReport> {
-  const tagged = new Set(run.events.map((event) => event.packageName));
-  const npmConfig = new NpmConfig(readNpmrcFiles(plan.root, env), env);
-  // Published by this run = tagged by this run's `changeset publish`. A version that is on the registry without
-  // that was published by someone else meanwhile (a concurrent run): neither ours nor missing. Under --no-git-tag
-  // Changesets reports nothing: a version the plan did not find and the registry has now counts as this run's.
-  const npmState = await Promise.all(
-    plan.npm.map(async (release): Promise<NpmState> => {
-      if (tagged.has(release.name)) return "published";
-      const found = await fetchPackageVersions(
-        release.name,
-        release.registry,
-        anonymousReads ? undefined : npmConfig.authorizationFor(release.registry),
-      ).catch(() => undefined);
-      if (!found?.versions.has(release.version)) return "failed";
-      return gitTag ? "elsewhere" : "published";
-    }),
-  );
-  const npmDone = npmState.map((state) => state === "published");
-  const tagsNow = plan.tagOnly.length > 0 ? await localTags(plan.root) : new Set<string>();
-  const tagDone = plan.tagOnly.map((release) => tagged.has(release.name) || tagsNow.has(release.gitTag));
-  const publishedNpm = plan.npm.filter((_, at) => npmDone[at]);
-  const taggedOnly = plan.tagOnly.filter((_, at) => tagDone[at]);
-  const releasedNow = new Set([...publishedNpm, ...taggedOnly, ...reconciled].map((release) => release.name));
-  const pypi = plan.pypi.filter((release) => release.sourceReleased || releasedNow.has(release.source));
-  const rows: ReportRow[] = [
-    ...plan.npm.map((release, at) => ({
-      package: release.name,
-      ecosystem: "npm" as const,
-      version: release.version,
-      link: npmLink(redactUrl(release.registry), release.name, release.version),
-      status: npmStatusText[npmState[at] ?? "failed"],
-    })),
-    ...taggedOnly.map((release) => ({
-      package: release.name,
-      ecosystem: "git tag" as const,
-      version: release.version,
-      status: `tagged ${release.gitTag}`,
-    })),
-    ...reconciled.map((release) => ({
-      package: release.name,
-      ecosystem: "git tag" as const,
-      version: release.version,
-      status: `tagged ${release.gitTag} (published earlier, the tag was missing)`,
-    })),
-    ...pypi.map((release) => pypiRow(plan, release, "ready for the PyPI job")),
-  ];
-  return {
-    published: publishedNpm.length + taggedOnly.length + reconciled.length > 0,
-    "published-packages": [...publishedNpm, ...taggedOnly, ...reconciled].map(({ name, version }) => ({
-      name,
-      version,
-    })),
-    pypi: pypi.length > 0,
-    // Without tags, the PyPI job checks out the commit itself: a ref that exists.
-    "pypi-packages": gitTag ? pypi.map(toPypiPackage) : await atHead(plan.root, pypi.map(toPypiPackage)),
-    "dry-run": false,
-    failed: releasesIn(plan.npm, npmState, "failed"),
-    "published-elsewhere": releasesIn(plan.npm, npmState, "elsewhere"),
-    findings,
-    rows,
-  };
+interface ResultOptions {
+  reconciled: TagRelease[];
+  npmConfig: NpmConfig;
+  anonymousReads: boolean;
+  gitTag: boolean;
 }
 
-type NpmState = "published" | "elsewhere" | "failed";
+/** What became of each planned release, read back from Changesets' events, the registry and the tags. */
+async function resultRecords(
+  plan: PublishPlan,
+  run: ChangesetRun,
+  options: ResultOptions,
+): Promise<ReportRecord[]> {
+  const tagged = new Set(run.events.map((event) => event.packageName));
+  const npm = await Promise.all(
+    plan.npm.map(async (release) => npmRecord(release, await npmOutcome(release, tagged, options))),
+  );
+  const tagsNow = plan.tagOnly.length > 0 ? await localTags(plan.root) : new Set<string>();
+  const tagOnly = plan.tagOnly
+    .filter((release) => tagged.has(release.name) || tagsNow.has(release.gitTag))
+    .map((release) => tagRecord(release, `tagged ${release.gitTag}`, "published"));
+  const reconciled = options.reconciled.map((release) =>
+    tagRecord(release, `tagged ${release.gitTag} (published earlier, the tag was missing)`, "published"),
+  );
+  const released = [...npm, ...tagOnly, ...reconciled];
+  const releasedNow = new Set(
+    released.filter((record) => record.outcome === "published").map((record) => record.package),
+  );
+  const handed = plan.pypi.filter((release) => release.sourceReleased || releasedNow.has(release.source));
+  // Without tags, the PyPI job checks out the commit itself: a ref that exists.
+  const head = !options.gitTag && handed.length > 0 ? await headCommit(plan.root) : undefined;
+  const pypi = handed.map((release) => ({
+    ...pypiRow(plan, release, "ready for the PyPI job"),
+    outcome: "handed-over" as const,
+    pypi: { ...toPypiPackage(release), ...(head === undefined ? {} : { tag: head }) },
+  }));
+  return [...released, ...pypi];
+}
 
-const npmStatusText: Record<NpmState, string> = {
+/**
+ * Published by this run = tagged by this run's `changeset publish`. A version that is on the registry without
+ * that was published by someone else meanwhile (a concurrent run): neither ours nor missing. Under --no-git-tag
+ * Changesets reports nothing: a version the plan did not find and the registry has now counts as this run's.
+ */
+async function npmOutcome(
+  release: NpmRelease,
+  tagged: ReadonlySet<string>,
+  options: ResultOptions,
+): Promise<Outcome> {
+  if (tagged.has(release.name)) return "published";
+  const authorization = options.anonymousReads
+    ? undefined
+    : options.npmConfig.authorizationFor(release.registry);
+  const found = await fetchPackageVersions(release.name, release.registry, authorization).catch(
+    () => undefined,
+  );
+  if (!found?.versions.has(release.version)) return "failed";
+  return options.gitTag ? "published-elsewhere" : "published";
+}
+
+const npmStatusText: Partial<Record<Outcome, string>> = {
   published: "published",
-  elsewhere: "already published by another run",
+  "published-elsewhere": "already published by another run",
   failed: "failed",
 };
 
-function releasesIn(
-  releases: { name: string; version: string }[],
-  states: NpmState[],
-  state: NpmState,
-): string[] {
-  return releases.filter((_, at) => states[at] === state).map(({ name, version }) => `${name}@${version}`);
-}
-
-function pypiRow(plan: PublishPlan, release: PublishPlan["pypi"][number], status: string): ReportRow {
+function npmRecord(release: NpmRelease, outcome: Outcome, status = npmStatusText[outcome]): ReportRecord {
   return {
     package: release.name,
-    ecosystem: "PyPI",
+    ecosystem: "npm",
+    version: release.version,
+    link: npmLink(redactUrl(release.registry), release.name, release.version),
+    status: status ?? outcome,
+    outcome,
+  };
+}
+
+function tagRecord(release: TagRelease, status: string, outcome: Outcome): ReportRecord {
+  return { package: release.name, ecosystem: "git tag", version: release.version, status, outcome };
+}
+
+function pypiRow(plan: PublishPlan, release: PublishPlan["pypi"][number], status: string) {
+  return {
+    package: release.name,
+    ecosystem: "PyPI" as const,
     version: release.version,
     link: pypiLink(redactUrl(plan.pypiIndex), release.name, release.version),
     status,
@@ -360,53 +393,25 @@ function pypiRow(plan: PublishPlan, release: PublishPlan["pypi"][number], status
 }
 
 /** Dry run: nothing was published, so the outputs say so; the plan is in the summary and `--json` rows. */
-function dryRunReport(plan: PublishPlan, findings: Finding[]): PublishReport {
+function dryRunRecords(plan: PublishPlan): ReportRecord[] {
   const releasing = new Set([...plan.npm, ...plan.tagOnly].map((release) => release.name));
   const pypi = plan.pypi.filter((release) => release.sourceReleased || releasing.has(release.source));
-  return {
-    ...emptyReport(findings, true),
-    rows: [
-      ...plan.npm.map((release) => ({
-        package: release.name,
-        ecosystem: "npm" as const,
-        version: release.version,
-        link: npmLink(redactUrl(release.registry), release.name, release.version),
-        status: `would publish (${release.distTag})`,
-      })),
-      ...plan.tagOnly.map((release) => ({
-        package: release.name,
-        ecosystem: "git tag" as const,
-        version: release.version,
-        status: `would tag ${release.gitTag}`,
-      })),
-      ...plan.untagged.map((release) => ({
-        package: release.name,
-        ecosystem: "git tag" as const,
-        version: release.version,
-        status: `would tag ${release.gitTag} (published earlier, the tag is missing)`,
-      })),
-      ...pypi.map((release) => pypiRow(plan, release, "would hand to the PyPI job")),
-    ],
-  };
+  return [
+    ...plan.npm.map((release) => npmRecord(release, "planned", `would publish (${release.distTag})`)),
+    ...plan.tagOnly.map((release) => tagRecord(release, `would tag ${release.gitTag}`, "planned")),
+    ...plan.untagged.map((release) =>
+      tagRecord(release, `would tag ${release.gitTag} (published earlier, the tag is missing)`, "planned"),
+    ),
+    ...pypi.map((release) => ({
+      ...pypiRow(plan, release, "would hand to the PyPI job"),
+      outcome: "planned" as const,
+    })),
+  ];
 }
 
-function emptyReport(findings: Finding[], dryRun: boolean): PublishReport {
-  return {
-    published: false,
-    "published-packages": [],
-    pypi: false,
-    "pypi-packages": [],
-    "dry-run": dryRun,
-    failed: [],
-    "published-elsewhere": [],
-    findings,
-    rows: [],
-  };
-}
-
-function finish(report: PublishReport, args: { json: boolean }, io: Io): void {
-  writeOutputs(report, io.env);
-  writeSummary(report, io.env);
+function finish(report: PublishReport, args: { json: boolean }, io: Io, env: NodeJS.ProcessEnv): void {
+  writeOutputs(report, env);
+  writeSummary(report, env);
   if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
@@ -416,18 +421,19 @@ async function trigger(
   args: PublishArgs,
   workflow: string | undefined,
   io: Io,
+  env: NodeJS.ProcessEnv,
   log: NodeJS.WritableStream,
 ): Promise<boolean> {
   if (packages.length === 0 || args.pypiTrigger !== "dispatch" || !workflow) return true;
   try {
-    const request = await dispatchPypiWorkflow({ workflow, packages, env: io.env });
+    const request = await dispatchPypiWorkflow({ workflow, packages, env });
     log.write(
       `polyglot-publish: dispatched ${workflow} on ${request.ref} for ${packages.map((p) => `${p.name} ${p.version}`).join(", ")}\n`,
     );
     return true;
   } catch (error) {
     if (!(error instanceof PolyglotError)) throw error;
-    io.stderr.write(`polyglot-publish: error: ${error.format()}\n`);
+    writeError(io.stderr, "polyglot-publish", error);
     return false;
   }
 }
@@ -466,7 +472,7 @@ export function writeFindings(
   env: NodeJS.ProcessEnv,
 ): void {
   for (const finding of findings) {
-    const text = `[${finding.id}] ${finding.message}${finding.fix ? `\n  fix: ${finding.fix}` : ""}`;
+    const text = `[${finding.code}] ${finding.message}${finding.fix ? `\n  fix: ${finding.fix}` : ""}`;
     if (finding.level === "info") {
       stream.write(`info: ${text}\n`);
       continue;
@@ -474,14 +480,12 @@ export function writeFindings(
     const where = {
       ...(finding.file ? { file: finding.file } : {}),
       ...(finding.line ? { line: finding.line } : {}),
-      title: finding.id,
+      title: finding.code,
     };
     annotate(finding.level, text, where, env, stream);
   }
 }
 
-async function atHead(root: string, packages: PypiPackage[]): Promise<PypiPackage[]> {
-  if (packages.length === 0) return packages;
-  const head = (await execa("git", ["rev-parse", "HEAD"], { cwd: root, reject: false })).stdout.trim();
-  return packages.map((entry) => ({ ...entry, tag: head }));
+async function headCommit(root: string): Promise<string> {
+  return (await execa("git", ["rev-parse", "HEAD"], { cwd: root, reject: false })).stdout.trim();
 }

@@ -1,9 +1,18 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseOutputFile } from "@polyglot-changesets/core";
+import { PolyglotError, parseOutputFile } from "@polyglot-changesets/core";
 import { describe, expect, it } from "vitest";
-import { npmLink, type PublishReport, pypiLink, summaryMarkdown, writeOutputs } from "./report.js";
+import {
+  buildReport,
+  errorJson,
+  npmLink,
+  type PublishReport,
+  pypiLink,
+  type ReportRecord,
+  summaryMarkdown,
+  writeOutputs,
+} from "./report.js";
 
 const report: PublishReport = {
   published: true,
@@ -13,7 +22,7 @@ const report: PublishReport = {
   "dry-run": false,
   failed: [],
   "published-elsewhere": [],
-  findings: [{ id: "scoped-access", level: "error", message: "a | b" }],
+  findings: [{ code: "scoped-access", level: "error", message: "a | b" }],
   rows: [
     {
       package: "@a/b",
@@ -92,5 +101,55 @@ describe("report", () => {
 
   it("links other registries to the package document", () => {
     expect(npmLink("http://127.0.0.1:4873/", "@a/b", "1.0.0")).toBe("http://127.0.0.1:4873/@a%2fb");
+  });
+
+  it("derives the outputs, rows and name lists from one list of records", () => {
+    const pypi = { name: "a-b", version: "1.0.0", path: "py", tag: "@a/b@1.0.0" };
+    const records: ReportRecord[] = [
+      { package: "@a/b", ecosystem: "npm", version: "1.0.0", status: "published", outcome: "published" },
+      { package: "@a/c", ecosystem: "npm", version: "2.0.0", status: "failed", outcome: "failed" },
+      {
+        package: "@a/d",
+        ecosystem: "npm",
+        version: "3.0.0",
+        status: "elsewhere",
+        outcome: "published-elsewhere",
+      },
+      { package: "priv", ecosystem: "git tag", version: "0.1.0", status: "tagged", outcome: "published" },
+      { package: "a-b", ecosystem: "PyPI", version: "1.0.0", status: "ready", outcome: "handed-over", pypi },
+    ];
+    const report = buildReport(records, [], false);
+    expect(report).toMatchObject({
+      published: true,
+      "published-packages": [
+        { name: "@a/b", version: "1.0.0" },
+        { name: "priv", version: "0.1.0" },
+      ],
+      pypi: true,
+      "pypi-packages": [pypi],
+      failed: ["@a/c@2.0.0"],
+      "published-elsewhere": ["@a/d@3.0.0"],
+    });
+    expect(report.rows).toEqual(records.map(({ outcome: _o, pypi: _p, ...row }) => row));
+    expect(
+      buildReport(
+        records.map((record) => ({ ...record, outcome: "planned" })),
+        [],
+        true,
+      ),
+    ).toMatchObject({
+      published: false,
+      "published-packages": [],
+      pypi: false,
+      "pypi-packages": [],
+      "dry-run": true,
+    });
+  });
+
+  it("prints an error under --json with its code, where and fix", () => {
+    const error = new PolyglotError("bad", { code: "usage", setting: "--x", fix: "drop --x", exitCode: 2 });
+    expect(JSON.parse(errorJson(error))).toEqual({
+      error: { code: "usage", message: "bad", exitCode: 2, setting: "--x", fix: "drop --x" },
+    });
   });
 });

@@ -38,6 +38,46 @@ export interface PublishReport {
   rows: ReportRow[];
 }
 
+/** What became of one release in this run. */
+export type Outcome = "published" | "published-elsewhere" | "failed" | "handed-over" | "planned";
+
+/**
+ * One release of the run: its summary row and what became of it. The outputs, the summary table and `--json`
+ * are all derived from one list of these.
+ */
+export interface ReportRecord extends ReportRow {
+  outcome: Outcome;
+  /** `handed-over` PyPI releases: what the PyPI job gets. */
+  pypi?: PypiPackage;
+}
+
+/** The report of a run from its records, in their order. */
+export function buildReport(
+  records: readonly ReportRecord[],
+  findings: Finding[],
+  dryRun: boolean,
+): PublishReport {
+  const released = records.filter((record) => record.outcome === "published");
+  const handedOver = records.flatMap((record) =>
+    record.outcome === "handed-over" && record.pypi ? [record.pypi] : [],
+  );
+  const named = (outcome: Outcome) =>
+    records
+      .filter((record) => record.outcome === outcome)
+      .map((record) => `${record.package}@${record.version}`);
+  return {
+    published: released.length > 0,
+    "published-packages": released.map((record) => ({ name: record.package, version: record.version })),
+    pypi: handedOver.length > 0,
+    "pypi-packages": handedOver,
+    "dry-run": dryRun,
+    failed: named("failed"),
+    "published-elsewhere": named("published-elsewhere"),
+    findings,
+    rows: records.map(({ outcome: _outcome, pypi: _pypi, ...row }) => row),
+  };
+}
+
 export function toPypiPackage(release: PypiRelease): PypiPackage {
   return { name: release.name, version: release.version, path: release.path, tag: release.tag };
 }
@@ -74,7 +114,7 @@ export function summaryMarkdown(report: PublishReport): string {
       "",
       "**Preflight errors**",
       "",
-      ...errors.map((finding) => `- \`${finding.id}\`: ${cell(finding.message)}`),
+      ...errors.map((finding) => `- \`${finding.code}\`: ${cell(finding.message)}`),
     );
   }
   return `${lines.join("\n")}\n`;
@@ -130,6 +170,7 @@ export function errorJson(error: unknown): string {
   const details =
     error instanceof PolyglotError
       ? {
+          code: error.code,
           message: error.message,
           exitCode: error.exitCode,
           ...(error.file ? { file: error.file } : {}),

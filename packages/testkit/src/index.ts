@@ -1,8 +1,31 @@
-export * from "./faults.js";
-export * from "./github.js";
-export * from "./http.js";
-export * from "./id-token.js";
-export * from "./pypi.js";
-export * from "./registry.js";
-export * from "./repo.js";
-export * from "./tools.js";
+// The public surface of the testkit: the stand-in servers, the temp git repo and the pinned tools. Helpers the
+// servers are built from (HTTP plumbing, fault injection, claim derivation) stay internal.
+export type { Fault } from "./faults.js";
+export {
+  type GithubApi,
+  type GithubApiOptions,
+  type GithubDispatch,
+  type GithubPermissionLevel,
+  type GithubTokenOptions,
+  type GithubWorkflowInput,
+  startGithubApi,
+} from "./github.js";
+export type { RecordedRequest } from "./http.js";
+export {
+  type ClaimOverrides,
+  type GithubClaims,
+  type IdTokenServer,
+  type IdTokenServerOptions,
+  startIdTokenServer,
+} from "./id-token.js";
+export { type PypiOptions, type PypiServer, type SeedFile, startPypi } from "./pypi.js";
+export { type PackageManifest, type Registry, type RegistryOptions, startRegistry } from "./registry.js";
+export {
+  CHANGESETS_CLI,
+  createTempRepo,
+  type FileTree,
+  type TempRepo,
+  type TempRepoOptions,
+  writeFileTree,
+} from "./repo.js";
+export { ensureTool, linkBundledNpm } from "./tools.js";

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestIssuer, githubClaims } from "./__fixtures__/pypi-issuer.js";
 import { type PypiServer, startPypi } from "./pypi.js";
-import { createTestIssuer, githubClaims } from "./pypi-test-helpers.js";
 
 /** Debian's Python with `python3-build`, `python3-hatchling`, `twine` (CI installs them with apt). */
 const PYTHON = "/usr/bin/python3";

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startIdTokenServer } from "./id-token.js";
-import { type PypiServer, startPypi } from "./pypi.js";
 import {
   basicAuth,
   createTestIssuer,
   githubClaims,
   type TestIssuer,
   uploadForm,
-} from "./pypi-test-helpers.js";
+} from "./__fixtures__/pypi-issuer.js";
+import { startIdTokenServer } from "./id-token.js";
+import { type PypiServer, startPypi } from "./pypi.js";
 
 const STATIC_TOKEN = "pypi-static-test-token";
 let issuer: TestIssuer;

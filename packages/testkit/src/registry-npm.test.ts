@@ -5,23 +5,26 @@ import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type IdTokenServer, startIdTokenServer } from "./id-token.js";
-import { type Registry, startRegistry } from "./registry.js";
 import {
   createProofProject,
   oidcPublishEnv,
   type ProofProject,
+  type ProofServers,
   publishAuthorizations,
   publishedVersions,
   REPOSITORY,
-  WORKFLOW,
-} from "./registry-test-helpers.js";
-import { ensureTool, linkBundledNpm } from "./tools.js";
+  startProofServers,
+  trustedPublisher,
+} from "./__fixtures__/registry-proof.js";
+import type { IdTokenServer } from "./id-token.js";
+import type { Registry } from "./registry.js";
+import { ensureTool } from "./tools.js";
 
 let idTokens: IdTokenServer;
 let registry: Registry;
 let project: ProofProject;
 let binDir: string;
+let servers: ProofServers;
 const NAME = "@acme/npm-proof";
 const SYSTEM_NPM_CLI = "/usr/lib/node_modules/npm/bin/npm-cli.js";
 /**
@@ -35,12 +38,8 @@ const SIGSTORE_UNREACHABLE = {
 };
 
 beforeAll(async () => {
-  idTokens = await startIdTokenServer();
-  registry = await startRegistry({
-    oidc: idTokens,
-    trustedPublishers: [{ package: "@acme/*", repository: REPOSITORY, workflow: WORKFLOW }],
-  });
-  binDir = await linkBundledNpm(await mkdtemp(join(tmpdir(), "polyglot-npm-bin-")));
+  servers = await startProofServers({ trustedPublishers: [trustedPublisher("@acme/*")] });
+  ({ idTokens, registry, npmBin: binDir } = servers);
   project = await createProofProject(registry, NAME, [binDir]);
   // Trusted publishing cannot create a package: the first version goes out with a user token.
   const userconfig = await project.tokenUserconfig(await registry.createUser("first-publisher"));
@@ -50,9 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await project?.cleanup();
-  await rm(binDir, { recursive: true, force: true });
-  await registry?.close();
-  await idTokens?.close();
+  await servers?.close();
 });
 
 describe("npm trusted publishing against the testkit registry", () => {

@@ -1,41 +1,33 @@
-// Proof that pnpm publishes through the testkit registry's trusted-publishing exchange: pnpm 10 hands the
-// publish to the npm on PATH (testkit's npm 11.21.2), pnpm 12 does the OIDC exchange itself.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type IdTokenServer, startIdTokenServer } from "./id-token.js";
-import { type Registry, startRegistry } from "./registry.js";
 import {
   createProofProject,
   oidcPublishEnv,
   type ProofProject,
+  type ProofServers,
   publishAuthorizations,
   publishedVersions,
   REPOSITORY,
-  WORKFLOW,
-} from "./registry-test-helpers.js";
-import { ensureTool, linkBundledNpm } from "./tools.js";
+  startProofServers,
+  trustedPublisher,
+} from "./__fixtures__/registry-proof.js";
+import type { IdTokenServer } from "./id-token.js";
+import type { Registry } from "./registry.js";
+import { ensureTool } from "./tools.js";
 
 let idTokens: IdTokenServer;
 let registry: Registry;
 let npmBin: string;
 let firstPublisherToken: string;
+let servers: ProofServers;
 
 beforeAll(async () => {
-  idTokens = await startIdTokenServer();
-  registry = await startRegistry({
-    oidc: idTokens,
-    trustedPublishers: [{ package: "@acme/pnpm-*", repository: REPOSITORY, workflow: WORKFLOW }],
-  });
-  npmBin = await linkBundledNpm(await mkdtemp(join(tmpdir(), "polyglot-npm-bin-")));
+  servers = await startProofServers({ trustedPublishers: [trustedPublisher("@acme/pnpm-*")] });
+  ({ idTokens, registry, npmBin } = servers);
   firstPublisherToken = await registry.createUser("first-publisher");
 });
 
 afterAll(async () => {
-  await rm(npmBin, { recursive: true, force: true });
-  await registry?.close();
-  await idTokens?.close();
+  await servers?.close();
 });
 
 /** One package per pnpm version; its 1.0.0 is published with a user token (OIDC cannot create a package). */

@@ -3,46 +3,48 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ClaimOverrides, type IdTokenServer, startIdTokenServer } from "./id-token.js";
-import { type Registry, startRegistry } from "./registry.js";
-import { packTarball, publishDocument } from "./registry-tarball.js";
 import {
   createProofProject,
   oidcPublishEnv,
   type ProofProject,
+  type ProofServers,
   publishedVersions,
   REPOSITORY,
+  startProofServers,
+  trustedPublisher,
   WORKFLOW,
-} from "./registry-test-helpers.js";
-import { linkBundledNpm } from "./tools.js";
+} from "./__fixtures__/registry-proof.js";
+import { type ClaimOverrides, type IdTokenServer, startIdTokenServer } from "./id-token.js";
+import { type Registry, startRegistry } from "./registry.js";
+import { packTarball, publishDocument } from "./registry-tarball.js";
 
 let idTokens: IdTokenServer;
 let registry: Registry;
 let npmBin: string;
+let servers: ProofServers;
 const EXCHANGE = "-/npm/v1/oidc/token/exchange/package/";
 
 beforeAll(async () => {
-  idTokens = await startIdTokenServer({ claims: { repository: REPOSITORY } });
-  registry = await startRegistry({
-    oidc: idTokens,
-    trustedPublishers: [
-      { package: "@acme/*", repository: REPOSITORY, workflow: WORKFLOW },
-      { package: "guarded", repository: REPOSITORY, workflow: WORKFLOW, environment: "npm" },
-    ],
-    packages: [
-      { name: "@acme/core", version: "1.0.0" },
-      { name: "@acme/other", version: "1.0.0" },
-      { name: "guarded", version: "2.0.0" },
-      { name: "@solo/lib", version: "0.1.0" },
-    ],
-  });
-  npmBin = await linkBundledNpm(await mkdtemp(join(tmpdir(), "polyglot-npm-bin-")));
+  servers = await startProofServers(
+    {
+      trustedPublishers: [
+        trustedPublisher("@acme/*"),
+        { package: "guarded", repository: REPOSITORY, workflow: WORKFLOW, environment: "npm" },
+      ],
+      packages: [
+        { name: "@acme/core", version: "1.0.0" },
+        { name: "@acme/other", version: "1.0.0" },
+        { name: "guarded", version: "2.0.0" },
+        { name: "@solo/lib", version: "0.1.0" },
+      ],
+    },
+    { claims: { repository: REPOSITORY } },
+  );
+  ({ idTokens, registry, npmBin } = servers);
 });
 
 afterAll(async () => {
-  await rm(npmBin, { recursive: true, force: true });
-  await registry?.close();
-  await idTokens?.close();
+  await servers?.close();
 });
 
 function exchange(name: string, idToken?: string): Promise<Response> {

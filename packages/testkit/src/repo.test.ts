@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createTempRepo } from "./repo.js";
+import { CHANGESETS_CLI, createTempRepo } from "./repo.js";
 
 describe("createTempRepo", () => {
   it("commits the file tree on main, writing objects as JSON", async () => {
@@ -57,6 +57,19 @@ describe("createTempRepo", () => {
     await using repo = await createTempRepo({});
     await expect(repo.write({ "../escape.txt": "x" })).rejects.toThrow(/inside the repo/);
     await expect(repo.read("/etc/passwd")).rejects.toThrow(/inside the repo/);
+  });
+
+  it("links packages into an ignored node_modules, e.g. the real changesets CLI", async () => {
+    await using repo = await createTempRepo(
+      { "a.txt": "a\n" },
+      { link: { "@changesets/cli": CHANGESETS_CLI } },
+    );
+    expect(existsSync(join(repo.dir, "node_modules/@changesets/cli/package.json"))).toBe(true);
+    expect(await repo.read(".gitignore")).toBe("node_modules\n");
+    expect(await repo.git("status", "--porcelain")).toBe("");
+    await expect(createTempRepo({}, { link: { "../out": CHANGESETS_CLI } })).rejects.toThrow(
+      /inside the repo/,
+    );
   });
 
   it("reports git failures with git's message", async () => {

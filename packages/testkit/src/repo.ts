@@ -1,7 +1,12 @@
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { realpathSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
 import { execa } from "execa";
+import { repoRoot } from "./tools.js";
+
+/** This monorepo's own `@changesets/cli` (v3), the one the temp repos link. */
+export const CHANGESETS_CLI = realpathSync(join(repoRoot() ?? process.cwd(), "node_modules/@changesets/cli"));
 
 /** Files by repo-relative path; objects are written as JSON (2-space indent, trailing newline). */
 export type FileTree = Record<string, string | object>;
@@ -13,6 +18,11 @@ export interface TempRepoOptions {
   message?: string;
   /** Prefix of the temp directory name. Default `polyglot-repo-`. */
   prefix?: string;
+  /**
+   * Packages to symlink into the repo's `node_modules` (name -> folder), e.g. `{ "@changesets/cli": CHANGESETS_CLI }`
+   * for a repo whose `changeset` commands run the real CLI. `node_modules` is git-ignored then.
+   */
+  link?: Record<string, string>;
 }
 
 export interface TempRepo {
@@ -58,7 +68,13 @@ export async function createTempRepo(files: FileTree, options: TempRepoOptions =
     await git("init", "-q", "-b", "main");
     for (const [key, value] of LOCAL_CONFIG) await git("config", key, value);
     if (options.remote) await git("remote", "add", "origin", options.remote);
-    await writeFileTree(dir, files);
+    const links = Object.entries(options.link ?? {});
+    await writeFileTree(dir, links.length > 0 ? { ".gitignore": "node_modules\n", ...files } : files);
+    for (const [name, target] of links) {
+      const at = join(dir, "node_modules", insideRepo(name));
+      await mkdir(dirname(at), { recursive: true });
+      await symlink(target, at);
+    }
     await commit(options.message ?? "initial commit");
   } catch (error) {
     await cleanup();

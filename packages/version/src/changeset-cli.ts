@@ -1,8 +1,8 @@
 import { access } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import type { Io } from "@polyglot-changesets/core";
 import { execa } from "execa";
-import type { Io } from "./io.js";
 
 /** How to start the repo's own changesets CLI: its `bin.js` under the current Node, else a bin on disk / PATH. */
 export async function resolveChangesetCommand(root: string): Promise<{ file: string; args: string[] }> {

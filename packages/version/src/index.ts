@@ -1,7 +1,7 @@
+export type { Io } from "@polyglot-changesets/core";
 export { applyWrites, type PlannedWrite, type WriteFs } from "./apply.js";
 export { type ChangesetVersionOptions, parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
 export { resolveChangesetCommand, runChangesetVersion } from "./changeset-cli.js";
-export type { Io } from "./io.js";
 export { type MainOptions, main } from "./main.js";
 export { type PredictedRelease, predictRelease } from "./release-plan.js";
 export { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";

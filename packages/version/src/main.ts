@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
+import type { Io } from "@polyglot-changesets/core";
 import {
   CommandSafeStream,
   checkChangelogInputs,
@@ -19,7 +20,6 @@ import {
 } from "@polyglot-changesets/core";
 import { applyWrites } from "./apply.js";
 import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
-import type { Io } from "./io.js";
 import { recoverInterruptedSync } from "./journal.js";
 import { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
 

@@ -1,13 +1,9 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { assembleReleasePlan } from "@changesets/assemble-release-plan";
-import { readConfig } from "@changesets/config";
 import { readPreState } from "@changesets/pre";
 import { readChangesets } from "@changesets/read";
-import type { NewChangeset, Packages, PreState } from "@changesets/types";
+import type { Packages, PreState } from "@changesets/types";
 import { getPackages, type Packages as ManypkgPackages } from "@manypkg/get-packages";
-import { PolyglotError, RepoFiles } from "@polyglot-changesets/core";
+import { PolyglotError, readChangesetFolder, readChangesetsConfig } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import type { ChangesetVersionOptions } from "./args.js";
 
@@ -57,17 +53,15 @@ async function assemble(
   options: ChangesetVersionOptions,
   found: ManypkgPackages | undefined,
 ): Promise<PredictedRelease> {
+  const manypkg = found ?? (await getPackages(root));
   // @changesets/types declares its own copy of manypkg's Packages shape.
-  const packages = (found ?? (await getPackages(root))) as unknown as Packages;
-  const configResult = await readConfig(root, packages);
-  if (configResult.config === undefined) {
-    throw new PolyglotError(`invalid configuration: ${configResult.errors.join("; ")}`, {
-      file: ".changeset/config.json",
-      fix: "fix .changeset/config.json (run `changeset version` alone to see its full message)",
-    });
-  }
-  const config = configResult.config;
-  const [changesets, preState] = await readChangesetsAndPreState(root);
+  const packages = manypkg as unknown as Packages;
+  const config = readChangesetsConfig(root, manypkg);
+  // Pre state first: reading a Changesets 2 pre.json moves its changesets before they are read.
+  const [preState, changesets] = await readChangesetFolder(root, async (dir) => {
+    const state = await readPreState(dir);
+    return [state, await readChangesets(dir)] as const;
+  });
   const releaseConfig = {
     ...config,
     ignore: options.ignore.length > 0 ? options.ignore : config.ignore,
@@ -106,37 +100,4 @@ async function snapshotParameters(
     ? (await execa("git", ["rev-parse", "HEAD"], { cwd: root })).stdout.trim()
     : undefined;
   return { ...(tag ? { tag } : {}), ...(commit ? { commit } : {}) };
-}
-
-const PRE_JSON = ".changeset/pre.json";
-
-/**
- * The changesets and pre state, read without writing: @changesets/pre migrates a Changesets 2 pre.json
- * (`initialVersions`, `changesets`) in place when it reads one, so such a state is read from a scratch copy
- * of `.changeset/` (the real `changeset version` then migrates it for real).
- */
-async function readChangesetsAndPreState(root: string): Promise<[NewChangeset[], PreState | undefined]> {
-  if (!hasLegacyPreState(root)) return Promise.all([readChangesets(root), readPreState(root)]);
-  const scratch = await mkdtemp(path.join(tmpdir(), "polyglot-version-pre-"));
-  try {
-    await cp(path.join(root, ".changeset"), path.join(scratch, ".changeset"), { recursive: true });
-    const preState = await readPreState(scratch);
-    return [await readChangesets(scratch), preState];
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
-
-function hasLegacyPreState(root: string): boolean {
-  const text = new RepoFiles(root).read(PRE_JSON);
-  if (text === undefined) return false;
-  try {
-    const state = JSON.parse(text) as Record<string, unknown>;
-    return state.initialVersions !== undefined || state.changesets !== undefined;
-  } catch (error) {
-    throw new PolyglotError(`invalid JSON: ${(error as Error).message}`, {
-      file: PRE_JSON,
-      fix: "repair .changeset/pre.json, or delete it and run `changeset pre enter <tag>` again",
-    });
-  }
 }

@@ -100,6 +100,17 @@ describe("findTomlValue", () => {
     expect(span.line).toBe(3);
   });
 
+  // toml-eslint-parser 1.0.3 refuses the BOM and reads these values with LF (docs/architecture.md, TOML section).
+  it("decodes CRLF inside multi-line strings as smol-toml does, so such a value can be edited", () => {
+    const text = "\uFEFFa = \"\"\"\r\nx\r\ny\"\"\"\r\nb = '''p\r\nq'''\r\n";
+    expect(findTomlValue(text, ["a"])).toMatchObject({ value: "x\r\ny", line: 2 });
+    expect(findTomlValue(text, ["b"])).toMatchObject({ value: "p\r\nq", line: 4 });
+    expect(parse(text)).toEqual({ a: "x\r\ny", b: "p\r\nq" });
+    expect(replaceTomlValue(text, ["a"], "1.0")).toBe(
+      "\uFEFFa = \"\"\"\r\n1.0\"\"\"\r\nb = '''p\r\nq'''\r\n",
+    );
+  });
+
   it("decodes escapes and multi-line strings, keeping trailing quotes of a multi-line string", () => {
     const text = lines('a = "tab\\there \\u00e9 \\"q\\""', 'b = """', "x \\", '   y""""', "c = '''z'''''");
     expect(findTomlValue(text, ["a"])!.value).toBe('tab\there é "q"');

@@ -1,20 +1,28 @@
 // Shared set-up of the end-to-end tests: temp monorepos wired to the testkit servers, a GitHub Actions job env,
 // and in-process runs of the CLI with captured streams and outputs.
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { parseOutputFile, PolyglotError } from "@polyglot-changesets/core";
+import { parseOutputFile } from "@polyglot-changesets/core";
 import { execa } from "execa";
-import { createTempRepo, type FileTree, type Registry, type TempRepo } from "@polyglot-changesets/testkit";
-import { parseCliArgs } from "../args.js";
+import {
+  CHANGESETS_CLI,
+  createTempRepo,
+  type FileTree,
+  type IdTokenServer,
+  type PypiServer,
+  type Registry,
+  startIdTokenServer,
+  startPypi,
+  startRegistry,
+  type TempRepo,
+} from "@polyglot-changesets/testkit";
 import { bundledNpm } from "../npm-cli.js";
-import { doctorCommand, publishCommand } from "../publish.js";
-import { pypiCheckCommand } from "../pypi-check.js";
+import { main } from "../main.js";
 
 export const REPOSITORY = "octo-org/octo-repo";
 export const REPOSITORY_URL = `git+https://github.com/${REPOSITORY}.git`;
-const MONOREPO = path.resolve(import.meta.dirname, "../../../..");
 
 export const CHANGESET_CONFIG = {
   changelog: false,
@@ -29,19 +37,50 @@ export function npmPackage(name: string, version: string, extra: Record<string, 
   return { name, version, license: "MIT", repository: { type: "git", url: REPOSITORY_URL }, ...extra };
 }
 
+export interface PublishServers {
+  ids: IdTokenServer;
+  registry: Registry;
+  pypi: PypiServer;
+  /** The maintainer's publish token. */
+  token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The stand-ins of a publish, shared by a test file: GitHub's ID-token endpoint, Verdaccio trusting `@acme/*`
+ * from REPOSITORY's release.yml, the PyPI index; each of `seed` published once by the maintainer at 1.0.0.
+ */
+export async function startPublishServers(seed: readonly string[]): Promise<PublishServers> {
+  const ids = await startIdTokenServer();
+  const registry = await startRegistry({
+    oidc: { issuer: ids.issuer, jwks: ids.jwks },
+    trustedPublishers: [{ package: "@acme/*", repository: REPOSITORY, workflow: "release.yml" }],
+  });
+  const pypi = await startPypi();
+  const token = await registry.createUser("maintainer");
+  for (const name of seed) await seedPackage(registry, token, name, "1.0.0");
+  return {
+    ids,
+    registry,
+    pypi,
+    token,
+    close: async () => {
+      await Promise.all([registry.close(), ids.close(), pypi.close()]);
+    },
+  };
+}
+
+/** A project .npmrc pointing at `registry`, with setup-node's `${NODE_AUTH_TOKEN}` placeholder line. */
+export function placeholderNpmrc(registry: Registry): string {
+  return `registry=${registry.url}\n${registry.npmrcKey}:_authToken=\${NODE_AUTH_TOKEN}\n`;
+}
+
 /** A temp git monorepo whose `node_modules/@changesets/cli` is this repo's (the repo's own Changesets). */
 export async function createWorkspaceRepo(files: FileTree): Promise<TempRepo> {
-  const repo = await createTempRepo({
-    ".gitignore": "node_modules\n",
-    ".changeset/config.json": CHANGESET_CONFIG,
-    ...files,
-  });
-  mkdirSync(path.join(repo.dir, "node_modules", "@changesets"), { recursive: true });
-  symlinkSync(
-    path.join(MONOREPO, "node_modules", "@changesets", "cli"),
-    path.join(repo.dir, "node_modules", "@changesets", "cli"),
+  return createTempRepo(
+    { ".changeset/config.json": CHANGESET_CONFIG, ...files },
+    { link: { "@changesets/cli": CHANGESETS_CLI } },
   );
-  return repo;
 }
 
 export interface JobFiles {
@@ -93,23 +132,11 @@ export interface CliRun {
   everything: string;
 }
 
-/** Runs the CLI in-process as `runCli` would, with captured streams. */
+/** Runs the CLI in-process (its `main`, as `runCli` does), with captured streams. */
 export async function runCliInProcess(argv: string[], cwd: string, env: NodeJS.ProcessEnv, files: JobFiles): Promise<CliRun> {
   const stdout = capture();
   const stderr = capture();
-  const io = { stdout: stdout.stream, stderr: stderr.stream, env };
-  let exitCode: number;
-  try {
-    const args = parseCliArgs([...argv, "--cwd", cwd]);
-    if (args.command === "help") exitCode = 0;
-    else if (args.command === "doctor") exitCode = await doctorCommand(args, io);
-    else if (args.command === "pypi-check") exitCode = await pypiCheckCommand(args, io);
-    else exitCode = await publishCommand(args, io);
-  } catch (error) {
-    if (!(error instanceof PolyglotError)) throw error;
-    stderr.stream.write(`polyglot-publish: error: ${error.format()}\n`);
-    exitCode = error.exitCode;
-  }
+  const exitCode = await main([...argv, "--cwd", cwd], { stdout: stdout.stream, stderr: stderr.stream }, env);
   const outputText = readFileSync(files.output, "utf8");
   const summary = readFileSync(files.summary, "utf8");
   readFileSync(files.output, "utf8");

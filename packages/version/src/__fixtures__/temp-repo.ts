@@ -1,17 +1,17 @@
 // Test helper: testkit's temp git repos, with the real changesets CLI linked in and byte-exact snapshots.
 import { createHash } from "node:crypto";
-import { realpathSync } from "node:fs";
-import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { createTempRepo } from "@polyglot-changesets/testkit";
+import { CHANGESETS_CLI, createTempRepo, writeFileTree } from "@polyglot-changesets/testkit";
 import { execa } from "execa";
+
+export { CHANGESETS_CLI };
 
 export type FileTree = Record<string, string>;
 
 const MONOREPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-export const CHANGESETS_CLI = realpathSync(path.join(MONOREPO, "node_modules/@changesets/cli"));
 export const VERSION_CLI = path.join(MONOREPO, "packages/version/dist/cli.js");
 
 export interface TempRepo {
@@ -28,23 +28,19 @@ export interface TempRepo {
   remove(): Promise<void>;
 }
 
-export async function writeTree(dir: string, files: FileTree): Promise<void> {
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
-  }
-}
+export const writeTree: (dir: string, files: FileTree) => Promise<void> = writeFileTree;
 
 /** git init + first commit of `files`, with node_modules/@changesets/cli linked to the real CLI. */
 export async function createRepo(files: FileTree): Promise<TempRepo> {
-  const repo = await createTempRepo({ ".gitignore": "node_modules\n", ...files }, { prefix: "polyglot-version-" });
+  const repo = await createTempRepo(files, {
+    prefix: "polyglot-version-",
+    link: { "@changesets/cli": CHANGESETS_CLI },
+  });
   const dir = repo.dir;
-  await mkdir(path.join(dir, "node_modules/@changesets"), { recursive: true });
-  await symlink(CHANGESETS_CLI, path.join(dir, "node_modules/@changesets/cli"));
   return {
     dir,
     read: repo.read,
-    write: (more) => writeTree(dir, more),
+    write: repo.write,
     git: repo.git,
     changeset: async (...args) => {
       const result = await execa(process.execPath, [path.join(CHANGESETS_CLI, "bin.js"), ...args], {

@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { mkdir, symlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTempRepo, type FileTree } from "@polyglot-changesets/testkit";
@@ -79,14 +78,7 @@ export const BASE_CONFIG = {
 
 /** testkit's temp git repo (branch main, one commit) holding `files`, with both generators linked into node_modules. */
 export async function createFixtureRepo(files: FileTree): Promise<FixtureRepo> {
-  const temp = await createTempRepo(
-    { ".gitignore": "node_modules/\n", ...files },
-    { prefix: "changelog-fixture-" },
-  );
-  for (const [name, target] of Object.entries(LINKED_PACKAGES)) {
-    await mkdir(dirname(join(temp.dir, "node_modules", name)), { recursive: true });
-    await symlink(target, join(temp.dir, "node_modules", name), "dir");
-  }
+  const temp = await createTempRepo(files, { prefix: "changelog-fixture-", link: LINKED_PACKAGES });
   const repo: FixtureRepo = {
     dir: temp.dir,
     git: temp.git,

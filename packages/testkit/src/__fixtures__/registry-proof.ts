@@ -4,13 +4,46 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import type { IdTokenServer } from "./id-token.js";
-import type { Registry } from "./registry.js";
-import { writeFileTree } from "./repo.js";
-import { childEnv } from "./tools.js";
+import { type IdTokenServer, type IdTokenServerOptions, startIdTokenServer } from "../id-token.js";
+import { type Registry, type RegistryOptions, startRegistry } from "../registry.js";
+import { writeFileTree } from "../repo.js";
+import { childEnv, linkBundledNpm } from "../tools.js";
 
 export const REPOSITORY = "acme/widgets";
 export const WORKFLOW = "release.yml";
+
+/** A trusted publisher for `pattern` from REPOSITORY's WORKFLOW. */
+export function trustedPublisher(pattern: string) {
+  return { package: pattern, repository: REPOSITORY, workflow: WORKFLOW };
+}
+
+export interface ProofServers {
+  idTokens: IdTokenServer;
+  registry: Registry;
+  /** A folder whose `npm` is testkit's own npm (11.21.2), to put first on PATH. */
+  npmBin: string;
+  close(): Promise<void>;
+}
+
+/** The ID-token endpoint, the registry trusting its tokens, and testkit's npm: shared by a proof test file. */
+export async function startProofServers(
+  registryOptions: Omit<RegistryOptions, "oidc">,
+  idTokenOptions: IdTokenServerOptions = {},
+): Promise<ProofServers> {
+  const idTokens = await startIdTokenServer(idTokenOptions);
+  const registry = await startRegistry({ oidc: idTokens, ...registryOptions });
+  const npmBin = await linkBundledNpm(await mkdtemp(join(tmpdir(), "polyglot-npm-bin-")));
+  return {
+    idTokens,
+    registry,
+    npmBin,
+    close: async () => {
+      await rm(npmBin, { recursive: true, force: true });
+      await registry.close();
+      await idTokens.close();
+    },
+  };
+}
 
 export interface RunResult {
   exitCode: number;
