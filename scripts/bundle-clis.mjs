@@ -41,7 +41,11 @@ for (const cli of CLIS) {
   const bundle = await rolldown({
     input: { "cli.bundle": path.join(dist, "cli.js") },
     platform: "node",
-    logLevel: "warn",
+    // A dependency the bundle cannot find would be left as a bare import that fails at run time: stop instead.
+    onLog(level, log, handler) {
+      if (log.code === "UNRESOLVED_IMPORT") throw new Error(`bundle-clis: ${log.message}`);
+      handler(level, log);
+    },
     plugins: [jsoncParserAsEsm(path.join(root, "packages", "core"))],
   });
   // Flat in dist/: `new URL("../package.json", import.meta.url)` and `./watchdog.js` resolve as from dist/cli.js.

@@ -4,8 +4,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import type { CommitFunctions, Config, Packages, ReleasePlan } from "@changesets/types";
+import type { Io } from "@polyglot-changesets/core";
 import type { ChangesetVersionOptions } from "../args.js";
-import type { Io } from "../io.js";
 import type { ChangesetsRuntime } from "./changesets-runtime.js";
 import { FileSnapshot } from "./file-snapshot.js";
 
