@@ -110,7 +110,8 @@ export async function copyRepo(src, prefix = "pc-bench-copy-") {
   return dir;
 }
 
-export const removeDir = (dir) => rm(dir, { recursive: true, force: true });
+// Retried: a git process a timed run started may still be writing in .git (ENOTEMPTY) on a loaded machine.
+export const removeDir = (dir) => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 
 /** Where a package of this workspace (or a dependency of the root) lives, resolved through pnpm's symlinks. */
 export function modulePath(name) {
