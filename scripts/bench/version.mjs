@@ -166,7 +166,7 @@ export async function benchSync({ targets, reps, keep = false, say = console.log
 }
 
 /**
- * The crash-safe write strategies of the sync on `files` small files (what packages/version/src/apply.ts
+ * The crash-safe write strategies of the sync on `files` small files (what packages/core/src/plan/apply.ts
  * chose from): in place (not crash-safe), one fsync'd journal + in place (the choice: a kill is rolled back by
  * the next run), and a temp file + rename per file (mode copied). Median of `reps` runs each, alternating.
  */

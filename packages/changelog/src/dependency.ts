@@ -1,42 +1,24 @@
-import { join } from "node:path";
 import type { ModCompWithPackage } from "@changesets/types";
-import { parse } from "smol-toml";
-
-interface BridgedManifest {
-  file: string;
-  registry: string;
-  nameOf(manifest: Record<string, unknown>): unknown;
-}
-
-function table(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-// A private package.json beside one of these manifests only gives a Python package or a crate its version.
-const BRIDGED_MANIFESTS: BridgedManifest[] = [
-  {
-    file: "pyproject.toml",
-    registry: "PyPI",
-    nameOf: (manifest) => table(manifest.project).name ?? table(table(manifest.tool).poetry).name,
-  },
-  { file: "Cargo.toml", registry: "crates.io", nameOf: (manifest) => table(manifest.package).name },
-];
 
 /**
- * Read through core's repo-confined layer, with the package folder as the boundary: a manifest that is a
- * symlink leading out of it, a FIFO, a device or a huge file is not read (the npm spelling is used instead).
+ * The registry name of the bridged manifest beside a private package.json (a Python package, a crate), asked of
+ * each ecosystem adapter. Read through core's repo-confined layer, with the package folder as the boundary: a
+ * manifest that is a symlink leading out of it, a FIFO, a device or a huge file is not read (the npm spelling is
+ * used instead).
  */
-async function bridgedName(dir: string, bridge: BridgedManifest): Promise<string | undefined> {
-  try {
-    // Loaded on first use: most changelogs list no bridge package, and core is most of this module's weight.
-    const { RepoFiles } = await import("@polyglot-changesets/core");
-    const text = new RepoFiles(dir).read(join(dir, bridge.file));
-    if (text === undefined) return undefined;
-    const name = bridge.nameOf(parse(text, { integersAsBigInt: "asNeeded" }));
-    return typeof name === "string" && name ? name : undefined;
-  } catch {
-    return undefined;
+async function bridgedName(dir: string): Promise<{ name: string; registry: string } | undefined> {
+  // Loaded on first use: most changelogs list no bridge package, and core is most of this module's weight.
+  const { ecosystemAdapters, RepoFiles } = await import("@polyglot-changesets/core");
+  for (const { registry } of ecosystemAdapters) {
+    try {
+      const repo = new RepoFiles(dir);
+      const name = registry.nameInFolder(dir, (file) => repo.read(file));
+      if (name) return { name, registry: registry.displayName };
+    } catch {
+      // An unreadable or invalid manifest: the next ecosystem, or the npm spelling.
+    }
   }
+  return undefined;
 }
 
 /**
@@ -46,9 +28,6 @@ async function bridgedName(dir: string, bridge: BridgedManifest): Promise<string
 export async function describeDependency(dependency: ModCompWithPackage): Promise<string> {
   const npmSpelling = `${dependency.name}@${dependency.newVersion}`;
   if (!(dependency.packageJson as { private?: unknown }).private) return npmSpelling;
-  for (const bridge of BRIDGED_MANIFESTS) {
-    const name = await bridgedName(dependency.dir, bridge);
-    if (name) return `${name} ${dependency.newVersion} (${bridge.registry})`;
-  }
-  return npmSpelling;
+  const bridged = await bridgedName(dependency.dir);
+  return bridged ? `${bridged.name} ${dependency.newVersion} (${bridged.registry})` : npmSpelling;
 }

@@ -1,3 +1,5 @@
+import type { ErrorCode } from "@polyglot-changesets/core";
+
 /** Where the generator's settings live; named in every configuration error. */
 export const CONFIG_FILE = ".changeset/config.json";
 
@@ -7,6 +9,7 @@ export const CONFIG_FILE = ".changeset/config.json";
  * The Changesets CLI prints only the message and stack, so the message carries the file, setting and fix.
  */
 export class ChangelogConfigError extends Error {
+  readonly code: ErrorCode = "changelog-option-invalid";
   readonly file = CONFIG_FILE;
 
   constructor(

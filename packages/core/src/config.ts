@@ -58,6 +58,7 @@ function readConfigText(root: string): string | undefined {
     if (error instanceof PolyglotError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new PolyglotError(code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code})`, {
+      code: "invalid-polyglot-json",
       file: POLYGLOT_CONFIG_FILE,
       fix: "make .changeset/polyglot.json a readable JSON file, or remove it to use the defaults",
     });
@@ -78,6 +79,7 @@ function parseConfigJson(text: string): jsonc.Node {
   const source = text.replace(/^\uFEFF/, "");
   if (source.trim() === "") {
     throw new PolyglotError("the file is empty", {
+      code: "invalid-polyglot-json",
       file: POLYGLOT_CONFIG_FILE,
       line: 1,
       fix: 'write a JSON object such as { "targets": [] }, or delete the file to use the defaults',
@@ -90,6 +92,7 @@ function parseConfigJson(text: string): jsonc.Node {
     const { line, column } = lineAndColumn(source, offset);
     const problem = first ? describeParseError(first.error) : "no value";
     throw new PolyglotError(`invalid JSON at line ${line}, column ${column}: ${problem}`, {
+      code: "invalid-polyglot-json",
       file: POLYGLOT_CONFIG_FILE,
       line,
       fix: "make the file valid JSON (no comments, no trailing commas), or delete it to use the defaults",
@@ -97,6 +100,7 @@ function parseConfigJson(text: string): jsonc.Node {
   }
   if (tree.type !== "object") {
     throw new PolyglotError("the configuration must be a JSON object", {
+      code: "invalid-polyglot-json",
       file: POLYGLOT_CONFIG_FILE,
       line: 1,
       fix: 'write an object such as { "targets": [] }',
@@ -175,6 +179,7 @@ function schemaError(error: ErrorObject, text: string, tree: jsonc.Node): Polygl
   const at = pointerSegments(error.instancePath);
   const { message, fix, setting } = explainSchemaError(error, at);
   return new PolyglotError(message, {
+    code: "invalid-polyglot-json",
     file: POLYGLOT_CONFIG_FILE,
     line: lineOf(text, tree, setting),
     setting: formatSettingPath(setting),
@@ -265,6 +270,7 @@ function checkDuplicatePaths(config: PolyglotConfig, text: string, tree: jsonc.N
     const first = seen.get(key);
     if (first !== undefined) {
       throw new PolyglotError(`targets[${index}] repeats the path "${target.path}" of targets[${first}]`, {
+        code: "invalid-polyglot-json",
         file: POLYGLOT_CONFIG_FILE,
         line: lineOf(text, tree, ["targets", index, "path"]),
         setting: `targets[${index}].path`,

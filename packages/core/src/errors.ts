@@ -42,16 +42,10 @@ export class PolyglotError extends Error {
   readonly fix?: string;
   readonly exitCode: number;
 
-  constructor(message: string, details: ErrorDetails);
-  /**
-   * @deprecated Transitional, for throw sites not yet given a code (edit/toml.ts, edit/toml-scan.ts and the
-   * publish package while their owners add codes): the error is `unclassified`. Remove once none is left.
-   */
-  constructor(message: string, details?: Omit<ErrorDetails, "code">);
-  constructor(message: string, details: Omit<ErrorDetails, "code"> & { code?: ErrorCode } = {}) {
+  constructor(message: string, details: ErrorDetails) {
     super(message);
     this.name = "PolyglotError";
-    this.code = details.code ?? "unclassified";
+    this.code = details.code;
     this.file = details.file;
     this.line = details.line;
     this.setting = details.setting;

@@ -51,6 +51,7 @@ export function requireValidName(
 ): string {
   if (isValidName(kind, name)) return name;
   throw new PolyglotError(`${where.setting} is not ${NAME_RULES[kind]}: it is ${describeUntrusted(name)}`, {
+    code: "invalid-name",
     file: where.file,
     setting: where.setting,
     fix: `set ${where.setting} in ${where.file} to ${NAME_RULES[kind]}`,
@@ -61,6 +62,7 @@ export function requireValidName(
 export function requireSemver(version: string, where: { file: string; setting: string }): string {
   if (validSemver(version) === version) return version;
   throw new PolyglotError(`${where.setting} is not a semver version: it is ${describeUntrusted(version)}`, {
+    code: "invalid-semver",
     file: where.file,
     setting: where.setting,
     fix: `set ${where.setting} in ${where.file} to a version such as "1.2.3"`,

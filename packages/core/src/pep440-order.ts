@@ -69,6 +69,7 @@ export function assertPep440Order(from: string, to: string, map: Pep440Map, labe
   throw new PolyglotError(
     `${label} would go from ${from} (${before}) to ${to} (${after}): on PyPI ${after} sorts ${before === after ? "equal to" : "before"} ${before}, so pip would keep the older build`,
     {
+      code: "pep440-order",
       file: POLYGLOT_CONFIG_FILE,
       setting,
       fix: `change ${entry === undefined ? '"pep440"' : `"${entry}"`} in "pep440" of ${POLYGLOT_CONFIG_FILE} to a letter that keeps ${order} (PEP 440 order: dev < a < b < rc), or use a prerelease tag that sorts after the last one`,

@@ -144,6 +144,7 @@ function canonical(candidate: string, semver: string): string {
   const cleaned = valid(candidate) === null ? null : clean(candidate);
   if (cleaned === null || cleaned !== candidate) {
     throw new PolyglotError(`${semver} maps to ${candidate}, which is not a canonical PEP 440 version`, {
+      code: "invalid-pep440",
       file: POLYGLOT_CONFIG,
       fix: "use a release or a prerelease of the form <tag>.<number>",
     });
@@ -153,12 +154,14 @@ function canonical(candidate: string, semver: string): string {
 
 function notSemver(semver: string): PolyglotError {
   return new PolyglotError(`"${semver}" is not a semver version`, {
+    code: "invalid-semver",
     fix: "give the source package.json a semver version such as 1.2.0 or 1.2.0-rc.1",
   });
 }
 
 function unmappable(tag: string, semver: string): PolyglotError {
   return new PolyglotError(`prerelease tag "${tag}" of ${semver} has no PEP 440 equivalent`, {
+    code: "unmappable-prerelease",
     file: POLYGLOT_CONFIG,
     setting: `pep440.${tag}`,
     fix: `add "pep440": { "${tag}": "a" | "b" | "rc" | "dev" } to ${POLYGLOT_CONFIG}`,
@@ -167,6 +170,7 @@ function unmappable(tag: string, semver: string): PolyglotError {
 
 function badMapping(tag: string, mapped: string): PolyglotError {
   return new PolyglotError(`"pep440" maps "${tag}" to "${mapped}", which is not a PEP 440 pre-release kind`, {
+    code: "unmappable-prerelease",
     file: POLYGLOT_CONFIG,
     setting: `pep440.${tag}`,
     fix: `set "pep440": { "${tag}": "a" | "b" | "rc" | "dev" } in ${POLYGLOT_CONFIG}`,
@@ -177,6 +181,7 @@ function unorderedSnapshot(semver: string): PolyglotError {
   return new PolyglotError(
     `snapshot version ${semver} has no {datetime} or {timestamp}, so no PEP 440 version can order it`,
     {
+      code: "unmappable-prerelease",
       file: CHANGESET_CONFIG,
       setting: "snapshot.prereleaseTemplate",
       fix: 'add {datetime} to "snapshot": { "prereleaseTemplate" } in .changeset/config.json, e.g. "{tag}-{datetime}-{commit-short}"',

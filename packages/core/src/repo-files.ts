@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import path from "node:path";
+import type { ErrorCode } from "./error-codes.js";
 import { PolyglotError } from "./errors.js";
 
 /**
@@ -39,16 +40,24 @@ function relativeName(root: string, file: string): string {
   return relative.startsWith("..") || path.isAbsolute(relative) ? JSON.stringify(file) : relative || ".";
 }
 
-function refused(root: string, file: string, problem: string, origin: PathOrigin | undefined): PolyglotError {
+function refused(
+  root: string,
+  file: string,
+  problem: string,
+  origin: PathOrigin | undefined,
+  code: ErrorCode = "path-outside-repo",
+): PolyglotError {
   const name = relativeName(root, file);
   if (origin) {
     return new PolyglotError(`${origin.setting} points at ${name}, which ${problem}`, {
+      code,
       file: origin.file,
       setting: origin.setting,
       fix: `point ${origin.setting} at a regular file inside the repo; nothing was written`,
     });
   }
   return new PolyglotError(`${name} ${problem}`, {
+    code,
     file: name,
     fix: `make ${name} a regular file inside the repo (not a symlink leading out of it, a FIFO or a device); nothing was written`,
   });
@@ -150,7 +159,13 @@ export class RepoFiles {
     if (!isInside(this.realRoot, real))
       throw refused(this.root, absolute, "leads outside the repo through a symlink", origin);
     if (stats && !stats.isFile())
-      throw refused(this.root, absolute, `is ${kindOf(stats)}, not a regular file`, origin);
+      throw refused(
+        this.root,
+        absolute,
+        `is ${kindOf(stats)}, not a regular file`,
+        origin,
+        "not-a-regular-file",
+      );
     return { real, stats };
   }
 
@@ -199,7 +214,8 @@ export class RepoFiles {
     const { real, stats } = this.resolve(file, origin);
     if (!stats) return undefined;
     const absolute = path.resolve(this.root, file);
-    const tooLarge = () => refused(this.root, absolute, `is larger than ${maxBytes} bytes`, origin);
+    const tooLarge = () =>
+      refused(this.root, absolute, `is larger than ${maxBytes} bytes`, origin, "not-a-regular-file");
     if (stats.size > maxBytes) throw tooLarge();
     const bytes = readCapped(real, maxBytes);
     if (bytes === undefined) throw tooLarge();
@@ -208,6 +224,7 @@ export class RepoFiles {
     } catch {
       const name = this.relative(absolute);
       throw new PolyglotError(`${name} is not valid UTF-8; it was left as it is`, {
+        code: "not-a-regular-file",
         file: name,
         ...(origin ? { setting: origin.setting } : {}),
         fix: "save the file as UTF-8",
@@ -221,6 +238,7 @@ export class RepoFiles {
     const name = this.relative(file);
     const code = (error as NodeJS.ErrnoException).code ?? error.message;
     return new PolyglotError(`${name} cannot be ${verb} (${code})`, {
+      code: "file-unreadable",
       file: name,
       fix: `make ${name} a ${verb === "read" ? "readable" : "writable"} regular file; nothing was written`,
     });
@@ -268,7 +286,12 @@ export class RepoFiles {
       const name = this.relative(file);
       throw new PolyglotError(
         `cannot write ${name} (${(error as NodeJS.ErrnoException).code ?? String(error)}); nothing was written`,
-        { file: name, fix: `make ${name} writable, then run polyglot-version again`, exitCode: 1 },
+        {
+          code: "write-failed",
+          file: name,
+          fix: `make ${name} writable, then run polyglot-version again`,
+          exitCode: 1,
+        },
       );
     }
   }

@@ -1,9 +1,9 @@
 import path from "node:path";
 import { mirrorChangelogSection } from "./edit/changelog.js";
 import { PolyglotError } from "./errors.js";
+import { PlanDraft, type PlannedFile, type SyncPlan } from "./plan/draft.js";
 import type { Target, Workspace } from "./workspace.js";
 import { FileCache } from "./workspace-files.js";
-import { PlanDraft, type PlannedFile, type SyncPlan } from "./workspace-plan.js";
 
 const CHANGELOG = "CHANGELOG.md";
 
@@ -52,6 +52,7 @@ function withSourceFile<T>(file: string, run: () => T): T {
   } catch (error) {
     if (!(error instanceof PolyglotError) || error.file) throw error;
     throw new PolyglotError(error.message, {
+      code: error.code,
       file,
       ...(error.setting ? { setting: error.setting } : {}),
       ...(error.fix ? { fix: error.fix } : {}),

@@ -60,6 +60,7 @@ export class FileCache {
     const reason =
       error.code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${error.code ?? error.message})`;
     return new PolyglotError(`${name} ${reason}`, {
+      code: "file-unreadable",
       file: name,
       fix: `make ${name} a readable file (or remove it); nothing was written`,
     });

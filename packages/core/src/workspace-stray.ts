@@ -2,7 +2,8 @@ import type { Dirent } from "node:fs";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { POLYGLOT_CONFIG_FILE } from "./config.js";
-import { toRelative, type Workspace } from "./workspace.js";
+import { toRelative } from "./repo-paths.js";
+import type { Workspace } from "./workspace.js";
 import type { FileCache } from "./workspace-files.js";
 
 /** Folders never searched: dependencies, build output, virtual environments, version control. */

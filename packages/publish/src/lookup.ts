@@ -1,4 +1,4 @@
-import { normalizePythonName, PolyglotError, samePep440 } from "@polyglot-changesets/core";
+import { adapterFor, PolyglotError, type RegistryHttp, type VersionState } from "@polyglot-changesets/core";
 import {
   describeFetchError,
   type HttpAnswer,
@@ -122,66 +122,26 @@ function lookupError(name: string, registry: string, what: string, fix?: string)
   });
 }
 
-export type PypiVersionState = "present" | "missing";
+export type PypiVersionState = VersionState;
+
+/** The registry adapters' HTTP: publish's bounded, timed requests, with credentials redacted from URLs. */
+export const registryHttp: RegistryHttp = {
+  async get(url, headers) {
+    let answer: HttpAnswer;
+    try {
+      answer = await httpRequest(url, { headers });
+    } catch (error) {
+      throw new Error(describeFetchError(error));
+    }
+    return { status: answer.status, json: () => parseJsonAnswer(answer) };
+  },
+  redact: redactUrl,
+};
 
 /**
- * Whether `<index>/pypi/<name>/<version>/json` exists (PEP 503 name, canonical PEP 440 version). A 200 counts
- * only when it is the JSON API's answer for this name and version: anything else is an error, never "present".
+ * Whether `<index>/pypi/<name>/<version>/json` exists (PEP 503 name, canonical PEP 440 version), asked through
+ * the PyPI adapter. A 200 counts only when it is the JSON API's answer for this name and version.
  */
-export async function fetchPypiVersion(
-  index: string,
-  name: string,
-  version: string,
-): Promise<PypiVersionState> {
-  const url = `${index.replace(/\/+$/, "")}/pypi/${encodeURIComponent(name)}/${encodeURIComponent(version)}/json`;
-  let answer: HttpAnswer;
-  try {
-    answer = await httpRequest(url, { headers: { accept: "application/json" } });
-  } catch (error) {
-    throw pypiLookupError(index, name, version, describeFetchError(error), PYPI_NETWORK_FIX);
-  }
-  if (answer.status === 404) return "missing";
-  if (answer.status !== 200) {
-    throw pypiLookupError(index, name, version, `HTTP ${answer.status}`, PYPI_SHAPE_FIX);
-  }
-  const problem = pypiAnswerProblem(answer, name, version);
-  if (problem) throw pypiLookupError(index, name, version, problem, PYPI_SHAPE_FIX);
-  return "present";
-}
-
-function pypiAnswerProblem(answer: HttpAnswer, name: string, version: string): string | undefined {
-  const parsed = parseJsonAnswer(answer);
-  if (!parsed.ok) return parsed.reason;
-  const info = isObject(parsed.value) ? parsed.value.info : undefined;
-  if (!isObject(info)) return "answered JSON without an `info` object (not the PyPI JSON API)";
-  if (typeof info.name !== "string") return `answered no project name (\`info.name\`) for ${name}`;
-  if (normalizePythonName(info.name) !== name) {
-    return `answered the project ${quoted(info.name)} instead of ${name}`;
-  }
-  if (typeof info.version !== "string")
-    return `answered no version (\`info.version\`) for ${name} ${version}`;
-  if (!samePep440(info.version, version)) {
-    return `answered version ${quoted(info.version)} instead of ${version}`;
-  }
-  return undefined;
-}
-
-const PYPI_NETWORK_FIX =
-  "check the network and `pypi.index` in .changeset/polyglot.json (or --index), then re-run";
-const PYPI_SHAPE_FIX =
-  "check `pypi.index` in .changeset/polyglot.json (or --index): it must serve the PyPI JSON API at /pypi/<name>/<version>/json";
-
-function pypiLookupError(
-  index: string,
-  name: string,
-  version: string,
-  what: string,
-  fix: string,
-): PolyglotError {
-  return new PolyglotError(`cannot look up ${name} ${version} on ${redactUrl(index)}: ${what}`, {
-    code: "registry-lookup-failed",
-    setting: "pypi.index",
-    fix,
-    exitCode: 1,
-  });
+export function fetchPypiVersion(index: string, name: string, version: string): Promise<PypiVersionState> {
+  return adapterFor("pypi").registry.versionState({ index, name, version }, registryHttp);
 }

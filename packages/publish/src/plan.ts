@@ -2,15 +2,14 @@ import { readPreState } from "@changesets/pre";
 import type { Config } from "@changesets/types";
 import type { Packages } from "@manypkg/get-packages";
 import {
+  adapterFor,
   findPackages,
   loadWorkspace,
   type NpmPackage,
-  normalizePythonName,
   PolyglotError,
   readChangesetFolder,
   readChangesetsConfig,
   type Target,
-  toPep440,
   type Workspace,
 } from "@polyglot-changesets/core";
 import { execa } from "execa";
@@ -222,9 +221,10 @@ export async function pypiTargetStates(
           },
         );
       }
+      const registry = adapterFor(target.ecosystem).registry;
       return {
-        name: normalizePythonName(target.name),
-        version: toPep440(source.version, workspace.config.pep440),
+        name: registry.packageName(target),
+        version: registry.publishVersion(source.version, workspace.config),
         path: target.relativeDir,
         tag: gitTagName(workspace.tool, source),
         mode: target.mode,

@@ -48,7 +48,11 @@ Exit codes: 0 done or nothing to do, 1 \`changeset version\` failed or --check f
 step (or the exit code \`changeset version\` returned), 2 bad usage or configuration.`;
 
 function usageError(message: string): PolyglotError {
-  return new PolyglotError(message, { fix: "run polyglot-version --help for the options", exitCode: 2 });
+  return new PolyglotError(message, {
+    code: "usage",
+    fix: "run polyglot-version --help for the options",
+    exitCode: 2,
+  });
 }
 
 /** Parses the command line; unknown options are a usage error (exit 2). */

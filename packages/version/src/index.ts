@@ -1,5 +1,4 @@
-export type { Io } from "@polyglot-changesets/core";
-export { applyWrites, type PlannedWrite, type WriteFs } from "./apply.js";
+export { applyWrites, type Io, type PlannedWrite, type WriteFs } from "@polyglot-changesets/core";
 export { type ChangesetVersionOptions, parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
 export { resolveChangesetCommand, runChangesetVersion } from "./changeset-cli.js";
 export { type MainOptions, main } from "./main.js";

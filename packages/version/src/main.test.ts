@@ -1,3 +1,5 @@
+import { unlink } from "node:fs/promises";
+import path from "node:path";
 import { type Pep440Map, toPep440 } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -196,6 +198,29 @@ describe("polyglot-version: changeset version, then sync", () => {
     expect(result.stderr).toMatch(
       /^ {2}fix: undo its changes \(git checkout -- packages\/py\/package\.json packages\/py\/CHANGELOG\.md, or git stash\).*polyglot-version --sync-only$/m,
     );
+  });
+
+  it("stops before any target is written when changeset version writes another version than predicted", async () => {
+    // The repo's own changesets CLI (which polyglot-version runs) stands in for one that versions differently
+    // from the release plan, as another Changesets version or a changeset added during the run would.
+    const r = await repo(bridge());
+    await unlink(path.join(r.dir, "node_modules/@changesets/cli"));
+    await r.write({
+      "node_modules/@changesets/cli/package.json": json({ name: "@changesets/cli", version: "0.0.0" }),
+      "node_modules/@changesets/cli/bin.js": [
+        'const fs = require("node:fs");',
+        'const file = "packages/py/package.json";',
+        'const pkg = JSON.parse(fs.readFileSync(file, "utf8"));',
+        'fs.writeFileSync(file, JSON.stringify({ ...pkg, version: "2.0.0" }, null, 2) + "\\n");',
+        "",
+      ].join("\n"),
+    });
+    const result = await run(r);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "polyglot-version: error: packages/py/package.json: @acme/py: changeset version wrote 2.0.0 to packages/py/package.json, but the release plan predicted 1.3.0; no target was synced [version]",
+    );
+    expect(await r.changedFiles()).toEqual(["packages/py/package.json"]);
   });
 
   it("explains in one line when there are no changesets", async () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Packages } from "@manypkg/get-packages";
 import type { Io } from "@polyglot-changesets/core";
 import {
+  applyWrites,
   CommandSafeStream,
   checkChangelogInputs,
   FileCache,
@@ -15,12 +16,11 @@ import {
   planChangelogs,
   planSync,
   type RepoFiles,
+  recoverInterruptedSync,
   type SyncPlan,
   type Workspace,
 } from "@polyglot-changesets/core";
-import { applyWrites } from "./apply.js";
 import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
-import { recoverInterruptedSync } from "./journal.js";
 import { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
 
 export interface MainOptions extends Partial<Io> {
@@ -112,7 +112,10 @@ async function check(workspace: Workspace, files: FileCache, run: Run): Promise<
   return plan.files.length > 0 ? 1 : 0;
 }
 
-/** Plans and validates, runs `changeset version`, then syncs to the versions it wrote (the source of truth). */
+/**
+ * Plans once against the predicted versions (validating everything while nothing is written), runs
+ * `changeset version`, checks that it wrote the predicted versions, then applies the plan.
+ */
 async function versionAndSync(
   workspace: Workspace,
   files: FileCache,
@@ -150,13 +153,16 @@ async function versionAndSync(
     }
     return exitCode;
   }
+  // The plan made above is applied as it is: `changeset version` writes only package.json and CHANGELOG.md
+  // files, and applyWrites refuses a planned file that changed since it was read.
   const fresh = new FileCache(workspace.root);
+  const written = withWrittenVersions(workspace, fresh.repo);
   const applied = step.applied;
-  if (!applied) return sync(withWrittenVersions(workspace, fresh.repo), fresh, run);
-  // In-process, the npm files and the targets are one all-or-nothing set: a failed sync puts back what
-  // `changeset version` wrote, and its commit (`commit` on) comes last, with the synced files in it.
+  if (!applied) return syncWritten(workspace, written, plan, fresh, predicted.versions, run);
+  // In-process, the npm files and the targets are one all-or-nothing set: a failed check or sync puts back
+  // what `changeset version` wrote, and its commit (`commit` on) comes last, with the synced files in it.
   try {
-    return await sync(withWrittenVersions(workspace, fresh.repo), fresh, run, (files) =>
+    return await syncWritten(workspace, written, plan, fresh, predicted.versions, run, (files) =>
       applied.commit(files),
     );
   } catch (error) {
@@ -167,6 +173,50 @@ async function versionAndSync(
         : `polyglot-version: the sync failed; could not restore ${unrestored.join(", ")}\n`,
     );
     throw error;
+  }
+}
+
+/** After `changeset version`: the written versions checked against the prediction, then the plan applied. */
+function syncWritten(
+  before: Workspace,
+  written: Workspace,
+  plan: SyncPlan,
+  fresh: FileCache,
+  predicted: ReadonlyMap<string, string>,
+  run: Run,
+  afterWrite?: (files: string[]) => Promise<void>,
+): Promise<number> {
+  // A snapshot version holds the time `changeset version` ran ({datetime}, {timestamp}), which no prediction
+  // can know: a snapshot syncs to the versions written (the plan above validated the run).
+  if (run.args.changeset.snapshot) return sync(written, fresh, run, afterWrite);
+  assertPredictedVersions(before, written, predicted);
+  return applyPlan(written, plan, fresh, run, afterWrite);
+}
+
+/**
+ * The versions `changeset version` wrote must be the ones the plan was made for: a difference (a changeset
+ * added meanwhile, another Changesets version in the repo) stops the run before any target is written.
+ */
+function assertPredictedVersions(
+  before: Workspace,
+  written: Workspace,
+  predicted: ReadonlyMap<string, string>,
+): void {
+  for (const [index, pkg] of before.packages.entries()) {
+    const expected = predicted.get(pkg.name) ?? pkg.version;
+    const actual = written.packages[index]!.version;
+    if (actual === expected) continue;
+    const file = pkg.relativeDir === "." ? "package.json" : `${pkg.relativeDir}/package.json`;
+    throw new PolyglotError(
+      `${pkg.name}: changeset version wrote ${actual} to ${file}, but the release plan predicted ${expected}; no target was synced`,
+      {
+        code: "version-mismatch",
+        file,
+        setting: "version",
+        fix: "check the version changeset version wrote, then run polyglot-version --sync-only to sync the targets to it",
+        exitCode: 1,
+      },
+    );
   }
 }
 
@@ -262,6 +312,20 @@ async function sync(
 ): Promise<number> {
   const plan = await planSync(workspace, currentVersions(workspace), { files });
   printWarnings(plan, run);
+  return applyPlan(workspace, plan, files, run, afterWrite);
+}
+
+/**
+ * Adds the mirrored changelog sections to the plan, then writes it all (or nothing) unless --dry-run;
+ * `afterWrite` gets the files written (the in-process version step commits them).
+ */
+async function applyPlan(
+  workspace: Workspace,
+  plan: SyncPlan,
+  files: FileCache,
+  run: Run,
+  afterWrite?: (written: string[]) => Promise<void>,
+): Promise<number> {
   const changelogs = await planChangelogs(workspace, plan, { files });
   const planned = [...plan.files, ...changelogs];
   if (!run.args.dryRun) await applyWrites(planned, { repo: files.repo });

@@ -42,6 +42,7 @@ export async function predictRelease(
           ? error.message.split("\n")[0]
           : String(error);
     throw new PolyglotError(`changesets could not assemble the release plan: ${reason}`, {
+      code: "release-plan-failed",
       file: ".changeset",
       fix: "run `changeset status` to see the problem in detail, fix it, then run polyglot-version again",
     });

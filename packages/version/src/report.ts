@@ -42,12 +42,12 @@ export function formatPendingVersions(workspace: Workspace, versions: ReadonlyMa
 
 /** --check: each target whose files disagree with its source, or that all agree. */
 export function formatCheck(workspace: Workspace, plan: SyncPlan): string {
-  const outOfStep = new Set(plan.files.flatMap((file) => file.targets));
+  const outOfStep = new Set(plan.files.flatMap((file) => file.owners));
   if (outOfStep.size === 0) return `polyglot-version: ${inStep(workspace.targets.length)}\n`;
   return workspace.targets
-    .filter((target) => outOfStep.has(targetLabel(target)))
+    .filter((target) => outOfStep.has(target))
     .map((target) => {
-      const files = plan.files.filter((file) => file.targets.includes(targetLabel(target)));
+      const files = plan.files.filter((file) => file.owners.includes(target));
       const edits = files.flatMap((file) =>
         file.edits.map((edit) => `${edit.file} ${edit.field} is ${edit.from}, expected ${edit.to}`),
       );

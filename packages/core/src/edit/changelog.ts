@@ -19,6 +19,7 @@ export function mirrorChangelogSection(
   const body = findChangelogSection(sourceChangelog, sourceVersion);
   if (body === undefined) {
     throw new PolyglotError(`CHANGELOG.md of the source has no "## ${sourceVersion}" section to mirror`, {
+      code: "changelog-section-missing",
       fix: 'run changeset version first (it writes the section), or set "changelog": false for this target',
     });
   }

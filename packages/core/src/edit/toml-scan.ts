@@ -347,6 +347,7 @@ class TomlScanner {
 
   private fail(problem: string): never {
     throw new PolyglotError(`invalid TOML: ${problem}`, {
+      code: "invalid-toml",
       line: this.line,
       fix: `fix the TOML syntax at line ${this.line}; nothing was written`,
     });

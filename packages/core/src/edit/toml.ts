@@ -274,6 +274,7 @@ function parseToml(text: string, file: string | undefined): TomlTable {
     if (!(error instanceof TomlError)) throw error;
     const problem = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
     throw new PolyglotError(`invalid TOML: ${problem}`, {
+      code: "invalid-toml",
       ...(file ? { file } : {}),
       line: error.line,
       fix: `fix the TOML syntax at line ${error.line}; nothing was written`,
@@ -287,6 +288,8 @@ function withFile<T>(file: string | undefined, run: () => T): T {
   } catch (error) {
     if (!(error instanceof PolyglotError) || !file || error.file) throw error;
     throw new PolyglotError(error.message, {
+      code: error.code,
+      exitCode: error.exitCode,
       file,
       ...(error.line ? { line: error.line } : {}),
       ...(error.fix ? { fix: error.fix } : {}),
@@ -296,6 +299,7 @@ function withFile<T>(file: string | undefined, run: () => T): T {
 
 function editError(doc: TomlDocument, problem: string, line?: number, fix?: string): PolyglotError {
   return new PolyglotError(`cannot edit TOML safely: ${problem}`, {
+    code: "unsafe-toml-edit",
     ...(doc.file ? { file: doc.file } : {}),
     ...(line ? { line } : {}),
     fix: fix ?? "nothing was written; please report this file to Polyglot Changesets if it is valid TOML",

@@ -15,3 +15,9 @@ export interface EditResult {
 export interface EditOptions {
   file?: string;
 }
+
+/** A lock file's edit with the packages whose entries it changed, by the name the lock file gives them. */
+export interface LockEdit {
+  result: EditResult;
+  packages: ReadonlySet<string>;
+}
