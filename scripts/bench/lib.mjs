@@ -110,8 +110,15 @@ export async function copyRepo(src, prefix = "pc-bench-copy-") {
   return dir;
 }
 
-// Retried: a git process a timed run started may still be writing in .git (ENOTEMPTY) on a loaded machine.
-export const removeDir = (dir) => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+/**
+ * Removes a run's copy. Retried, then given up silently: on a loaded machine a git process a timed run started may
+ * still be writing in .git (ENOTEMPTY) or another cleanup races this one (ENOENT); a leftover temp folder must not
+ * fail the benchmark.
+ */
+export const removeDir = (dir) =>
+  rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch((error) => {
+    console.error(`bench: could not remove ${dir}: ${error.code ?? error.message}`);
+  });
 
 /** Where a package of this workspace (or a dependency of the root) lives, resolved through pnpm's symlinks. */
 export function modulePath(name) {
