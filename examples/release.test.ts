@@ -195,9 +195,11 @@ async function prepare(name: string, changeset: string, firstPublished: string[]
 async function versionAndMerge(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const version = await run(process.execPath, [bin.version], dir, env);
   expect(version.status, version.output).toBe(0);
+  // changesets/action commits every change of the version script, new CHANGELOG.md files included.
+  execFileSync("git", ["add", "-A"], { cwd: dir, stdio: "pipe" });
   execFileSync(
     "git",
-    ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "Version Packages"],
+    ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "Version Packages"],
     {
       cwd: dir,
       stdio: "pipe",

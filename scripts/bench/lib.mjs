@@ -191,13 +191,18 @@ const GNU_TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
  * process and its children). Never throws: check `code`.
  */
 export async function timed(cmd, args, opts = {}) {
-  const rssFile = GNU_TIME
-    ? join(tmpdir(), `pc-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`)
+  const { cpu: _cpu, ...spawnOpts } = opts;
+  // GNU time reports the peak RSS (`%M`) and the CPU seconds of the whole process tree (`%U %S`: user + system of
+  // every waited-for child), which a loaded machine distorts far less than the wall clock.
+  const statsFile = GNU_TIME
+    ? join(tmpdir(), `pc-bench-stats-${process.pid}-${Math.random().toString(36).slice(2)}`)
     : undefined;
-  const [file, argv] = rssFile ? [GNU_TIME, ["-f", "%M", "-o", rssFile, cmd, ...args]] : [cmd, args];
+  const [file, argv] = statsFile
+    ? [GNU_TIME, ["-f", "%M %U %S", "-o", statsFile, cmd, ...args]]
+    : [cmd, args];
   const start = performance.now();
   const result = await new Promise((resolvePromise) => {
-    const child = spawn(file, argv, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { ...spawnOpts, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -209,15 +214,17 @@ export async function timed(cmd, args, opts = {}) {
     child.on("close", (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
   });
   const ms = performance.now() - start;
-  let rssKb;
-  if (rssFile) {
-    rssKb = Number.parseInt(
-      (await readFile(rssFile, "utf8").catch(() => "")).trim().split("\n").at(-1) ?? "",
-      10,
-    );
-    await rm(rssFile, { force: true });
-  }
-  return { ...result, ms, rssKb: Number.isFinite(rssKb) ? rssKb : undefined };
+  if (!statsFile) return { ...result, ms };
+  // The last line: GNU time writes "Command exited with non-zero status N" before it when the command failed.
+  const stats = (await readFile(statsFile, "utf8").catch(() => "")).trim().split("\n").at(-1) ?? "";
+  await rm(statsFile, { force: true });
+  const [rss, user, system] = stats.split(/\s+/).map(Number);
+  return {
+    ...result,
+    ms,
+    rssKb: Number.isFinite(rss) ? rss : undefined,
+    cpuMs: Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : undefined,
+  };
 }
 
 export const fmtRss = (kb) => (kb === undefined ? "?" : `${Math.round(kb / 1024)} MB`);

@@ -1,7 +1,8 @@
 // publish benchmark: `polyglot-publish` vs bare `changeset publish`, token auth, the same testkit Verdaccio.
 // Per run and per tool, a fresh repo of `count` packages under its own scope goes through three scenarios:
 // all new (first publish of every package), nothing to publish (the same again), 3 changed (3 patch bumps).
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishRepo } from "./generate.mjs";
 import {
@@ -31,6 +32,13 @@ export const TOOLS = {
     cli: "polyglotPublish",
     // The same token auth as the baseline: no OIDC, and no provenance (Sigstore is unreachable offline).
     args: ["--oidc", "off", "--no-provenance"],
+  },
+  // The same with the reproducibility check (each npm package packed twice and compared): its cost decides
+  // its default (issue 13: on by default only if it costs at most 20% of the publish).
+  polyRepro: {
+    label: "polyglot-publish --reproducible",
+    cli: "polyglotPublish",
+    args: ["--oidc", "off", "--no-provenance", "--reproducible"],
   },
   polyOidc: {
     label: "polyglot-publish (OIDC)",
@@ -104,10 +112,15 @@ export async function registryVersions(url, name) {
 /** Publishes with one tool; returns time, exit code and the CHANGESETS_OUTPUT lines. */
 export async function publishOnce(tool, repo, extraEnv = {}) {
   const [cmd, base] = CLI[TOOLS[tool].cli]();
-  const output = join(repo, `.changesets-output-${Date.now()}-${Math.random().toString(36).slice(2)}.ndjson`);
+  // Outside the repo, as changesets/action keeps it: a file in the working tree fails the clean-tree gate.
+  const output = join(
+    await mkdtemp(join(tmpdir(), "pc-bench-output-")),
+    `changesets-output-${Date.now()}-${Math.random().toString(36).slice(2)}.ndjson`,
+  );
   const result = await timed(cmd, [...base, ...TOOLS[tool].args], {
     cwd: repo,
     env: benchEnv({ CHANGESETS_OUTPUT: output, ...extraEnv }),
+    cpu: true,
   });
   let tags = [];
   try {
@@ -170,6 +183,7 @@ export async function publishScenarios({ tool, registry, token, count, changed, 
       nothing: nothing.ms,
       some: some.ms,
       rssKb: Math.max(all.rssKb ?? 0, nothing.rssKb ?? 0, some.rssKb ?? 0) || undefined,
+      cpu: { all: all.cpuMs, nothing: nothing.cpuMs, some: some.cpuMs },
       repo,
       names,
     };
@@ -179,18 +193,18 @@ export async function publishScenarios({ tool, registry, token, count, changed, 
 }
 
 /** Both tools through the three scenarios, `reps` times, alternating which goes first. */
-async function runScenarios({ registry, token, count, changed, reps }) {
-  const times = {
-    bare: { all: [], nothing: [], some: [], rss: [] },
-    poly: { all: [], nothing: [], some: [], rss: [] },
-  };
+async function runScenarios({ registry, token, count, changed, reps, tools = ["bare", "poly"] }) {
+  const times = Object.fromEntries(
+    tools.map((tool) => [tool, { all: [], nothing: [], some: [], rss: [], cpu: { all: [], some: [] } }]),
+  );
   for (let r = 0; r < reps; r++) {
-    const order = r % 2 ? ["poly", "bare"] : ["bare", "poly"];
+    const order = r % 2 ? [...tools].reverse() : tools;
     for (const tool of order) {
       const scope = `b${count}r${r}${tool}${Date.now().toString(36)}`;
       const t = await publishScenarios({ tool, registry, token, count, changed, scope });
       for (const k of ["all", "nothing", "some"]) times[tool][k].push(t[k]);
       times[tool].rss.push(t.rssKb);
+      if (t.cpu.some !== undefined) for (const k of ["all", "some"]) times[tool].cpu[k].push(t.cpu[k]);
     }
   }
   return times;
@@ -216,21 +230,22 @@ function printScenarios(times, { count, changed, reps }, say) {
 
 export async function main({ full = false, scale = full, say = console.log } = {}) {
   const size = full ? FULL : { count: 6, changed: 2, reps: 1 };
+  const largeSize = full ? SCALE : { count: 12, changed: 2, reps: 1 };
   const { registry, token, idToken } = await startBenchRegistry();
   const oidc = [];
   let times;
   let large;
   try {
-    times = await runScenarios({ registry, token, ...size });
+    times = await runScenarios({ registry, token, ...size, tools: ["bare", "poly", "polyRepro"] });
     if (idToken) {
       const scope = `boidc${Date.now().toString(36)}`;
       oidc.push(await publishOidcChanged({ registry, token, idToken, ...size, scope }));
     }
-    if (scale)
-      large = await runScenarios({ registry, token, ...(full ? SCALE : { count: 12, changed: 2, reps: 1 }) });
+    if (scale) large = await runScenarios({ registry, token, ...largeSize });
   } finally {
     await registry.close();
   }
+  const m = (tool, k) => median(times[tool][k]);
   const small = printScenarios(times, size, say);
   if (oidc.length) {
     const o = median(oidc);
@@ -238,25 +253,47 @@ export async function main({ full = false, scale = full, say = console.log } = {
       `  ${`${size.changed} of ${size.count}, OIDC`.padEnd(22)} ${"".padStart(9)} ${fmt(o).padStart(9)}   ${ratio(o, median(times.bare.some))}x (polyglot-publish --oidc require vs token baseline)`,
     );
   }
+  // The reproducibility check's share of the publish (issue 13: on by default only if it costs at most 20%).
+  // Measured in CPU time of the process tree when GNU time is there (the wall clock of a shared runner is noise),
+  // else in wall time.
+  const cost = (tool, k) => (times[tool].cpu[k].length > 0 ? median(times[tool].cpu[k]) : m(tool, k));
+  const unit = times.poly.cpu.some.length > 0 ? "CPU" : "wall";
+  // What the check adds, as a share of the publish without it.
+  const reproShare = (k) => (cost("polyRepro", k) - cost("poly", k)) / cost("poly", k);
+  for (const [label, k] of [
+    [`${size.changed} of ${size.count} changed`, "some"],
+    [`all ${size.count} new`, "all"],
+  ]) {
+    say(
+      `  --reproducible, ${label.padEnd(18)} ${fmt(cost("poly", k)).padStart(9)} -> ${fmt(cost("polyRepro", k)).padStart(9)} ${unit}   +${(reproShare(k) * 100).toFixed(0)}% of the publish`,
+    );
+  }
   const goals = [
     ["nothing to publish under 1 s", small.nothingMs < 1000],
     [`${size.changed} of ${size.count} at most 0.25x bare`, small.someRatio <= 0.25],
     [`all ${size.count} new at most 0.8x bare`, small.allRatio <= 0.8],
+    [`reproducible check at most 20% of the publish (${size.changed} changed)`, reproShare("some") <= 0.2],
   ];
   for (const [goal, met] of goals) say(`  goal: ${goal}: ${met ? "met" : "NOT met"}`);
   let largeRatios;
   if (large) {
-    const largeSize = full ? SCALE : { count: 12, changed: 2, reps: 1 };
     largeRatios = printScenarios(large, largeSize, say);
-    const perPackage = (t, n) => median(t) / n;
     for (const tool of ["bare", "poly"]) {
-      const growthAll =
-        perPackage(large[tool].all, largeSize.count) / perPackage(times[tool].all, size.count);
+      const timeFactor = median(large[tool].all) / median(times[tool].all);
+      const sizeFactor = largeSize.count / size.count;
       say(
-        `  growth ${tool === "bare" ? "changeset publish" : "polyglot-publish"} (all new, ${size.count} -> ${largeSize.count}): ${(largeSize.count / size.count).toFixed(1)}x the packages -> ${(median(large[tool].all) / median(times[tool].all)).toFixed(2)}x the time (${growthAll <= 1 ? "no faster than linear" : "FASTER than linear"})`,
+        `  growth ${tool === "bare" ? "changeset publish" : "polyglot-publish"} (all new, ${size.count} -> ${largeSize.count}): ${sizeFactor.toFixed(1)}x the packages -> ${timeFactor.toFixed(2)}x the time (${timeFactor <= sizeFactor ? "no faster than linear" : "FASTER than linear"})`,
       );
     }
   }
   say(`publish ratio: ${small.someRatio}`);
-  return { times, large, oidc, ratio: small.someRatio, firstRatio: small.allRatio, largeRatios };
+  return {
+    times,
+    large,
+    oidc,
+    ratio: small.someRatio,
+    firstRatio: small.allRatio,
+    largeRatios,
+    reproducibleShare: { unit, some: reproShare("some"), all: reproShare("all") },
+  };
 }

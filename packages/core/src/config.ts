@@ -24,6 +24,18 @@ export interface PolyglotConfig {
   targets: TargetConfig[];
   pep440: Pep440Map;
   pypi: { index: string; workflow?: string };
+  /** What was registered as the trusted publisher on npm / PyPI / crates.io (checked by doctor, used by trust). */
+  trustedPublisher?: TrustedPublisherConfig;
+}
+
+/** `trustedPublisher` of `.changeset/polyglot.json`: the workflow file and environment the registries trust. */
+export interface TrustedPublisherConfig {
+  /** Workflow file name in `.github/workflows` (GitHub) or the pipeline file (GitLab), e.g. `release.yml`. */
+  workflow: string;
+  /** The CI environment name registered with the publisher, if any. */
+  environment?: string;
+  /** `owner/repo` (GitHub) or `group/project` (GitLab); default: from the packages' `repository.url`. */
+  repository?: string;
 }
 
 /** Repo-relative location of the config file. */
@@ -71,6 +83,7 @@ function withDefaults(raw: JsonObject): PolyglotConfig {
     targets: (raw.targets ?? []) as TargetConfig[],
     pep440: (raw.pep440 ?? {}) as Pep440Map,
     pypi: { ...pypi, index: pypi.index ?? DEFAULT_INDEX },
+    ...(raw.trustedPublisher ? { trustedPublisher: raw.trustedPublisher as TrustedPublisherConfig } : {}),
   };
 }
 
@@ -188,20 +201,23 @@ function schemaError(error: ErrorObject, text: string, tree: jsonc.Node): Polygl
 }
 
 const KNOWN_KEYS: Record<string, string[]> = {
-  root: ["$schema", "targets", "pep440", "pypi"],
+  root: ["$schema", "targets", "pep440", "pypi", "trustedPublisher"],
   target: ["path", "versionFrom", "versionFiles", "changelog"],
   pypi: ["index", "workflow"],
+  trustedPublisher: ["workflow", "environment", "repository"],
 };
 
 function knownKeysAt(at: (string | number)[]): string[] {
   if (at.length === 0) return KNOWN_KEYS.root!;
   if (at[0] === "targets") return KNOWN_KEYS.target!;
+  if (at[0] === "trustedPublisher") return KNOWN_KEYS.trustedPublisher!;
   return KNOWN_KEYS.pypi!;
 }
 
 const EXAMPLES: Record<string, string> = {
   path: '"path": "packages/python"',
   versionFrom: '"versionFrom": "@scope/core"',
+  workflow: '"workflow": "release.yml"',
 };
 
 function explainSchemaError(
@@ -259,6 +275,8 @@ function settingFix(at: (string | number)[]): string {
   const last = at[at.length - 1];
   if (last === "path") return "use a folder path relative to the repo root, such as packages/python";
   if (last === "index") return "use the index's base URL, such as https://pypi.org";
+  if (at[0] === "trustedPublisher")
+    return 'use the values registered on the registry, such as { "workflow": "release.yml", "environment": "npm" }';
   if (at[0] === "pep440") return "use a semver prerelease tag (letters, digits, hyphens) as the key";
   return "see the JSON schema in @polyglot-changesets/core (polyglot.schema.json)";
 }

@@ -53,7 +53,7 @@ export {
   runCli,
   writeError,
 } from "./errors.js";
-export { requireSemver, requireValidName } from "./names.js";
+export { describeUntrusted, isValidName, requireSemver, requireValidName } from "./names.js";
 export { normalizePythonName, type Pep440Map, samePep440, toPep440 } from "./pep440.js";
 export {
   type ApplyOptions,

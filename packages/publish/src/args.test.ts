@@ -12,6 +12,7 @@ describe("parseCliArgs", () => {
       pypiTrigger: "outputs",
       json: false,
       cwd: "/r",
+      guards: { allowDirty: [], reproducible: false, stage: false, afterApproval: false },
     });
   });
 

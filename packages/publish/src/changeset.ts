@@ -5,6 +5,7 @@ import { constants } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PolyglotError } from "@polyglot-changesets/core";
+import { integrityOf } from "./guards/tarball.js";
 import { packWithOneNpm, whyChangesetsPacks } from "./pack-npm.js";
 import type { PublishPlan } from "./plan.js";
 import type { StopOnSignal } from "./signals.js";
@@ -24,6 +25,16 @@ export interface GitTagEvent {
 export interface ChangesetRun {
   exitCode: number;
   events: GitTagEvent[];
+  /** The tarballs Changesets packed for this run (what the registry must now serve). */
+  packed?: PackedTarball[];
+}
+
+/** One tarball of `changeset pack`: its file and npm's `dist.integrity` (sha512) of its bytes. */
+export interface PackedTarball {
+  name: string;
+  version: string;
+  file: string;
+  integrity: string;
 }
 
 /** Our plan in Changesets' format: dependency-ordered chunks of publish and tag-only entries. */
@@ -73,6 +84,8 @@ export interface RunOptions {
   stopper?: StopOnSignal;
   /** `--no-git-tag`: Changesets creates no tags (and so reports no `git-tag` events). */
   gitTag?: boolean;
+  /** `--stage`: pack only; the caller stages the tarballs (`packed`) before `workDir` is removed. */
+  stage?: boolean;
 }
 
 /**
@@ -88,11 +101,14 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
   writeFileSync(planFile, `${JSON.stringify(changesetsPlan, null, 2)}\n`);
   const run = (args: string[]) => runChangesetCli(cli, args, options);
 
+  let packed: PackedTarball[] = [];
   if (plan.npm.length > 0) {
-    const packed = whyChangesetsPacks(plan)
+    const exitCode = whyChangesetsPacks(plan)
       ? await run(["pack", "--from-publish-plan", planFile, "--out-dir", packDir])
       : await packWithOneNpm(plan, changesetsPlan.plan, packDir, options);
-    if (packed !== 0 || options.stopper?.signal) return { exitCode: packed || 1, events: [] };
+    if (exitCode !== 0 || options.stopper?.signal) return { exitCode: exitCode || 1, events: [] };
+    packed = packedTarballs(packDir);
+    if (options.stage) return { exitCode: 0, events: [], packed };
   } else {
     mkdirSync(packDir, { recursive: true });
     writeFileSync(path.join(packDir, "publish-plan.json"), JSON.stringify(changesetsPlan));
@@ -104,7 +120,20 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
     packDir,
     ...(options.gitTag === false ? ["--no-git-tag"] : []),
   ]);
-  return { exitCode, events: readEvents(options.outputFile, offset) };
+  return { exitCode, events: readEvents(options.outputFile, offset), packed };
+}
+
+/** The tarballs listed in the pack folder's `publish-plan.json`, with npm's integrity of each. */
+export function packedTarballs(packDir: string): PackedTarball[] {
+  const written = JSON.parse(readFileSync(path.join(packDir, "publish-plan.json"), "utf8")) as {
+    plan: { kind: string; name: string; version: string; tarball?: { path: string } }[][];
+  };
+  return written.plan.flat().flatMap((entry) => {
+    if (entry.kind !== "publish" || !entry.tarball) return [];
+    const file = path.resolve(packDir, entry.tarball.path);
+    if (!file.startsWith(packDir + path.sep)) return [];
+    return [{ name: entry.name, version: entry.version, file, integrity: integrityOf(readFileSync(file)) }];
+  });
 }
 
 /**

@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
 import { type Io, PolyglotError, writeError } from "@polyglot-changesets/core";
 import { type CliArgs, helpText, parseCliArgs } from "./args.js";
+import { runOnboarding } from "./onboarding.js";
 import { doctorCommand, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
 import { errorJson } from "./report.js";
+import { rollbackCommand } from "./rollback/command.js";
+import { workflowsDoctorCommand } from "./workflows/doctor.js";
 
 /**
  * Runs polyglot-publish with `argv` (without node and the script) and returns the exit code; an error is printed
@@ -12,6 +15,9 @@ import { errorJson } from "./report.js";
 export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   let json = false;
   try {
+    // init and trust have their own flags (onboarding-args.ts)
+    const onboarding = await runOnboarding(argv, { ...io, env });
+    if (onboarding !== undefined) return onboarding;
     const args = parseCliArgs([...argv]);
     if (args.command === "help") {
       io.stdout.write(`${helpText(args.topic)}\n`);
@@ -41,7 +47,9 @@ function run(
   io: Io,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
+  if (args.command === "doctor" && args.workflows) return workflowsDoctorCommand(args, io, env);
   if (args.command === "doctor") return doctorCommand(args, io, env);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io, env);
+  if (args.command === "rollback") return rollbackCommand(args, io, env);
   return publishCommand(args, io, env);
 }

@@ -59,6 +59,8 @@ async function pnpmWorkspace(files: Record<string, string | object>) {
     extendEnv: false,
     stdin: "ignore",
   });
+  // The lockfile is committed, as in a real repo (the clean-tree gate refuses an untracked one).
+  await repo.commit("pnpm install");
   return repo;
 }
 
@@ -194,7 +196,11 @@ exec '${process.execPath}' '${bundledNpm().cli}' "$@"
 
     const run = await runCliInProcess(args, repo.dir, env, files);
 
-    expect(run.exitCode).toBe(0);
+    // The recording npm publishes nothing: the read-back after the publish catches it.
+    expect(run.stdout).toContain(
+      "@acme/prov@1.1.0 read back from the registry: the registry does not serve this version",
+    );
+    expect(run.exitCode).toBe(1);
     const line = readFileSync(record, "utf8").trim();
     expect(line).toContain(expected);
     expect(line).toContain(`--${registry.npmrcKey}:_authToken=`);

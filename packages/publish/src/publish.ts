@@ -14,6 +14,9 @@ import { execa } from "execa";
 import type { DoctorArgs, PublishArgs } from "./args.js";
 import { type ChangesetRun, type GitTagEvent, runChangesetPublish } from "./changeset.js";
 import { dispatchPypiWorkflow } from "./dispatch.js";
+import { afterPublish } from "./guards/after-publish.js";
+import { type Gate, gateLine, outcomeGates, preflightGates } from "./guards/gates.js";
+import { guardFindings } from "./guards/index.js";
 import { redactUrl, rememberSecrets } from "./http.js";
 import { fetchPackageVersions } from "./lookup.js";
 import { bundledNpm, findOnPath, npmVersionOnPath, writeNpmShim } from "./npm-cli.js";
@@ -40,7 +43,9 @@ import {
   writeSummary,
 } from "./report.js";
 import { StopOnSignal } from "./signals.js";
+import { approvalHint, type StagedRelease, stageReport, stageTarballs } from "./stage.js";
 import { cleanPublishEnv, secretValues } from "./tokens.js";
+import { workflowFindings } from "./workflows/index.js";
 
 /** Where human-readable lines go: stderr under --json, so stdout is only the JSON. */
 function logStream(io: Io, json: boolean): NodeJS.WritableStream {
@@ -86,33 +91,65 @@ export async function publishCommand(args: PublishArgs, io: Io, env: NodeJS.Proc
   const hasWork = plan.npm.length > 0 || plan.tagOnly.length > 0;
   log.write(planText(plan, args.dryRun));
 
-  const preflight = hasWork ? await preflightFor(plan, npmrcFiles, io, env, args) : undefined;
+  const preflight = hasWork ? await preflightFor(plan, npmrcFiles, io, env, args, args.guards) : undefined;
   const findings = preflight?.findings ?? [];
   writeFindings(log, findings, env);
+  const gates = preflightGates(findings, hasWork ? plan : undefined);
   if (hasErrors(findings)) {
     log.write("polyglot-publish: stopped before publishing: fix the errors above (nothing was published)\n");
-    finish(buildReport([], findings, args.dryRun), args, io, env);
+    writeGates(log, gates);
+    finish({ ...buildReport([], findings, args.dryRun), gates }, args, io, env);
     return preflightExitCode(findings);
   }
   if (args.dryRun) {
-    finish(buildReport(dryRunRecords(plan), findings, true), args, io, env);
+    writeGates(log, gates);
+    finish({ ...buildReport(dryRunRecords(plan), findings, true), gates }, args, io, env);
     return 0;
   }
 
   const stopper = new StopOnSignal().install();
   try {
     const reconciled = await tagUntagged(plan, io, env, log);
+    if (args.guards.stage && plan.npm.length > 0 && preflight) {
+      return await stageRun(plan, preflight, args, io, env, stopper, gates);
+    }
+    // --after-approval: the npm versions went out through staging; one still missing is not re-published, and
+    // while one is missing nothing else of the release (tags, hand-off) goes out either.
+    const publishing = args.guards.afterApproval
+      ? { ...plan, npm: [], tagOnly: plan.npm.length > 0 ? [] : plan.tagOnly }
+      : plan;
     const run =
-      hasWork && preflight
-        ? await publishPlan(plan, preflight, args, io, env, stopper)
+      (publishing.npm.length > 0 || publishing.tagOnly.length > 0) && preflight
+        ? await publishPlan(publishing, preflight, args, io, env, stopper)
         : { exitCode: 0, events: [] };
-    const records = await resultRecords(plan, run, {
+    const records = await resultRecords(publishing, run, {
       reconciled,
       npmConfig: new NpmConfig(npmrcFiles, env),
       anonymousReads: preflight?.useOidc ?? usesOidc(args.oidc, env),
       gitTag: args.gitTag,
     });
     const report = buildReport(records, findings, false);
+    const awaiting = args.guards.afterApproval ? awaitingApproval(plan, report, log) : false;
+    const checked = await afterPublish({
+      plan,
+      report,
+      packed: run.packed ?? [],
+      provenance: args.provenance && preflight?.useOidc === true,
+      anonymousReads: preflight?.useOidc ?? usesOidc(args.oidc, env),
+      ...(args.guards.smoke ? { smoke: args.guards.smoke } : {}),
+      env,
+      log,
+    });
+    report.urls = checked.urls;
+    report.gates = [...gates, ...outcomeGates(checked.outcome)];
+    writeGates(log, report.gates);
+    if (checked.failed && report.pypi) {
+      log.write(
+        "polyglot-publish: the PyPI hand-off is held back because a check of the published npm packages failed: release a fixed patch (or roll back, docs/rollback.md), then re-run\n",
+      );
+      report.pypi = false;
+      report["pypi-packages"] = [];
+    }
     if (stopper.signal) return stoppedBy(stopper, report, args, io, env);
     const failed = run.exitCode !== 0 || report.failed.length > 0;
     if (report.failed.length > 0) {
@@ -127,7 +164,7 @@ export async function publishCommand(args: PublishArgs, io: Io, env: NodeJS.Proc
     }
     const triggered = await trigger(report["pypi-packages"], args, pypiWorkflow, io, env, log);
     finish(report, args, io, env);
-    return failed || !triggered ? 1 : 0;
+    return failed || !triggered || checked.failed || awaiting ? 1 : 0;
   } finally {
     stopper.uninstall();
   }
@@ -206,16 +243,19 @@ export async function doctorCommand(args: DoctorArgs, io: Io, env: NodeJS.Proces
     npmrcFiles,
     anonymousReads: usesOidc(args.oidc, env),
   });
-  const preflight = await preflightFor(plan, npmrcFiles, io, env, args);
+  const preflight = await preflightFor(plan, npmrcFiles, io, env, args, args.guards);
+  preflight.findings.push(...(await workflowFindings(args.cwd)));
   log.write(planText(plan, true));
   writeFindings(log, preflight.findings, env);
+  const gates = preflightGates(preflight.findings, plan);
+  writeGates(log, gates);
   const problems = preflight.findings.filter((finding) => finding.level !== "info");
   if (problems.length === 0)
     log.write("polyglot-publish: doctor: all good, nothing stands in the way of the publish\n");
-  if (args.json) {
-    const report = buildReport(dryRunRecords(plan), preflight.findings, true);
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  }
+  const report = { ...buildReport(dryRunRecords(plan), preflight.findings, true), gates };
+  // The release manager's table in the job summary too (doctor writes no outputs: it publishes nothing).
+  writeSummary(report, env);
+  if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return hasErrors(preflight.findings) ? preflightExitCode(preflight.findings) : 0;
 }
 
@@ -224,10 +264,11 @@ async function preflightFor(
   npmrcFiles: NpmrcFile[],
   io: Io,
   env: NodeJS.ProcessEnv,
-  args: { oidc: PublishArgs["oidc"]; provenance: boolean },
+  args: { oidc: PublishArgs["oidc"]; provenance: boolean; gitTag?: boolean },
+  guards: DoctorArgs["guards"],
 ): Promise<Preflight> {
   const runner = await npmVersionOnPath(env);
-  return runPreflight({
+  const preflight = await runPreflight({
     plan,
     env,
     oidc: args.oidc,
@@ -237,6 +278,66 @@ async function preflightFor(
     bundledNpm: bundledNpm().version,
     writeCommand: (text) => writeCommand(io.stderr, text),
   });
+  return {
+    ...preflight,
+    findings: [
+      ...preflight.findings,
+      ...(await guardFindings(plan, guards, env, { snapshot: args.gitTag === false })),
+    ],
+  };
+}
+
+/** The gates as checked lines, after the findings. */
+function writeGates(log: NodeJS.WritableStream, gates: readonly Gate[]): void {
+  if (gates.length === 0) return;
+  log.write(`polyglot-publish: release gates:\n${gates.map((gate) => `  ${gateLine(gate)}`).join("\n")}\n`);
+}
+
+/** `--stage`: pack through Changesets, stage each tarball, report what awaits approval; nothing goes live. */
+async function stageRun(
+  plan: PublishPlan,
+  preflight: Preflight,
+  args: PublishArgs,
+  io: Io,
+  env: NodeJS.ProcessEnv,
+  stopper: StopOnSignal,
+  gates: Gate[],
+): Promise<number> {
+  const log = logStream(io, args.json);
+  const run = await publishPlan(plan, preflight, args, io, env, stopper);
+  const staged = run.staged ?? [];
+  const report = stageReport(staged, preflight.findings);
+  report.gates = [...gates, ...outcomeGates({ verifications: [], staged, urls: 0 })];
+  for (const entry of staged) {
+    log.write(
+      entry.stageId
+        ? `polyglot-publish: staged ${entry.name}@${entry.version} (stage id ${entry.stageId}); not live until approved\n`
+        : `polyglot-publish: error: could not stage ${entry.name}@${entry.version}: ${entry.error}\n`,
+    );
+  }
+  if (staged.some((entry) => entry.stageId)) log.write(`polyglot-publish: ${approvalHint(staged)}\n`);
+  writeGates(log, report.gates);
+  finish(report, args, io, env);
+  return run.exitCode !== 0 || staged.length === 0 || staged.some((entry) => !entry.stageId) ? 1 : 0;
+}
+
+/** `--after-approval`: npm versions of the plan still not live (awaiting approval, or rejected) are named. */
+function awaitingApproval(plan: PublishPlan, report: PublishReport, log: NodeJS.WritableStream): boolean {
+  if (plan.npm.length === 0) return false;
+  const names = plan.npm.map((release) => `${release.name}@${release.version}`);
+  for (const release of plan.npm) {
+    report.rows.unshift({
+      package: release.name,
+      ecosystem: "npm",
+      version: release.version,
+      link: npmLink(redactUrl(release.registry), release.name, release.version),
+      status: "not live: awaiting approval (or rejected)",
+    });
+  }
+  log.write(
+    `polyglot-publish: not live yet (still staged, or rejected): ${names.join(", ")}; approve them (npm stage approve <id>, or on npmjs.com) and re-run --after-approval; a rejected version needs a new --stage run\n`,
+  );
+  return true;
 }
 
 /** Runs Changesets with the publish environment: cleaned under OIDC, provenance switch, npm >= 11.5.1 first. */
@@ -247,7 +348,7 @@ async function publishPlan(
   io: Io,
   env: NodeJS.ProcessEnv,
   stopper: StopOnSignal,
-): Promise<ChangesetRun> {
+): Promise<ChangesetRun & { staged?: StagedRelease[] }> {
   const workDir = mkdtempSync(path.join(tmpdir(), "polyglot-publish-"));
   try {
     const childEnv = publishEnv(preflight, args, env, workDir);
@@ -256,7 +357,7 @@ async function publishPlan(
         "polyglot-publish: publishing through OIDC; long-lived tokens are kept out of the publish\n",
       );
     }
-    return await runChangesetPublish(plan, {
+    const run = await runChangesetPublish(plan, {
       root: plan.root,
       env: childEnv,
       workDir,
@@ -265,7 +366,12 @@ async function publishPlan(
       stderr: io.stderr,
       stopper,
       gitTag: args.gitTag,
+      stage: args.guards.stage,
     });
+    // The tarballs live in workDir: staging happens before it is removed.
+    if (!args.guards.stage || run.exitCode !== 0) return run;
+    // The publish environment (OIDC: tokens kept out; the provenance switch), as for `changeset publish`.
+    return { ...run, staged: await stageTarballs(plan, run.packed ?? [], childEnv) };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -42,7 +42,7 @@ const report: PublishReport = {
 };
 
 describe("report", () => {
-  it("writes the four outputs in changesets/action's shape", () => {
+  it("writes the four outputs in changesets/action's shape, and the urls output", () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "report-")), "out");
     writeFileSync(file, "");
     writeOutputs(report, { GITHUB_OUTPUT: file });
@@ -52,6 +52,7 @@ describe("report", () => {
       "published-packages": '[{"name":"@a/b","version":"1.0.0"}]',
       pypi: "true",
       "pypi-packages": '[{"name":"a-b","version":"1.0.0rc1","path":"py","tag":"@a/b@1.0.0"}]',
+      urls: "[]",
     });
   });
 

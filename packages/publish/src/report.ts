@@ -1,4 +1,6 @@
 import { appendSummary, PolyglotError, setOutput } from "@polyglot-changesets/core";
+import type { ArtifactUrl } from "./guards/after-publish.js";
+import { type Gate, gateLine } from "./guards/gates.js";
 import type { PypiRelease } from "./plan.js";
 import type { Finding } from "./preflight.js";
 
@@ -36,6 +38,12 @@ export interface PublishReport {
   "published-elsewhere": string[];
   findings: Finding[];
   rows: ReportRow[];
+  /** The release gates, one checked line each (guards/gates.ts). */
+  gates?: Gate[];
+  /** Every artifact this run published (or handed off), with its registry URL: the `urls` output. */
+  urls?: ArtifactUrl[];
+  /** `--stage`: the npm versions staged for approval, with their stage ids: the `staged` output. */
+  staged?: { name: string; version: string; stageId?: string; error?: string }[];
 }
 
 /** What became of one release in this run. */
@@ -88,6 +96,8 @@ export function writeOutputs(report: PublishReport, env: NodeJS.ProcessEnv): voi
   setOutput("published-packages", JSON.stringify(report["published-packages"]), env);
   setOutput("pypi", String(report.pypi), env);
   setOutput("pypi-packages", JSON.stringify(report["pypi-packages"]), env);
+  setOutput("urls", JSON.stringify(report.urls ?? []), env);
+  if (report.staged) setOutput("staged", JSON.stringify(report.staged), env);
 }
 
 export function writeSummary(report: PublishReport, env: NodeJS.ProcessEnv): void {
@@ -97,7 +107,8 @@ export function writeSummary(report: PublishReport, env: NodeJS.ProcessEnv): voi
 
 export function summaryMarkdown(report: PublishReport): string {
   const title = report["dry-run"] ? "### polyglot-publish (dry run)" : "### polyglot-publish";
-  if (report.rows.length === 0) return `${title}\n\nNothing to publish.\n`;
+  const gates = gatesMarkdown(report.gates ?? []) + urlsMarkdown(report.urls ?? []);
+  if (report.rows.length === 0) return `${title}\n\nNothing to publish.\n${gates}`;
   const lines = [
     title,
     "",
@@ -117,7 +128,29 @@ export function summaryMarkdown(report: PublishReport): string {
       ...errors.map((finding) => `- \`${finding.code}\`: ${cell(finding.message)}`),
     );
   }
-  return `${lines.join("\n")}\n`;
+  return `${lines.join("\n")}\n${gates}`;
+}
+
+/** The gates as a task list, so a release manager reads one checked line per gate. */
+function gatesMarkdown(gates: readonly Gate[]): string {
+  if (gates.length === 0) return "";
+  const items = gates.map((gate) => {
+    const line = gateLine(gate);
+    const box = gate.state === "pass" ? "- [x]" : "- [ ]";
+    return `${box} ${cell(line.replace(/^\[[x -]\] /, ""))}`;
+  });
+  return `\n**Release gates**\n\n${items.join("\n")}\n`;
+}
+
+/** The `urls` output as a list: where each published artifact is, and its tarball. */
+function urlsMarkdown(urls: readonly ArtifactUrl[]): string {
+  if (urls.length === 0) return "";
+  const items = urls.map((entry) => {
+    const tarball = entry.tarball ? ` (tarball: ${markdownLink(entry.tarball)})` : "";
+    const state = entry.state === "handed-off" ? " (handed to the PyPI job)" : "";
+    return `- ${cell(entry.name)} ${cell(entry.version)} on ${entry.ecosystem}: ${markdownLink(entry.url)}${tarball}${state}`;
+  });
+  return `\n**URLs**\n\n${items.join("\n")}\n`;
 }
 
 /** A link in a table cell; anything but an http(s) URL is shown as text, never made a link. */

@@ -19,7 +19,13 @@ export {
   startIdTokenServer,
 } from "./id-token.js";
 export { type PypiOptions, type PypiServer, type SeedFile, startPypi } from "./pypi.js";
-export { type PackageManifest, type Registry, type RegistryOptions, startRegistry } from "./registry.js";
+export {
+  type PackageManifest,
+  type Registry,
+  type RegistryOptions,
+  type StagedVersion,
+  startRegistry,
+} from "./registry.js";
 export {
   CHANGESETS_CLI,
   createTempRepo,

@@ -12,6 +12,8 @@ import {
   type TrustedPublisher,
   verifyIdToken,
 } from "./registry-oidc.js";
+import { registerStageRoutes, type StageStore } from "./registry-stage.js";
+import { registerTrustRoutes } from "./registry-trust.js";
 
 /** What the plugin sees of Express (Verdaccio's own types are not a dependency). */
 export interface ExpressRequest extends IncomingMessage {
@@ -20,13 +22,18 @@ export interface ExpressRequest extends IncomingMessage {
   body?: unknown;
   remote_user?: { name?: string; groups?: string[] };
 }
-type ExpressResponse = ServerResponse & { status(code: number): ExpressResponse; json(body: unknown): void };
+export type ExpressResponse = ServerResponse & {
+  status(code: number): ExpressResponse;
+  json(body: unknown): void;
+  end(): void;
+};
 type Next = (error?: unknown) => void;
 type Middleware = (req: ExpressRequest, res: ExpressResponse, next: Next) => void | Promise<void>;
 export interface ExpressApp {
   use(handler: Middleware): void;
   get(path: string, handler: Middleware): void;
   post(path: string, handler: Middleware): void;
+  delete(path: string, handler: Middleware): void;
 }
 export interface VerdaccioAuth {
   jwtEncrypt(
@@ -50,6 +57,10 @@ export interface PluginContext {
   /** The request record of a raw request, to complete with the parsed body. */
   recordOf(req: IncomingMessage): RecordedRequest | undefined;
   tokenLifetime: string;
+  /** The one-time password of every user's authenticator: `npm trust` writes need it (npm-otp header). */
+  otp?: string;
+  /** npm's staged publishing: versions awaiting approval. */
+  stage: StageStore;
 }
 
 export const EXCHANGE_PATH = "/-/npm/v1/oidc/token/exchange/package/:name";
@@ -84,6 +95,7 @@ export function registerMiddlewares(
         res.status(500).json({ error: reason, message: reason });
       }
     });
+    registerTrustRoutes(app, storage, context);
     app.get("/-/package/:name/visibility", async (req, res) => {
       const name = req.params.name ?? "";
       if (!(await packageExists(storage, req, name))) {
@@ -92,6 +104,9 @@ export function registerMiddlewares(
       }
       res.status(200).json({ public: true });
     });
+    registerStageRoutes(app, context.stage, publishAs, (req, name, version) =>
+      versionExists(storage, req, name, version),
+    );
   };
 }
 
@@ -122,6 +137,34 @@ function mintToken(auth: VerdaccioAuth, name: string, expiresIn: string): Promis
 function packageExists(storage: VerdaccioStorage, req: unknown, name: string): Promise<boolean> {
   return new Promise((resolve) => {
     storage.getPackage({ name, uplinksLook: false, req, callback: (error) => resolve(!error) });
+  });
+}
+
+/** PUTs a publish document to this registry with the caller's own authorization (an approval publishes as the approver). */
+async function publishAs(req: ExpressRequest, name: string, document: unknown): Promise<number> {
+  const response = await fetch(`http://${req.headers.host}/${name.replace("/", "%2f")}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json", authorization: req.headers.authorization ?? "" },
+    body: JSON.stringify(document),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+function versionExists(
+  storage: VerdaccioStorage,
+  req: unknown,
+  name: string,
+  version: string,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    storage.getPackage({
+      name,
+      uplinksLook: false,
+      req,
+      callback: (error, manifest) =>
+        resolve(!error && Boolean((manifest as { versions?: Record<string, unknown> })?.versions?.[version])),
+    });
   });
 }
 

@@ -16,6 +16,10 @@ export interface TrustedPublisher {
   workflow: string;
   /** When set, the token's `environment` claim must equal it. */
   environment?: string;
+  /** Set when created through npm's trust API (`npm trust`): its id, provider and allowed actions. */
+  id?: string;
+  type?: "github" | "gitlab";
+  permissions?: string[];
 }
 
 /** One call of the token-exchange endpoint, as the registry answered it. */
@@ -122,7 +126,9 @@ function escapeRegExp(text: string): string {
 /** The package a write request (publish, unpublish, dist-tag change) targets, from its raw path. */
 export function packageOfWrite(rawPath: string): string | undefined {
   const segments = rawPath.split("?")[0]?.split("/").filter(Boolean) ?? [];
-  const [first, second, third] = segments;
+  const [first, second, third, fourth] = segments;
+  if (first === "-" && second === "stage")
+    return third === "package" && fourth ? decodeURIComponent(fourth) : undefined;
   if (first === "-") return second === "package" && third ? decodeURIComponent(third) : undefined;
   if (!first) return undefined;
   const decoded = decodeURIComponent(first);

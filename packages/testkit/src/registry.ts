@@ -12,9 +12,11 @@ import {
   registerMiddlewares,
 } from "./registry-middleware.js";
 import type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
+import { type StagedVersion, StageStore } from "./registry-stage.js";
 import { packTarball, publishDocument } from "./registry-tarball.js";
 
 export type { Exchange, ExchangeClaims, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
+export type { StagedVersion } from "./registry-stage.js";
 
 export interface RegistryOptions {
   /** The ID-token issuer the exchange endpoint trusts; without it every exchange answers 404. */
@@ -22,6 +24,8 @@ export interface RegistryOptions {
   trustedPublishers?: TrustedPublisher[];
   /** Lifetime of exchanged tokens, in `jsonwebtoken` notation. Default `15m`. */
   oidcTokenLifetime?: string;
+  /** The one-time password (2FA) that `npm trust` writes must carry (`--otp`); without it they are refused. */
+  otp?: string;
   /** Versions on the registry from the start (each a package.json; published as by a first `npm publish`). */
   packages?: PackageManifest[];
 }
@@ -41,6 +45,13 @@ export interface Registry extends TestServer {
   npmrcKey: string;
   /** Publishes one version (a tarball of its package.json) without npm: a package that "already exists". */
   seed(manifest: PackageManifest): Promise<void>;
+  /** Every version staged with `npm stage publish`, with its state (staged, approved, rejected). */
+  staged(): StagedVersion[];
+  /**
+   * Approves a staged version as a maintainer does on npmjs.com (the same request as `npm stage approve <id>`):
+   * the version goes live. Throws when the registry refuses.
+   */
+  approve(stageId: string): Promise<void>;
 }
 
 const VERDACCIO_PLUGIN = "polyglot-oidc";
@@ -53,12 +64,15 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const exchanges: Exchange[] = [];
   const trustedPublishers = [...(options.trustedPublishers ?? [])];
   const records = new WeakMap<IncomingMessage, RecordedRequest>();
+  const stage = new StageStore();
   const context: PluginContext = {
+    stage,
     trust: options.oidc && { issuer: options.oidc.issuer, jwks: options.oidc.jwks },
     publishers: trustedPublishers,
     exchanges,
     recordOf: (req) => records.get(req),
     tokenLifetime: options.oidcTokenLifetime ?? "15m",
+    ...(options.otp ? { otp: options.otp } : {}),
   };
   try {
     const pluginsDir = await writePluginShim(root);
@@ -79,6 +93,16 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       await publishManifest(server.url, await seederToken, manifest);
     };
     for (const manifest of options.packages ?? []) await seed(manifest);
+    let approverToken: Promise<string> | undefined;
+    const approve = async (stageId: string) => {
+      approverToken ??= createUser(server.url, "testkit-release-manager");
+      const response = await fetch(new URL(`-/stage/${encodeURIComponent(stageId)}/approve`, server.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${await approverToken}` },
+      });
+      if (!response.ok)
+        throw new Error(`approve ${stageId} failed: ${response.status} ${await response.text()}`);
+    };
     return {
       ...server,
       close,
@@ -89,6 +113,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       npmrcKey: server.url.replace(/^https?:/, ""),
       createUser: (name, password) => createUser(server.url, name, password),
       seed,
+      staged: () => stage.list(),
+      approve,
     };
   } catch (error) {
     await rm(root, { recursive: true, force: true });
