@@ -1,11 +1,11 @@
 // The examples' release, end to end, against testkit's local stand-ins (as the demo runs it): a changeset,
 // `polyglot-version`, then `polyglot-publish` in a simulated GitHub Actions job with `id-token: write`, which
 // publishes through the registry's OIDC exchange and writes the outputs the release workflow gates the PyPI job
-// on; then the PyPI job's steps: `pypi-check`, Debian's build, a token minted through PyPI trusted publishing and
-// twine's upload; a second `pypi-check` finds the version there.
+// on; then the PyPI job's steps: `pypi-check`, Debian's build, `polyglot-publish pypi-upload` (a token minted
+// through PyPI trusted publishing, then twine's upload); a second `pypi-check` finds the version there.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -260,26 +260,31 @@ describe.skipIf(!ready)("a release of the examples against local stand-ins", () 
       base,
     );
     expect(build.status, build.output).toBe(0);
-    const idToken = await servers.idToken.sign({
-      repository: EVENT_FORGE,
-      workflowFile: "release.yml",
-      environment: "pypi",
-      aud: "pypi",
-    });
-    const mint = await fetch(new URL("_/oidc/mint-token", servers.pypi.url), {
-      method: "POST",
-      body: JSON.stringify({ token: idToken }),
-    });
-    expect(mint.status).toBe(200);
-    const { token } = (await mint.json()) as { token: string };
-    const files = (await readdir(path.join(dir, "dist"))).map((file) => path.join("dist", file));
+    // The upload step: polyglot-publish pypi-upload mints through trusted publishing (the job's ID token, the
+    // environment pypi) and runs twine with the token only in its environment.
+    const pypiJobEnv = {
+      ...base,
+      CI: "true",
+      GITHUB_ACTIONS: "true",
+      GITHUB_OUTPUT: path.join(dir, ".out", "upload-output"),
+      ...servers.idToken.githubEnv({
+        repository: EVENT_FORGE,
+        workflowFile: "release.yml",
+        environment: "pypi",
+      }),
+    };
+    const minted = servers.pypi.mintedTokens;
     const upload = await run(
-      debianPython,
-      ["-m", "twine", "upload", "--non-interactive", "--repository-url", servers.pypi.legacyUrl, ...files],
+      process.execPath,
+      [bin.publish, "pypi-upload", "--oidc", "require", "--index", servers.pypi.url, "dist/"],
       dir,
-      { ...base, TWINE_USERNAME: "__token__", TWINE_PASSWORD: token },
+      pypiJobEnv,
     );
     expect(upload.status, upload.output).toBe(0);
+    expect(servers.pypi.mintedTokens).toBe(minted + 1);
+    expect(parseOutputs(await readFile(pypiJobEnv.GITHUB_OUTPUT, "utf8"))["pypi-uploaded"]).toContain(
+      '"name":"event-forge-inbox-outbox","version":"1.1.0"',
+    );
     expect(servers.pypi.hasRelease("event-forge-inbox-outbox", "1.1.0")).toBe(true);
 
     // A re-run of the job finds the version there and skips the build and upload.

@@ -23,7 +23,7 @@ import { EXAMPLE } from "./demo/workspace.mjs";
 
 const STEPS = 7;
 
-const USAGE = `Usage: node scripts/demo.mjs [--keep] [--verbose] [--python PATH] [--no-twine] [--skip-pypi]
+const USAGE = `Usage: node scripts/demo.mjs [--keep] [--verbose] [--python PATH] [--skip-pypi]
 
 Runs a whole release of examples/event-forge on a temp copy against local stand-ins (npm registry with
 trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run build (pnpm demo does).
@@ -34,18 +34,16 @@ trusted publishing, PyPI, GitHub's ID-token endpoint). Build first: pnpm run bui
                   default /usr/bin/python3, then python3. Without one, as root with apt-get, Debian's
                   python3-build, python3-hatchling and twine are installed (scripts/install-python-tools.sh);
                   otherwise the demo stops and names the command
-  --skip-pypi     leave the PyPI build and upload out (the npm release and the PyPI hand-off still run)
-  --no-twine      upload with the multipart POST twine would send, from Node, even where twine is installed`;
+  --skip-pypi     leave the PyPI build and upload out (the npm release and the PyPI hand-off still run)`;
 
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const options = { keep: false, verbose: false, twine: true };
+  const options = { keep: false, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--keep") options.keep = true;
     else if (arg === "--verbose") options.verbose = true;
-    else if (arg === "--no-twine") options.twine = false;
     else if (arg === "--skip-pypi") options.skipPypi = true;
     else if (arg === "--python" || arg.startsWith("--python=")) {
       options.python = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];

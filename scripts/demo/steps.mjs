@@ -16,7 +16,7 @@ import {
   table,
   tokenVariables,
 } from "./lib.mjs";
-import { buildDists, mintPypiToken, multipartUpload, twineUpload } from "./pypi-job.mjs";
+import { buildDists } from "./pypi-job.mjs";
 import {
   copyExample,
   findPnpm,
@@ -283,7 +283,11 @@ export async function publishNpm(ctx) {
   }
 }
 
-/** 6. The `publish-pypi` job: pypi-check, build, OIDC mint as pypa/gh-action-pypi-publish, upload, re-check. */
+/**
+ * 6. The `publish-pypi` job: pypi-check, build, then `polyglot-publish pypi-upload`, which mints through PyPI
+ * trusted publishing (audience from `/_/oidc/audience`, the job's ID token, `POST /_/oidc/mint-token`) and
+ * uploads with twine, the token only in twine's environment; a re-run finds nothing to upload.
+ */
 export async function publishPypi(ctx) {
   ctx.step("The publish-pypi job (needs: publish, if: pypi == 'true', environment: pypi)");
   const { options, pypi, idToken, tmp, repo, github, env } = ctx;
@@ -306,51 +310,52 @@ export async function publishPypi(ctx) {
   const checked = parseJsonOutput(await readGithubOutput(jobOutput), "pypi-packages");
   if (checked.length === 0) throw new Error("pypi-check found nothing to upload");
   const tools = options.skipPypi ? { python: undefined, reason: "--skip-pypi was given" } : ctx.python;
+  const skipReason = !tools.python
+    ? tools.reason
+    : tools.twine
+      ? undefined
+      : `twine is not installed for ${tools.python} (pypi-upload uploads with twine)`;
+  if (skipReason) {
+    for (const target of checked) {
+      note(`build of ${target.name} ${target.version} skipped: ${skipReason}`);
+      ctx.skipped.push({ ...target, why: skipReason });
+    }
+    note(
+      "without a built sdist and wheel there is nothing to upload: the OIDC mint and upload are skipped too",
+    );
+    return;
+  }
+  const dist = join(tmp, "pypi-dist");
+  const built = [];
   for (const target of checked) {
-    if (!tools.python) {
-      const why = tools.reason;
-      note(`build of ${target.name} ${target.version} skipped: ${why}`);
-      note(
-        "without a built sdist and wheel there is nothing to upload: the OIDC mint and upload are skipped too",
-      );
-      ctx.skipped.push({ ...target, why: tools.reason });
-      continue;
-    }
-    const files = await buildDists(
-      tools.python,
-      join(repo, target.path),
-      join(tmp, "pypi-dist", target.name),
-      env,
-    );
+    const files = await buildDists(tools.python, join(repo, target.path), join(dist, target.name), env);
     note(`built: ${files.map((f) => f.replace(/.*\//, "")).join(", ")}`);
-    const minted = await mintPypiToken(pypi.url, jobEnv);
-    note(
-      `OIDC: ID token (aud ${minted.audience}, job_workflow_ref ${minted.claims.job_workflow_ref}, environment ${minted.claims.environment})`,
+    built.push({ ...target, files });
+  }
+  const upload = async () => {
+    await writeFile(jobOutput, "");
+    await run(
+      "polyglot-publish",
+      ["pypi-upload", "--index", index, ...built.flatMap((target) => target.files)],
+      {
+        cwd: repo,
+        env: jobEnv,
+        maxLines: 12,
+      },
     );
-    note(
-      `      POST /_/oidc/mint-token -> a PyPI token for ${target.name}, valid until ${new Date(minted.expires * 1000).toISOString()}`,
-    );
-    if (tools.twine && options.twine) {
-      await twineUpload(tools.python, pypi.legacyUrl, files, minted.token, env);
-    } else {
-      note(
-        `${options.twine ? "twine is not installed" : "--no-twine"}: the same multipart POST twine sends, from Node`,
-      );
-      const results = await multipartUpload(pypi.legacyUrl, files, minted.token, target);
-      for (const r of results) note(`  POST /legacy/ ${r.filename} -> ${r.status} ${r.message}`);
-    }
-    ctx.uploaded.push({ ...target, files });
+    return parseJsonOutput(await readGithubOutput(jobOutput), "pypi-uploaded");
+  };
+  const uploaded = await upload();
+  for (const release of uploaded) {
+    const target = built.find((entry) => entry.name === release.name);
+    ctx.uploaded.push({ ...(target ?? release), files: release.files });
   }
   const accepted = pypi.uploads.filter((u) => u.status === 200).length;
   note(`PyPI: ${pypi.mintedTokens} token(s) minted, ${accepted} file(s) accepted`);
-  if (ctx.uploaded.length) {
-    note("a re-run of the job finds nothing left to upload:");
-    await writeFile(jobOutput, "");
-    await run("polyglot-publish", ["pypi-check", "--index", index], { cwd: repo, env: jobEnv });
-    const again = await readGithubOutput(jobOutput);
-    if (again.pypi !== "false") throw new Error(`pypi-check after the upload says pypi=${again.pypi}`);
-    note("pypi=false: the build and upload steps are skipped");
-  }
+  note("a re-run of the job finds every file on the index: nothing minted, nothing uploaded:");
+  const again = await upload();
+  if (again.length !== 0) throw new Error(`pypi-upload re-run uploaded ${JSON.stringify(again)}`);
+  note(`PyPI: still ${pypi.mintedTokens} token(s) minted`);
 }
 
 /** 7. The table of what landed where, and each row checked with `npm view` / the PyPI JSON API. Returns ok. */

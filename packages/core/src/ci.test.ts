@@ -7,10 +7,13 @@ import {
   annotate,
   appendSummary,
   CommandSafeStream,
+  DOTENV_OUTPUT,
   detectCi,
+  dotenvName,
   formatAnnotation,
   mask,
   neutralizeWorkflowCommands,
+  parseDotenvFile,
   parseOutputFile,
   setOutput,
   writeCommand,
@@ -188,5 +191,32 @@ describe("CommandSafeStream", () => {
     const plain = collect();
     annotate("error", "bad\n::stop-commands::x", {}, {}, plain.stream);
     expect(plain.text()).toBe("error: bad\n| ::stop-commands::x\n");
+  });
+});
+
+describe("dotenv outputs (--dotenv, GitLab's dotenv reports)", () => {
+  it("writes every output as NAME=value, a later value replacing an earlier one, next to GITHUB_OUTPUT", () => {
+    const dir = mkdtempSync(join(tmpdir(), "polyglot-dotenv-"));
+    const dotenv = join(dir, "publish.env");
+    const github = join(dir, "github-output");
+    writeFileSync(github, "");
+    const env = { [DOTENV_OUTPUT]: dotenv, GITHUB_OUTPUT: github };
+    setOutput("published", "false", env);
+    setOutput("pypi-packages", '[{"name":"a","version":"1.0"}]', env);
+    setOutput("published", "true", env);
+    expect(readFileSync(dotenv, "utf8")).toBe(
+      'PYPI_PACKAGES=[{"name":"a","version":"1.0"}]\nPUBLISHED=true\n',
+    );
+    expect(parseDotenvFile(readFileSync(dotenv, "utf8"))).toEqual({
+      PUBLISHED: "true",
+      PYPI_PACKAGES: '[{"name":"a","version":"1.0"}]',
+    });
+    expect(parseOutputFile(readFileSync(github, "utf8")).published).toBe("true");
+  });
+
+  it("refuses a value with a line break rather than cut it (GitLab's dotenv has no multi-line values)", () => {
+    const dotenv = join(mkdtempSync(join(tmpdir(), "polyglot-dotenv-")), "x.env");
+    expect(() => setOutput("notes", "a\nINJECTED=1", { [DOTENV_OUTPUT]: dotenv })).toThrow(/line break/);
+    expect(dotenvName("published-packages")).toBe("PUBLISHED_PACKAGES");
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 
@@ -40,12 +40,51 @@ export function detectCi(env: NodeJS.ProcessEnv = process.env): CiInfo {
  * Does nothing when `GITHUB_OUTPUT` is unset.
  */
 export function setOutput(name: string, value: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (/[\r\n=]/.test(name) || name === "") throw new Error(`invalid output name: ${JSON.stringify(name)}`);
+  if (env[DOTENV_OUTPUT]) setDotenvOutput(env[DOTENV_OUTPUT], name, value);
   const file = env.GITHUB_OUTPUT;
   if (!file) return;
-  if (/[\r\n=]/.test(name) || name === "") throw new Error(`invalid output name: ${JSON.stringify(name)}`);
   let delimiter = `ghadelimiter_${randomBytes(16).toString("hex")}`;
   while (value.includes(delimiter)) delimiter = `ghadelimiter_${randomBytes(16).toString("hex")}`;
   appendFileSync(file, `${name}<<${delimiter}\n${value}\n${delimiter}\n`);
+}
+
+/**
+ * The variable naming a dotenv file that receives every output too (`--dotenv FILE` sets it): GitLab CI has no
+ * GITHUB_OUTPUT; a job passes values on with `artifacts: reports: dotenv: FILE`.
+ */
+export const DOTENV_OUTPUT = "POLYGLOT_OUTPUT_DOTENV";
+
+/** `pypi-packages` -> `PYPI_PACKAGES`: the variable name a later GitLab job reads. */
+export function dotenvName(output: string): string {
+  return output.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
+}
+
+/**
+ * Sets `NAME=value` in a dotenv file (one line per name; a later value replaces an earlier one). GitLab's dotenv
+ * reports take no multi-line values: a value with a line break is refused rather than cut.
+ */
+export function setDotenvOutput(file: string, output: string, value: string): void {
+  if (/[\r\n]/.test(value)) throw new Error(`output ${output}: a dotenv value cannot hold a line break`);
+  const name = dotenvName(output);
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line !== "");
+  } catch {}
+  const kept = lines.filter((line) => !line.startsWith(`${name}=`));
+  writeFileSync(file, `${[...kept, `${name}=${value}`].join("\n")}\n`);
+}
+
+/** Reads a dotenv file written by `setDotenvOutput` back. */
+export function parseDotenvFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const at = line.indexOf("=");
+    if (at > 0) values[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return values;
 }
 
 /** Reads a `GITHUB_OUTPUT` file back (both `name=value` and heredoc entries); later entries win. */

@@ -7,9 +7,13 @@ export {
   type CiInfo,
   type CiProvider,
   CommandSafeStream,
+  DOTENV_OUTPUT,
   detectCi,
+  dotenvName,
   mask,
+  parseDotenvFile,
   parseOutputFile,
+  setDotenvOutput,
   setOutput,
   writeCommand,
 } from "./ci.js";
@@ -36,6 +40,18 @@ export { updatePyproject, updatePyprojectVersion } from "./ecosystems/pypi/pypro
 export { updatePythonDependencies } from "./ecosystems/pypi/python-deps.js";
 export { updateSetupCfg } from "./ecosystems/pypi/setup-cfg.js";
 export { updateSetupPy } from "./ecosystems/pypi/setup-py.js";
+export {
+  type Distribution,
+  type DistributionGroup,
+  filesOnIndex,
+  groupByRelease,
+  isDistributionName,
+  type PypiIndexUrls,
+  parseDistribution,
+  pypiIndexUrls,
+  type UploadRefusal,
+  uploadRefusal,
+} from "./ecosystems/pypi/upload.js";
 export { updateUvLock } from "./ecosystems/pypi/uv-lock.js";
 export { updatePlainVersionFile, updateVersionFile } from "./ecosystems/pypi/version-file.js";
 export { mirrorChangelogSection } from "./edit/changelog.js";

@@ -94,3 +94,46 @@ describe("parseCliArgs", () => {
     expect((caught as Error).message).toMatch(message);
   });
 });
+
+describe("pypi-upload and --dotenv", () => {
+  it("parses pypi-upload's flags and paths; skip-existing is on by default", () => {
+    expect(
+      parseCliArgs([
+        "pypi-upload",
+        "--index",
+        "https://test.pypi.org",
+        "--oidc",
+        "require",
+        "dist/",
+        "extra.whl",
+      ]),
+    ).toMatchObject({
+      command: "pypi-upload",
+      index: "https://test.pypi.org",
+      oidc: "require",
+      skipExisting: true,
+      dryRun: false,
+      paths: ["dist/", "extra.whl"],
+    });
+    expect(parseCliArgs(["pypi-upload", "--no-skip-existing", "--dry-run", "d"])).toMatchObject({
+      skipExisting: false,
+      dryRun: true,
+    });
+    expect(parseCliArgs(["--dotenv", "publish.env"])).toMatchObject({
+      command: "publish",
+      dotenv: "publish.env",
+    });
+    expect(parseCliArgs(["pypi-check", "--dotenv", "x.env"])).toMatchObject({ dotenv: "x.env" });
+    expect(helpText("pypi-upload")).toContain("PATH...");
+  });
+
+  it.each([
+    [["pypi-upload", "--index", "pypi.org", "dist/"], /--index must be an http\(s\) URL/],
+    [["pypi-upload", "--skip-existing", "--no-skip-existing", "d"], /contradict/],
+    [["pypi-upload", "--fail-if-exists", "d"], /--fail-if-exists is not an option of pypi-upload/],
+    [["pypi-uplod"], /did you mean pypi-upload\?/],
+    [["doctor", "stray-path"], /Unexpected argument|positional/i],
+  ])("rejects %j with exit code 2", (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});

@@ -1,10 +1,15 @@
 import { parseArgs } from "node:util";
 import { closestNames, PolyglotError } from "@polyglot-changesets/core";
 import type { OidcMode } from "./preflight.js";
+import type { PypiUploadArgs } from "./pypi-upload/command.js";
+
+export type { PypiUploadArgs } from "./pypi-upload/command.js";
 
 export type PypiTrigger = "outputs" | "dispatch" | "none";
 
 export interface PublishArgs {
+  /** `--dotenv FILE`: the outputs also as `NAME=value` lines (GitLab's dotenv reports). */
+  dotenv?: string;
   command: "publish";
   dryRun: boolean;
   oidc: OidcMode;
@@ -34,6 +39,8 @@ export interface GuardArgs {
 }
 
 export interface DoctorArgs {
+  /** `--dotenv FILE`: the outputs also as `NAME=value` lines (GitLab's dotenv reports). */
+  dotenv?: string;
   command: "doctor";
   oidc: OidcMode;
   provenance: boolean;
@@ -57,6 +64,8 @@ export interface RollbackArgs {
 }
 
 export interface PypiCheckArgs {
+  /** `--dotenv FILE`: the outputs also as `NAME=value` lines (GitLab's dotenv reports). */
+  dotenv?: string;
   command: "pypi-check";
   index?: string;
   failIfExists: boolean;
@@ -64,12 +73,13 @@ export interface PypiCheckArgs {
   cwd: string;
 }
 
-export type Command = "publish" | "doctor" | "pypi-check" | "rollback";
+export type Command = "publish" | "doctor" | "pypi-check" | "pypi-upload" | "rollback";
 
 export type CliArgs =
   | PublishArgs
   | DoctorArgs
   | PypiCheckArgs
+  | PypiUploadArgs
   | RollbackArgs
   | { command: "help"; topic: Command }
   | { command: "version" };
@@ -87,6 +97,11 @@ interface OptionSpec {
 
 const COMMON: Record<string, OptionSpec> = {
   json: { type: "boolean", help: "print the result as JSON on stdout (human lines go to stderr)" },
+  dotenv: {
+    type: "string",
+    value: "FILE",
+    help: "also write the outputs to FILE as NAME=value lines (GitLab: artifacts: reports: dotenv)",
+  },
   cwd: { type: "string", value: "DIR", help: "run in DIR (default: the current directory)" },
 };
 const OIDC: Record<string, OptionSpec> = {
@@ -170,6 +185,25 @@ const OPTIONS: Record<Command, Record<string, OptionSpec>> = {
     "fail-if-exists": { type: "boolean", help: "exit 1 when a version is already on the index" },
     ...COMMON,
   },
+  "pypi-upload": {
+    index: {
+      type: "string",
+      value: "URL",
+      help: "the package index (default: pypi.index, https://pypi.org)",
+    },
+    oidc: {
+      type: "string",
+      value: "require|auto|off",
+      help: "auto (default): trusted publishing where the CI offers an ID token, else PYPI_API_TOKEN; require; off",
+    },
+    "skip-existing": { type: "boolean", help: "skip files already on the index (the default)" },
+    "no-skip-existing": { type: "boolean", help: "stop when a file is already on the index" },
+    "dry-run": {
+      type: "boolean",
+      help: "check files, index, credential source and twine; mint and upload nothing",
+    },
+    ...COMMON,
+  },
   rollback: {
     message: {
       type: "string",
@@ -192,6 +226,8 @@ const SUMMARY: Record<Command, string> = {
     "Plans and runs every preflight check of a publish, and prints each finding with its fix. Publishes nothing.",
   "pypi-check":
     "Checks each PyPI target's canonical version against the index and writes the `pypi` and `pypi-packages`\noutputs for the versions not there yet.",
+  "pypi-upload":
+    "Uploads built distributions (PATH...: files or folders) with twine: through PyPI trusted publishing (a token\nminted from the CI's ID token: GitHub Actions, or GitLab's PYPI_ID_TOKEN), skipping files already on the index.\nWrites the `pypi-uploaded` output.",
   rollback:
     "Plans and runs what can be undone of a release (a version or a git tag): npm deprecate and dist-tag back,\nnpm unpublish when asked (72 hours), cargo yank, and the PyPI yank URLs. Needs an interactive npm login or a\ntoken: an OIDC token cannot deprecate. Docs: docs/rollback.md.",
 };
@@ -201,6 +237,8 @@ const EXIT_CODES: Record<Command, string> = {
     "0 published or nothing to do, 1 a publish, dispatch or look-up failed (re-run to finish), 2 bad usage\nor configuration, or a preflight error (nothing was published)",
   doctor: "0 no error finding, 1 a passing fault (re-run), 2 an error finding or bad usage",
   "pypi-check": "0 checked, 1 the index could not be read or --fail-if-exists found a version, 2 bad usage",
+  "pypi-upload":
+    "0 uploaded or nothing to do, 1 a passing fault (index, network, expired token: re-run), 2 a setting to fix\n(trusted publisher, ID token, file names) or bad usage",
   rollback:
     "0 every step done (or planned under --dry-run), 1 a step failed (re-run), 2 bad usage or nothing to roll back",
 };
@@ -210,7 +248,8 @@ function synopsis(command: Command): string {
     .filter(([name]) => name !== "provenance" && name !== "no-reproducible")
     .map(([name, spec]) => `[--${name}${spec.value ? ` ${spec.value}` : ""}]`);
   const positional = command === "rollback" ? " <version-or-tag>" : "";
-  return `polyglot-publish${command === "publish" ? "" : ` ${command}`}${positional} ${flags.join(" ")}`;
+  const paths = command === "pypi-upload" ? " PATH..." : "";
+  return `polyglot-publish${command === "publish" ? "" : ` ${command}`}${positional} ${flags.join(" ")}${paths}`;
 }
 
 export const USAGE = `usage:
@@ -236,6 +275,7 @@ export function helpText(command: Command): string {
           `  ${"pypi-check".padEnd(34)} checks which PyPI targets' versions the index lacks (for the PyPI job)`,
           `  ${"init".padEnd(34)} sets up a repo: config, scripts and a release workflow`,
           `  ${"trust".padEnd(34)} creates the npm trusted publishers (npm trust); prints PyPI/crates.io values`,
+          `  ${"pypi-upload".padEnd(34)} uploads built Python distributions with twine through trusted publishing`,
           `  ${"rollback".padEnd(34)} deprecates (or unpublishes) a release and prints the yank steps`,
           "  (polyglot-publish COMMAND --help for each)",
           "",
@@ -287,9 +327,14 @@ function oneOf<T extends string>(
 function commandOf(argv: readonly string[]): Command {
   const [first] = argv;
   if (first === undefined || first.startsWith("-")) return "publish";
-  if (first === "doctor" || first === "pypi-check" || first === "rollback") return first;
-  const commands = ["doctor", "pypi-check", "rollback", "init", "trust"];
-  throw usageError(`unknown command ${JSON.stringify(first)}${didYouMean(first, commands)}`, "publish");
+  const commands = ["doctor", "pypi-check", "pypi-upload", "rollback"] as const;
+  const named = commands.find((command) => command === first);
+  if (named) return named;
+  // init and trust are parsed by onboarding-args.ts; named here for the did-you-mean
+  throw usageError(
+    `unknown command ${JSON.stringify(first)}${didYouMean(first, [...commands, "init", "trust"])}`,
+    "publish",
+  );
 }
 
 /** Every `--flag` must be one of the command's: an unknown one is named with the closest flag. */
@@ -324,7 +369,7 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     ({ values, positionals } = parseArgs({
       args,
       strict: true,
-      allowPositionals: command === "rollback",
+      allowPositionals: command === "pypi-upload" || command === "rollback",
       options: {
         ...Object.fromEntries(
           Object.entries(OPTIONS[command]).map(([name, spec]) => [
@@ -355,8 +400,31 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     // Off by default: the bench measured it above issue 13's 20% of the publish (docs/benchmarks.md).
     reproducible: values.reproducible === true && values["no-reproducible"] !== true,
   };
+  const dotenv = typeof values.dotenv === "string" ? { dotenv: values.dotenv } : {};
   if (command === "doctor")
-    return { command, oidc, provenance, workflows: values.workflows === true, json, cwd, guards };
+    return { command, oidc, provenance, workflows: values.workflows === true, json, cwd, guards, ...dotenv };
+  if (command === "pypi-upload") {
+    const index = values.index as string | undefined;
+    if (index !== undefined && !/^https?:\/\//.test(index))
+      throw usageError("--index must be an http(s) URL", command, "--index");
+    if (values["skip-existing"] === true && values["no-skip-existing"] === true)
+      throw usageError(
+        "--skip-existing and --no-skip-existing contradict each other",
+        command,
+        "--skip-existing",
+      );
+    return {
+      command,
+      ...(index ? { index } : {}),
+      oidc,
+      skipExisting: values["no-skip-existing"] !== true,
+      dryRun: values["dry-run"] === true,
+      json,
+      cwd,
+      paths: positionals,
+      ...dotenv,
+    };
+  }
   if (command === "pypi-check") {
     const index = values.index as string | undefined;
     if (index !== undefined && !/^https?:\/\//.test(index))
@@ -367,6 +435,7 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
       failIfExists: values["fail-if-exists"] === true,
       json,
       cwd,
+      ...dotenv,
     };
   }
   const tag = values.tag as string | undefined;
@@ -401,6 +470,7 @@ export function parseCliArgs(argv: readonly string[], defaults: { pypiWorkflow?:
     ...(pypiWorkflow ? { pypiWorkflow } : {}),
     json,
     cwd,
+    ...dotenv,
     guards: {
       ...guards,
       ...(smoke ? { smoke } : {}),

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
-import { type Io, PolyglotError, writeError } from "@polyglot-changesets/core";
+import path from "node:path";
+import { DOTENV_OUTPUT, type Io, PolyglotError, writeError } from "@polyglot-changesets/core";
 import { type CliArgs, helpText, parseCliArgs } from "./args.js";
 import { runOnboarding } from "./onboarding.js";
 import { doctorCommand, publishCommand } from "./publish.js";
 import { pypiCheckCommand } from "./pypi-check.js";
+import { pypiUploadCommand } from "./pypi-upload/command.js";
 import { errorJson } from "./report.js";
 import { rollbackCommand } from "./rollback/command.js";
 import { workflowsDoctorCommand } from "./workflows/doctor.js";
@@ -28,7 +30,10 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
       return 0;
     }
     json = args.json;
-    return await run(args, io, env);
+    // --dotenv: every output also goes to FILE (core setOutput reads the variable).
+    const outputs =
+      "dotenv" in args && args.dotenv ? { ...env, [DOTENV_OUTPUT]: path.resolve(args.dotenv) } : env;
+    return await run(args, io, outputs);
   } catch (error) {
     if (json) io.stdout.write(errorJson(error));
     if (!(error instanceof PolyglotError)) throw error;
@@ -50,6 +55,7 @@ function run(
   if (args.command === "doctor" && args.workflows) return workflowsDoctorCommand(args, io, env);
   if (args.command === "doctor") return doctorCommand(args, io, env);
   if (args.command === "pypi-check") return pypiCheckCommand(args, io, env);
+  if (args.command === "pypi-upload") return pypiUploadCommand(args, io, env);
   if (args.command === "rollback") return rollbackCommand(args, io, env);
   return publishCommand(args, io, env);
 }

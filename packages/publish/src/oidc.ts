@@ -13,6 +13,16 @@ export async function fetchIdToken(
   onFailure: (reason: string) => void = () => {},
 ): Promise<string | undefined> {
   if (env.NPM_ID_TOKEN) return env.NPM_ID_TOKEN;
+  return requestActionsIdToken(env, audience, write, onFailure);
+}
+
+/** An ID token for `audience` from the GitHub Actions endpoint (`id-token: write`); masked. */
+export async function requestActionsIdToken(
+  env: NodeJS.ProcessEnv,
+  audience: string,
+  write: (text: string) => void = (text) => writeCommand(process.stderr, text),
+  onFailure: (reason: string) => void = () => {},
+): Promise<string | undefined> {
   const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   if (!requestUrl || !requestToken) return undefined;

@@ -3,6 +3,7 @@ import path from "node:path";
 import { type CiInfo, detectCi, type ErrorCode } from "@polyglot-changesets/core";
 import { execa } from "execa";
 import semver from "semver";
+import { gitlabFindings } from "./gitlab.js";
 import { redactUrl } from "./http.js";
 import { MIN_OIDC_NPM, supportsOidc } from "./npm-cli.js";
 import { NpmConfig, type NpmrcFile } from "./npmrc.js";
@@ -74,6 +75,14 @@ export async function runPreflight(input: PreflightInput): Promise<Preflight> {
     ...tokenFindings(tokens, input.oidc, useOidc, credentialless.length > 0),
     ...input.plan.npm.flatMap((release) => packageFindings(release, ci, useOidc, input.provenance)),
     ...(await packageManagerFindings(input.plan, tokens, useOidc, input.env)),
+    ...gitlabFindings({
+      ci,
+      env: input.env,
+      npm: input.plan.npm,
+      hasPypiTargets: input.plan.pypi.length > 0,
+      useOidc,
+      provenance: input.provenance,
+    }),
   ];
   if (useOidc && ci.idTokenAvailable && !input.skipExchange) {
     findings.push(...(await exchangeFindings(input.plan.npm, input.env, input.writeCommand)));
@@ -425,8 +434,11 @@ async function exchangeFindings(
           code: "trusted-publisher-mismatch",
           level: "error",
           package: release.name,
-          message: `${redactUrl(release.registry)} has no trusted publisher for ${release.name} matching this job (repository ${env.GITHUB_REPOSITORY ?? "?"}, workflow ${workflowFile(env) ?? "?"})`,
-          fix: `on npmjs.com, ${release.name} > Settings > Trusted publishing: add GitHub Actions with this repository, workflow file and environment (names are case-sensitive)`,
+          message: `${redactUrl(release.registry)} has no trusted publisher for ${release.name} matching this job (${jobIdentity(env)})`,
+          fix:
+            env.GITLAB_CI === "true"
+              ? `on npmjs.com, ${release.name} > Settings > Trusted publishing: add GitLab CI/CD with namespace and project ${env.CI_PROJECT_PATH ?? "?"}, top-level CI file ${env.CI_CONFIG_PATH ?? ".gitlab-ci.yml"} and the job's environment (claims project_path, ci_config_ref_uri, environment)`
+              : `on npmjs.com, ${release.name} > Settings > Trusted publishing: add GitHub Actions with this repository, workflow file and environment (names are case-sensitive)`,
         };
       }
       return {
@@ -439,6 +451,14 @@ async function exchangeFindings(
     }),
   );
   return findings.filter((finding): finding is Finding => finding !== undefined);
+}
+
+function jobIdentity(env: NodeJS.ProcessEnv): string {
+  if (env.GITLAB_CI === "true") {
+    const environment = env.CI_ENVIRONMENT_NAME ? `, environment ${env.CI_ENVIRONMENT_NAME}` : "";
+    return `project_path ${env.CI_PROJECT_PATH ?? "?"}, CI file ${env.CI_CONFIG_PATH ?? ".gitlab-ci.yml"}${environment}`;
+  }
+  return `repository ${env.GITHUB_REPOSITORY ?? "?"}, workflow ${workflowFile(env) ?? "?"}`;
 }
 
 function workflowFile(env: NodeJS.ProcessEnv): string | undefined {

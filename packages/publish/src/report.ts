@@ -154,7 +154,7 @@ function urlsMarkdown(urls: readonly ArtifactUrl[]): string {
 }
 
 /** A link in a table cell; anything but an http(s) URL is shown as text, never made a link. */
-function markdownLink(link: string): string {
+export function markdownLink(link: string): string {
   let url: URL;
   try {
     url = new URL(link);

@@ -10,6 +10,14 @@ export {
   type GithubWorkflowInput,
   startGithubApi,
 } from "./github.js";
+export {
+  type GitlabClaimOverrides,
+  type GitlabClaims,
+  type GitlabIdTokenIssuer,
+  type GitlabIdTokenOptions,
+  type IdTokenRequests,
+  startGitlabIdTokenIssuer,
+} from "./gitlab-id-token.js";
 export type { RecordedRequest } from "./http.js";
 export {
   type ClaimOverrides,
@@ -18,13 +26,25 @@ export {
   type IdTokenServerOptions,
   startIdTokenServer,
 } from "./id-token.js";
-export { type PypiOptions, type PypiServer, type SeedFile, startPypi } from "./pypi.js";
 export {
+  type PypiGithubPublisher,
+  type PypiGitlabPublisher,
+  type PypiOptions,
+  type PypiServer,
+  type PypiTrustedPublisher,
+  type SeedFile,
+  startPypi,
+} from "./pypi.js";
+export {
+  type GithubTrustedPublisher,
+  type GitlabTrustedPublisher,
+  type OidcIssuer,
   type PackageManifest,
   type Registry,
   type RegistryOptions,
   type StagedVersion,
   startRegistry,
+  type TrustedPublisher,
 } from "./registry.js";
 export {
   CHANGESETS_CLI,

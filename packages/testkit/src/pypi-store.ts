@@ -21,6 +21,8 @@ export interface PypiRelease {
   version: string;
   summary?: string;
   requiresPython?: string;
+  /** When the release was created: PyPI refuses new files for a release older than 14 days. */
+  createdAt: Date;
   files: PypiFile[];
 }
 
@@ -75,7 +77,11 @@ export class PypiStore {
   ensureRelease(project: PypiProject, version: string): PypiRelease {
     const existing = project.releases.find((release) => sameVersion(release.version, version));
     if (existing) return existing;
-    const release: PypiRelease = { version: normalizeVersion(version) ?? version, files: [] };
+    const release: PypiRelease = {
+      version: normalizeVersion(version) ?? version,
+      createdAt: new Date(),
+      files: [],
+    };
     project.releases.push(release);
     project.releases.sort((a, b) => compareVersions(a.version, b.version));
     return release;

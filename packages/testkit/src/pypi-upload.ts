@@ -30,6 +30,7 @@ export interface UploadContext {
   staticTokens: ReadonlySet<string>;
 }
 
+const RELEASE_OPEN_MS = 14 * 24 * 60 * 60 * 1000;
 const METADATA_VERSIONS = ["1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4"];
 const CORE_METADATA_HELP =
   "See https://packaging.python.org/specifications/core-metadata for more information.";
@@ -112,6 +113,11 @@ async function storeUpload(form: FormData, identity: Identity, context: UploadCo
   const digests = checkDigests(bytes, fields);
   const base = { name: fields.name, version: fields.version, filename, sha256: digests.sha256 };
 
+  // Since 2026-07 PyPI checks this first: even an identical re-upload to an old release is refused.
+  const existingRelease = context.store.release(fields.name, fields.version);
+  if (existingRelease && Date.now() - existingRelease.createdAt.getTime() > RELEASE_OPEN_MS) {
+    throw new UploadRefused(400, "Uploading new files to releases older than 14 days is not allowed.");
+  }
   const existing = context.store.findFile(filename);
   if (existing?.sha256 === digests.sha256) return { status: 200, duplicate: true, ...base };
   if (existing) {

@@ -13,13 +13,16 @@ import { isProjectPattern, type OidcTrust, PypiOidc, type PypiTrustedPublisher }
 import { filePath, makeFile, type PypiFile, type PypiProject, PypiStore } from "./pypi-store.js";
 import { handleUpload, type PypiUpload } from "./pypi-upload.js";
 
-export type { PypiTrustedPublisher } from "./pypi-oidc.js";
+export type { PypiGithubPublisher, PypiGitlabPublisher, PypiTrustedPublisher } from "./pypi-oidc.js";
 export type { PypiFile, PypiProject, PypiRelease } from "./pypi-store.js";
 export type { PypiUpload } from "./pypi-upload.js";
 
 export interface PypiOptions {
-  /** The ID-token issuer trusted by `/_/oidc/mint-token` (e.g. `startIdTokenServer()`'s issuer and JWKS). */
-  oidc?: OidcTrust;
+  /**
+   * The ID-token issuers trusted by `/_/oidc/mint-token`: `startIdTokenServer()` (GitHub) and/or
+   * `startGitlabIdTokenIssuer()` with `provider: "gitlab"`.
+   */
+  oidc?: OidcTrust | OidcTrust[];
   trustedPublishers?: PypiTrustedPublisher[];
   /** Long-lived API tokens (password of user `__token__`) that may upload to any project. */
   tokens?: string[];
@@ -41,8 +44,11 @@ export interface PypiServer extends TestServer {
   readonly mintedTokens: number;
   readonly trustedPublishers: readonly PypiTrustedPublisher[];
   addTrustedPublisher(publisher: PypiTrustedPublisher): void;
-  /** Puts `version` of `name` on the index, as if uploaded earlier; `files` default to none. */
-  seed(name: string, version: string, files?: SeedFile[]): void;
+  /**
+   * Puts `version` of `name` on the index, as if uploaded earlier; `files` default to none. `ageDays`: how long
+   * ago the release was created (PyPI refuses new files for a release older than 14 days).
+   */
+  seed(name: string, version: string, files?: SeedFile[], options?: { ageDays?: number }): void;
   project(name: string): PypiProject | undefined;
   /** PEP 503 name and canonical PEP 440 version, as the JSON API resolves them. */
   hasRelease(name: string, version: string): boolean;
@@ -73,7 +79,8 @@ export async function startPypi(options: PypiOptions = {}): Promise<PypiServer> 
       oidc.addPublisher(publisher);
       registerProjectOf(store, publisher);
     },
-    seed: (name, version, files = []) => seedRelease(store, name, version, files),
+    seed: (name, version, files = [], seedOptions = {}) =>
+      seedRelease(store, name, version, files, seedOptions.ageDays ?? 0),
     project: (name) => store.project(name),
     hasRelease: (name, version) => store.release(name, version) !== undefined,
   };
@@ -84,9 +91,16 @@ function registerProjectOf(store: PypiStore, publisher: PypiTrustedPublisher): v
   if (!publisher.pending && !isProjectPattern(publisher.project)) store.ensureProject(publisher.project);
 }
 
-function seedRelease(store: PypiStore, name: string, version: string, files: SeedFile[]): void {
+function seedRelease(
+  store: PypiStore,
+  name: string,
+  version: string,
+  files: SeedFile[],
+  ageDays: number,
+): void {
   if (!normalizeVersion(version)) throw new Error(`seed: '${version}' is not a PEP 440 version`);
   const release = store.ensureRelease(store.ensureProject(name), version);
+  release.createdAt = new Date(Date.now() - ageDays * 24 * 60 * 60 * 1000);
   for (const seed of files) {
     const kind = parseDistFilename(seed.filename)?.kind;
     if (!kind) throw new Error(`seed: '${seed.filename}' is not an sdist or wheel file name`);

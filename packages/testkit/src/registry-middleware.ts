@@ -7,6 +7,7 @@ import {
   type ExchangeOutcome,
   exchangeClaims,
   findTrustedPublisher,
+  issuerOf,
   type OidcIssuer,
   packageOfWrite,
   type TrustedPublisher,
@@ -51,7 +52,7 @@ export interface VerdaccioStorage {
 }
 
 export interface PluginContext {
-  trust: OidcIssuer | undefined;
+  trust: OidcIssuer[];
   publishers: TrustedPublisher[];
   exchanges: Exchange[];
   /** The request record of a raw request, to complete with the parsed body. */
@@ -116,11 +117,12 @@ async function exchange(
   context: PluginContext,
   exists: (name: string) => Promise<boolean>,
 ): Promise<ExchangeOutcome> {
-  if (!context.trust) return { status: 404, reason: "this registry trusts no OIDC issuer" };
+  if (context.trust.length === 0) return { status: 404, reason: "this registry trusts no OIDC issuer" };
   const idToken = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
   if (!idToken) return { status: 401, reason: "missing bearer ID token" };
-  // npm asks for the audience `npm:<registry hostname>`.
-  const verified = await verifyIdToken(idToken, context.trust, `npm:${req.hostname}`);
+  const trust = issuerOf(idToken, context.trust) as OidcIssuer;
+  // npm asks for the audience `npm:<registry hostname>` (GitLab: the `aud` of the job's NPM_ID_TOKEN).
+  const verified = await verifyIdToken(idToken, trust, `npm:${req.hostname}`);
   if ("error" in verified) return { status: 401, reason: verified.error };
   const claims = exchangeClaims(verified.claims);
   if (!(await exists(name))) return { status: 404, reason: `package ${name} not found`, claims };

@@ -1,13 +1,24 @@
-import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
+import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 
-/** An issuer of ID tokens the registry trusts, e.g. `startIdTokenServer()` itself. */
+/**
+ * An issuer of ID tokens the registry trusts, e.g. `startIdTokenServer()` (GitHub, the default) or
+ * `startGitlabIdTokenIssuer()` (`provider: "gitlab"`).
+ */
 export interface OidcIssuer {
   issuer: string;
   jwks: JSONWebKeySet;
+  provider?: "github" | "gitlab";
+}
+
+/** Set when a publisher was created through npm's trust API (`npm trust`): its id and allowed actions. */
+interface TrustRecord {
+  id?: string;
+  permissions?: string[];
 }
 
 /** A GitHub Actions trusted publisher as configured on an npm package's settings page. */
-export interface TrustedPublisher {
+export interface GithubTrustedPublisher extends TrustRecord {
+  provider?: "github";
   /** Exact package name or a glob: `*` matches within a name part (`@acme/*`, `@rel*\/*`), `**` anything. */
   package: string;
   /** `owner/repo`. */
@@ -16,11 +27,20 @@ export interface TrustedPublisher {
   workflow: string;
   /** When set, the token's `environment` claim must equal it. */
   environment?: string;
-  /** Set when created through npm's trust API (`npm trust`): its id, provider and allowed actions. */
-  id?: string;
-  type?: "github" | "gitlab";
-  permissions?: string[];
 }
+
+/** A GitLab CI/CD trusted publisher: npm's form asks for namespace, project, top-level CI file and environment. */
+export interface GitlabTrustedPublisher extends TrustRecord {
+  provider: "gitlab";
+  package: string;
+  /** `namespace/project` (the `project_path` claim), compared case-insensitively as GitLab paths are. */
+  projectPath: string;
+  /** The top-level pipeline file, e.g. `.gitlab-ci.yml` (the path in the `ci_config_ref_uri` claim). */
+  configPath: string;
+  environment?: string;
+}
+
+export type TrustedPublisher = GithubTrustedPublisher | GitlabTrustedPublisher;
 
 /** One call of the token-exchange endpoint, as the registry answered it. */
 export interface Exchange {
@@ -34,7 +54,7 @@ export interface Exchange {
   claims?: ExchangeClaims;
 }
 
-/** The claims a trusted publisher is matched on. */
+/** The claims a trusted publisher is matched on (GitLab: `repository` is `project_path`, `workflow` the CI file). */
 export interface ExchangeClaims {
   repository: string;
   workflow: string;
@@ -45,6 +65,17 @@ export type ExchangeOutcome = { claims?: ExchangeClaims } & (
   | { status: 201; reason: "ok"; publisher: TrustedPublisher }
   | { status: 401 | 404; reason: string }
 );
+
+/** The trusted issuer a token names (by its unverified `iss`), or the only one when none matches. */
+export function issuerOf(token: string, trusted: readonly OidcIssuer[]): OidcIssuer | undefined {
+  let iss: unknown;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    return trusted[0];
+  }
+  return trusted.find((trust) => trust.issuer === iss) ?? trusted[0];
+}
 
 /** Only the claims the exchange reads; the signature, issuer, audience and times are checked by jose. */
 export async function verifyIdToken(
@@ -57,7 +88,7 @@ export async function verifyIdToken(
       issuer: trust.issuer,
       audience,
       algorithms: ["RS256"],
-      requiredClaims: ["exp", "iat", "repository"],
+      requiredClaims: ["exp", "iat", trust.provider === "gitlab" ? "project_path" : "repository"],
     });
     return { claims: payload };
   } catch (error) {
@@ -81,6 +112,9 @@ export function findTrustedPublisher(
 }
 
 function mismatch(publisher: TrustedPublisher, claims: JWTPayload): string | undefined {
+  if (publisher.provider === "gitlab") return gitlabMismatch(publisher, claims);
+  if (claims.project_path !== undefined)
+    return "a GitLab ID token, but the trusted publisher is GitHub Actions";
   const repository = String(claims.repository ?? "");
   if (repository !== publisher.repository) return `repository ${repository} is not ${publisher.repository}`;
   const workflow = workflowFile(claims);
@@ -91,10 +125,37 @@ function mismatch(publisher: TrustedPublisher, claims: JWTPayload): string | und
   return undefined;
 }
 
+/** npm's GitLab check: `project_path`, the CI file of `ci_config_ref_uri`, `environment` when configured. */
+function gitlabMismatch(publisher: GitlabTrustedPublisher, claims: JWTPayload): string | undefined {
+  if (claims.project_path === undefined)
+    return "a GitHub ID token, but the trusted publisher is GitLab CI/CD";
+  const projectPath = String(claims.project_path);
+  if (projectPath.toLowerCase() !== publisher.projectPath.toLowerCase()) {
+    return `project_path ${projectPath} is not ${publisher.projectPath}`;
+  }
+  const configPath = gitlabConfigPath(claims);
+  if (configPath !== publisher.configPath) {
+    return `ci_config_ref_uri names ${configPath || "(no file)"}, not ${publisher.configPath}`;
+  }
+  if (publisher.environment !== undefined && claims.environment !== publisher.environment) {
+    return `environment ${String(claims.environment ?? "(none)")} is not ${publisher.environment}`;
+  }
+  return undefined;
+}
+
+/** `gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main` -> `.gitlab-ci.yml`. */
+export function gitlabConfigPath(claims: JWTPayload): string {
+  const uri = String(claims.ci_config_ref_uri ?? "");
+  const start = uri.indexOf("//");
+  const end = uri.lastIndexOf("@");
+  return start < 0 || end < start ? "" : uri.slice(start + 2, end);
+}
+
 export function exchangeClaims(claims: JWTPayload): ExchangeClaims {
+  const gitlab = claims.project_path !== undefined;
   const summary: ExchangeClaims = {
-    repository: String(claims.repository ?? ""),
-    workflow: workflowFile(claims),
+    repository: String((gitlab ? claims.project_path : claims.repository) ?? ""),
+    workflow: gitlab ? gitlabConfigPath(claims) : workflowFile(claims),
   };
   if (typeof claims.environment === "string") summary.environment = claims.environment;
   return summary;

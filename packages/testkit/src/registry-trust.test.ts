@@ -181,11 +181,11 @@ describe("npm trust API", () => {
       );
       expect(created.stderr).not.toMatch(/npm error/);
       expect(created.exitCode).toBe(0);
-      const stored = registry.trustedPublishers.find((publisher) => publisher.type === "gitlab");
+      const stored = registry.trustedPublishers.find((publisher) => publisher.provider === "gitlab");
       expect(stored).toMatchObject({
         package: "@acme/core",
-        repository: "group/sub/project",
-        workflow: ".gitlab-ci.yml",
+        projectPath: "group/sub/project",
+        configPath: ".gitlab-ci.yml",
         environment: "npm",
         permissions: ["createPackage", "createStagedPackage"],
       });
@@ -194,7 +194,7 @@ describe("npm trust API", () => {
       expect(listed.stdout).toContain('"project": "group/sub/project"');
       const revoked = await npm("trust", "revoke", "@acme/core", "--id", stored?.id ?? "");
       expect(revoked.exitCode).toBe(0);
-      expect(registry.trustedPublishers.some((publisher) => publisher.type === "gitlab")).toBe(false);
+      expect(registry.trustedPublishers.some((publisher) => publisher.provider === "gitlab")).toBe(false);
     } finally {
       await rm(home, { recursive: true, force: true });
     }

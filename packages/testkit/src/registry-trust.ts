@@ -94,27 +94,35 @@ function otpAccepted(req: ExpressRequest, otp: string | undefined): boolean {
 
 /** The stored publisher as npm's API answers it. */
 function toBody(publisher: TrustedPublisher): TrustConfigBody {
-  const type = publisher.type ?? "github";
-  const claims =
-    type === "github"
-      ? {
-          repository: publisher.repository,
-          workflow_ref: { file: publisher.workflow },
-          ...(publisher.environment ? { environment: publisher.environment } : {}),
-        }
-      : {
-          project_path: publisher.repository,
-          ci_config_ref_uri: { file: publisher.workflow },
-          ...(publisher.environment ? { environment: publisher.environment } : {}),
-        };
-  return { id: publisher.id ?? "", type, claims, permissions: publisher.permissions ?? ["createPackage"] };
+  const environment = publisher.environment ? { environment: publisher.environment } : {};
+  const permissions = publisher.permissions ?? ["createPackage"];
+  if (publisher.provider === "gitlab")
+    return {
+      id: publisher.id ?? "",
+      type: "gitlab",
+      claims: {
+        project_path: publisher.projectPath,
+        ci_config_ref_uri: { file: publisher.configPath },
+        ...environment,
+      },
+      permissions,
+    };
+  return {
+    id: publisher.id ?? "",
+    type: "github",
+    claims: { repository: publisher.repository, workflow_ref: { file: publisher.workflow }, ...environment },
+    permissions,
+  };
 }
 
 /** The request body of a create: an array of configs; anything else is a 400 with the reason. */
-function parseConfigs(body: unknown): Omit<TrustedPublisher, "package">[] | string {
+type TrustConfig = DistributiveOmit<TrustedPublisher, "package">;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function parseConfigs(body: unknown): TrustConfig[] | string {
   if (!Array.isArray(body) || body.length === 0)
     return "the body must be a non-empty array of trust configurations";
-  const configs: Omit<TrustedPublisher, "package">[] = [];
+  const configs: TrustConfig[] = [];
   for (const item of body as Record<string, unknown>[]) {
     const claims = (item?.claims ?? {}) as Record<string, unknown>;
     const permissions = item?.permissions;
@@ -133,7 +141,7 @@ function parseConfigs(body: unknown): Omit<TrustedPublisher, "package">[] | stri
       if (typeof file !== "string" || !/^[^/]+\.ya?ml$/.test(file))
         return "claims.workflow_ref.file must be a workflow file name ending in .yml or .yaml";
       configs.push({
-        type: "github",
+        provider: "github",
         repository,
         workflow: file,
         ...environment,
@@ -147,9 +155,9 @@ function parseConfigs(body: unknown): Omit<TrustedPublisher, "package">[] | stri
       if (typeof file !== "string" || !/^[^/]+\.ya?ml$/.test(file))
         return "claims.ci_config_ref_uri.file must be a pipeline file name";
       configs.push({
-        type: "gitlab",
-        repository: project,
-        workflow: file,
+        provider: "gitlab",
+        projectPath: project,
+        configPath: file,
         ...environment,
         permissions: permissions as string[],
       });

@@ -15,12 +15,19 @@ import type { Exchange, OidcIssuer, TrustedPublisher } from "./registry-oidc.js"
 import { type StagedVersion, StageStore } from "./registry-stage.js";
 import { packTarball, publishDocument } from "./registry-tarball.js";
 
-export type { Exchange, ExchangeClaims, OidcIssuer, TrustedPublisher } from "./registry-oidc.js";
+export type {
+  Exchange,
+  ExchangeClaims,
+  GithubTrustedPublisher,
+  GitlabTrustedPublisher,
+  OidcIssuer,
+  TrustedPublisher,
+} from "./registry-oidc.js";
 export type { StagedVersion } from "./registry-stage.js";
 
 export interface RegistryOptions {
-  /** The ID-token issuer the exchange endpoint trusts; without it every exchange answers 404. */
-  oidc?: OidcIssuer;
+  /** The ID-token issuers the exchange endpoint trusts (GitHub's, GitLab's); without one every exchange answers 404. */
+  oidc?: OidcIssuer | OidcIssuer[];
   trustedPublishers?: TrustedPublisher[];
   /** Lifetime of exchanged tokens, in `jsonwebtoken` notation. Default `15m`. */
   oidcTokenLifetime?: string;
@@ -67,7 +74,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const stage = new StageStore();
   const context: PluginContext = {
     stage,
-    trust: options.oidc && { issuer: options.oidc.issuer, jwks: options.oidc.jwks },
+    trust: [options.oidc ?? []].flat().map(({ issuer, jwks, provider }) => ({ issuer, jwks, provider })),
     publishers: trustedPublishers,
     exchanges,
     recordOf: (req) => records.get(req),
