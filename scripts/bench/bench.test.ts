@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { changelogOnce, startBenchGithub } from "./changelog.mjs";
 import { changelogChangesets, publishRepo, syncRepo, versionRepo } from "./generate.mjs";
-import { pad, prng, removeDir } from "./lib.mjs";
+import { NODE, pad, prng, removeDir, timed } from "./lib.mjs";
 import { publishScenarios, registryVersions, startBenchRegistry } from "./publish.mjs";
-import { benchSync, benchVersion, benchWriteStrategies, checkVersionRepo } from "./version.mjs";
+import { benchSync, benchVersion, benchWriteStrategies, checkVersionRepo, growth } from "./version.mjs";
 
 const cleanup: string[] = [];
 afterAll(async () => {
@@ -30,6 +30,26 @@ describe("generators", () => {
     const pub = publishRepo({ count: 4, scope: "s", registry: "http://127.0.0.1:1/", token: "t" });
     expect(pub[".npmrc"]).toContain("//127.0.0.1:1/:_authToken=t");
     expect(changelogChangesets({ count: 5 })).toEqual(changelogChangesets({ count: 5 }));
+  });
+});
+
+describe("measures", () => {
+  test("timed keeps the exit code and reports the peak RSS of the command (GNU time)", async () => {
+    const result = await timed(NODE, ["-e", "globalThis.x = Buffer.alloc(64 * 2 ** 20, 1); process.exit(3)"]);
+    expect(result.code).toBe(3);
+    expect(result.ms).toBeGreaterThan(0);
+    expect(result.rssKb).toBeGreaterThan(64 * 1024);
+  });
+
+  test("growth compares time and RSS with the size factor", () => {
+    const say = () => {};
+    expect(growth("x", { files: 10, ms: 100, rssKb: 50 }, { files: 100, ms: 500, rssKb: 100 }, say)).toEqual({
+      size: 10,
+      time: 5,
+      rss: 2,
+      linear: true,
+    });
+    expect(growth("x", { files: 10, ms: 100 }, { files: 20, ms: 500 }, say).linear).toBe(false);
   });
 });
 

@@ -72,8 +72,11 @@ export function run(cmd, args, opts = {}) {
 
 export const git = (cwd, ...args) => run("git", args, { cwd });
 
-/** Makes a temp dir, writes the tree, links the tools a release needs into node_modules, git init + one commit. */
-export async function createRepo(files, { prefix = "pc-bench-", link = true } = {}) {
+/**
+ * Makes a temp dir, writes the tree, links the tools a release needs into node_modules, git init + one commit;
+ * `later` files (the changesets, as PRs add them) come in a second commit.
+ */
+export async function createRepo(files, { prefix = "pc-bench-", link = true, later } = {}) {
   const dir = realpathSync(await mkdtemp(join(tmpdir(), prefix)));
   await writeTree(dir, { ".gitignore": "node_modules\n", ...files });
   if (link) await linkTools(dir);
@@ -92,6 +95,11 @@ export async function createRepo(files, { prefix = "pc-bench-", link = true } = 
   );
   await git(dir, "config", "user.name", "bench");
   await git(dir, "config", "user.email", "bench@example.com");
+  if (later) {
+    await writeTree(dir, later);
+    await git(dir, "add", "-A");
+    await git(dir, "commit", "-qm", "changesets", "--no-verify");
+  }
   return dir;
 }
 
@@ -102,7 +110,15 @@ export async function copyRepo(src, prefix = "pc-bench-copy-") {
   return dir;
 }
 
-export const removeDir = (dir) => rm(dir, { recursive: true, force: true });
+/**
+ * Removes a run's copy. Retried, then given up silently: on a loaded machine a git process a timed run started may
+ * still be writing in .git (ENOTEMPTY) or another cleanup races this one (ENOENT); a leftover temp folder must not
+ * fail the benchmark.
+ */
+export const removeDir = (dir) =>
+  rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch((error) => {
+    console.error(`bench: could not remove ${dir}: ${error.code ?? error.message}`);
+  });
 
 /** Where a package of this workspace (or a dependency of the root) lives, resolved through pnpm's symlinks. */
 export function modulePath(name) {
@@ -167,13 +183,23 @@ export function benchEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-/** Runs a command and measures its wall time (ms). Never throws: check `code`. */
+/** GNU time, when present: it reports the peak RSS (`%M`, KiB) of a command and of the children it waited for. */
+const GNU_TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+
+/**
+ * Runs a command and measures its wall time (ms) and, with GNU time, its peak RSS (`rssKb`, the largest of the
+ * process and its children). Never throws: check `code`.
+ */
 export async function timed(cmd, args, opts = {}) {
-  const { cpu: measureCpu = false, ...spawnOpts } = opts;
-  // `cpu`: the CPU seconds of the whole process tree (GNU time: user + system of every waited-for child), which a
-  // loaded machine distorts far less than the wall clock.
-  const [file, argv] =
-    measureCpu && existsSync(GNU_TIME) ? [GNU_TIME, ["-f", `${CPU_MARK}%U %S`, cmd, ...args]] : [cmd, args];
+  const { cpu: _cpu, ...spawnOpts } = opts;
+  // GNU time reports the peak RSS (`%M`) and the CPU seconds of the whole process tree (`%U %S`: user + system of
+  // every waited-for child), which a loaded machine distorts far less than the wall clock.
+  const statsFile = GNU_TIME
+    ? join(tmpdir(), `pc-bench-stats-${process.pid}-${Math.random().toString(36).slice(2)}`)
+    : undefined;
+  const [file, argv] = statsFile
+    ? [GNU_TIME, ["-f", "%M %U %S", "-o", statsFile, cmd, ...args]]
+    : [cmd, args];
   const start = performance.now();
   const result = await new Promise((resolvePromise) => {
     const child = spawn(file, argv, { ...spawnOpts, stdio: ["ignore", "pipe", "pipe"] });
@@ -188,18 +214,20 @@ export async function timed(cmd, args, opts = {}) {
     child.on("close", (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
   });
   const ms = performance.now() - start;
-  const mark = result.stderr.lastIndexOf(CPU_MARK);
-  if (mark === -1) return { ...result, ms };
-  const [user = 0, system = 0] = result.stderr
-    .slice(mark + CPU_MARK.length)
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  return { ...result, stderr: result.stderr.slice(0, mark), ms, cpuMs: (user + system) * 1000 };
+  if (!statsFile) return { ...result, ms };
+  // The last line: GNU time writes "Command exited with non-zero status N" before it when the command failed.
+  const stats = (await readFile(statsFile, "utf8").catch(() => "")).trim().split("\n").at(-1) ?? "";
+  await rm(statsFile, { force: true });
+  const [rss, user, system] = stats.split(/\s+/).map(Number);
+  return {
+    ...result,
+    ms,
+    rssKb: Number.isFinite(rss) ? rss : undefined,
+    cpuMs: Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : undefined,
+  };
 }
 
-const GNU_TIME = "/usr/bin/time";
-const CPU_MARK = "__bench_cpu__ ";
+export const fmtRss = (kb) => (kb === undefined ? "?" : `${Math.round(kb / 1024)} MB`);
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);

@@ -54,8 +54,11 @@ export const CRATES_IO_INDEX = "sparse+https://index.crates.io/";
 /** Repo-relative location of the config file. */
 export const POLYGLOT_CONFIG_FILE = ".changeset/polyglot.json";
 
-/** Absolute path of the shipped JSON schema (the same relative path works from `src/` and `dist/`). */
-export const POLYGLOT_SCHEMA_PATH = new URL("../src/polyglot.schema.json", import.meta.url);
+/**
+ * Absolute path of the shipped JSON schema, resolved through the package's own exports: the same from `src/`,
+ * `dist/` and from a CLI bundle that inlines this module (scripts/bundle-clis.mjs).
+ */
+export const POLYGLOT_SCHEMA_PATH = new URL(import.meta.resolve("@polyglot-changesets/core/schema.json"));
 
 const DEFAULT_INDEX = "https://pypi.org";
 

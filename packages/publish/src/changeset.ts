@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PolyglotError } from "@polyglot-changesets/core";
 import { integrityOf } from "./guards/tarball.js";
+import { packWithOneNpm, whyChangesetsPacks } from "./pack-npm.js";
 import type { PublishPlan } from "./plan.js";
 import type { StopOnSignal } from "./signals.js";
 
@@ -102,7 +103,9 @@ export async function runChangesetPublish(plan: PublishPlan, options: RunOptions
 
   let packed: PackedTarball[] = [];
   if (plan.npm.length > 0) {
-    const exitCode = await run(["pack", "--from-publish-plan", planFile, "--out-dir", packDir]);
+    const exitCode = whyChangesetsPacks(plan)
+      ? await run(["pack", "--from-publish-plan", planFile, "--out-dir", packDir])
+      : await packWithOneNpm(plan, changesetsPlan.plan, packDir, options);
     if (exitCode !== 0 || options.stopper?.signal) return { exitCode: exitCode || 1, events: [] };
     packed = packedTarballs(packDir);
     if (options.stage) return { exitCode: 0, events: [], packed };

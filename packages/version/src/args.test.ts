@@ -25,7 +25,15 @@ describe("parseVersionArgs", () => {
       json: false,
       help: false,
       version: false,
+      changesetCli: false,
       changeset: { ignore: [], args: [] },
+    });
+  });
+
+  it("--changeset-cli asks for the repo's changeset version as a process, passing nothing to it", () => {
+    expect(parse("--changeset-cli", "--snapshot", "pr")).toMatchObject({
+      changesetCli: true,
+      changeset: { snapshot: "pr", args: ["--snapshot", "pr"] },
     });
   });
 

@@ -19,6 +19,8 @@ export interface VersionArgs {
   help: boolean;
   /** `--version`: print this CLI's version. */
   version: boolean;
+  /** `--changeset-cli`: run the repo's `changeset version` as a process instead of in-process. */
+  changesetCli: boolean;
   changeset: ChangesetVersionOptions;
 }
 
@@ -33,6 +35,8 @@ Options:
   --check            write nothing; exit 1 naming each target out of step with its source
   --json             print the edits as JSON [{file, field, from, to}] on stdout (the run itself
                      happens; add --dry-run or --check to write nothing)
+  --changeset-cli    run the repo's \`changeset version\` as a process (default: in-process with the
+                     repo's own @changesets/cli 3 libraries, the same result in one process)
   --cwd DIR          run in DIR (default: the current directory)
   -h, --help         show this help
   --version          print the version of polyglot-version
@@ -61,6 +65,7 @@ export function parseVersionArgs(argv: readonly string[], defaultCwd: string): V
     json: false,
     help: false,
     version: false,
+    changesetCli: false,
     changeset: { ignore: [], args: [] },
   };
   const rest = [...argv];
@@ -82,7 +87,7 @@ export function parseVersionArgs(argv: readonly string[], defaultCwd: string): V
 
 const FLAGS: Record<
   string,
-  keyof Pick<VersionArgs, "syncOnly" | "dryRun" | "check" | "json" | "help" | "version">
+  keyof Pick<VersionArgs, "syncOnly" | "dryRun" | "check" | "json" | "help" | "version" | "changesetCli">
 > = {
   "--sync-only": "syncOnly",
   "--dry-run": "dryRun",
@@ -91,6 +96,7 @@ const FLAGS: Record<
   "--help": "help",
   "-h": "help",
   "--version": "version",
+  "--changeset-cli": "changesetCli",
 };
 
 function parseOne(arg: string, rest: string[], parsed: VersionArgs): void {

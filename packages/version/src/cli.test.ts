@@ -191,11 +191,25 @@ describe("polyglot-version as a child process: what new users and real repos hit
     expect(check.stdout).toBe("polyglot-version: the 1 target is in step with its source");
   });
 
-  it("a changeset version failing after it bumped says which files changed and how to recover", async () => {
+  it("a changeset version failing after it bumped (in-process): every file it wrote is put back, exit 1", async () => {
     const r = await livekit('"1.2.0"', {
       ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), format: "prettier" }),
     });
+    const before = await r.git("status", "--porcelain");
     const result = await cli(r);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /^polyglot-version: changeset version: .*\(every file was left as it was\)$/m,
+    );
+    expect(await r.git("status", "--porcelain")).toBe(before);
+    expect(await r.read("plugins/foo/package.json")).toMatch(/"version": "1\.2\.0"/);
+  });
+
+  it("a changeset version failing after it bumped (--changeset-cli) says which files changed and how to recover", async () => {
+    const r = await livekit('"1.2.0"', {
+      ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), format: "prettier" }),
+    });
+    const result = await cli(r, "--changeset-cli");
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(
       /^polyglot-version: error: changeset version failed \(exit 1\) after changing plugins\/foo\/package\.json, plugins\/foo\/CHANGELOG\.md;.*would bump the versions a second time$/m,

@@ -271,15 +271,40 @@ describe("polyglot-version warnings about .changeset/config.json", () => {
     );
   });
 
-  it("warns that with commit on, the synced files stay uncommitted", async () => {
+  it("with commit on and --changeset-cli, warns that the synced files stay uncommitted", async () => {
     const r = await repo({
       ...bridge(),
       ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), commit: true }),
     });
-    const result = await run(r);
+    const result = await run(r, "--changeset-cli");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/warning: \.changeset\/config\.json has "commit" on/);
     expect(await r.changedFiles()).toEqual(["packages/py/pyproject.toml"]);
+  });
+
+  it("with commit on, in-process: one commit holds the versioned and the synced files, no warning", async () => {
+    const r = await repo({
+      ...bridge(),
+      ".changeset/config.json": json({ ...JSON.parse(CHANGESET_CONFIG), commit: true }),
+    });
+    // As CI runs it: in the repo root (in-process needs the directory a changelog generator reads).
+    const here = process.cwd();
+    process.chdir(r.dir);
+    const result = await run(r).finally(() => process.chdir(here));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/running changeset version as a process/);
+    expect(result.stderr).not.toMatch(/has "commit" on/);
+    expect(await r.changedFiles()).toEqual([]);
+    expect(await r.git("show", "--name-only", "--format=%s", "HEAD")).toBe(
+      [
+        "RELEASING: Releasing 1 package(s)",
+        "",
+        ".changeset/brave-cats.md",
+        "packages/py/CHANGELOG.md",
+        "packages/py/package.json",
+        "packages/py/pyproject.toml",
+      ].join("\n"),
+    );
   });
 });
 

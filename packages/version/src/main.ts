@@ -125,10 +125,12 @@ async function versionAndSync(
   const { args, io } = run;
   // Loaded only here: the changesets libraries and execa are most of the start-up time of --sync-only.
   const { predictRelease } = await import("./release-plan.js");
-  const { runChangesetVersion } = await import("./changeset-cli.js");
+  const { runVersionStep } = await import("./in-process/step.js");
   assertChangesetFilesInside(files.repo);
   const predicted = await predictRelease(workspace.root, args.changeset, packages);
-  io.stderr.write(configWarnings(workspace, predicted));
+  io.stderr.write(
+    configWarnings(workspace, { ...predicted, commits: predicted.commits && args.changesetCli }),
+  );
   if (predicted.nothingToVersion && args.dryRun) return sync(workspace, files, run);
   const versions = new Map([...currentVersions(workspace), ...predicted.versions]);
   const plan = await planSync(workspace, versions, { files });
@@ -141,10 +143,8 @@ async function versionAndSync(
   assertSyncWritable(workspace, files.repo, plan.files, predicted.versions);
   const { explainFailedVersion, snapshotVersionFiles } = await import("./version-failure.js");
   const before = await snapshotVersionFiles(workspace);
-  const exitCode = await runChangesetVersion(workspace.root, args.changeset.args, io, {
-    stdoutToStderr: args.json,
-    env: run.env,
-  });
+  const step = await runVersionStep(packages, args, io, run.env);
+  const exitCode = step.exitCode;
   if (exitCode !== 0) {
     if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);
     else {
@@ -157,11 +157,40 @@ async function versionAndSync(
   // files, and applyWrites refuses a planned file that changed since it was read.
   const fresh = new FileCache(workspace.root);
   const written = withWrittenVersions(workspace, fresh.repo);
+  const applied = step.applied;
+  if (!applied) return syncWritten(workspace, written, plan, fresh, predicted.versions, run);
+  // In-process, the npm files and the targets are one all-or-nothing set: a failed check or sync puts back
+  // what `changeset version` wrote, and its commit (`commit` on) comes last, with the synced files in it.
+  try {
+    return await syncWritten(workspace, written, plan, fresh, predicted.versions, run, (files) =>
+      applied.commit(files),
+    );
+  } catch (error) {
+    const unrestored = applied.rollback();
+    io.stderr.write(
+      unrestored.length === 0
+        ? "polyglot-version: the sync failed, so the files changeset version wrote were restored\n"
+        : `polyglot-version: the sync failed; could not restore ${unrestored.join(", ")}\n`,
+    );
+    throw error;
+  }
+}
+
+/** After `changeset version`: the written versions checked against the prediction, then the plan applied. */
+function syncWritten(
+  before: Workspace,
+  written: Workspace,
+  plan: SyncPlan,
+  fresh: FileCache,
+  predicted: ReadonlyMap<string, string>,
+  run: Run,
+  afterWrite?: (files: string[]) => Promise<void>,
+): Promise<number> {
   // A snapshot version holds the time `changeset version` ran ({datetime}, {timestamp}), which no prediction
   // can know: a snapshot syncs to the versions written (the plan above validated the run).
-  if (args.changeset.snapshot) return sync(written, fresh, run);
-  assertPredictedVersions(workspace, written, predicted.versions);
-  return applyPlan(written, plan, fresh, run);
+  if (run.args.changeset.snapshot) return sync(written, fresh, run, afterWrite);
+  assertPredictedVersions(before, written, predicted);
+  return applyPlan(written, plan, fresh, run, afterWrite);
 }
 
 /**
@@ -234,7 +263,10 @@ function assertChangesetFilesInside(repo: RepoFiles): void {
   }
 }
 
-/** Settings of .changeset/config.json that keep the sync from doing what a user expects, one line each. */
+/**
+ * Settings of .changeset/config.json that keep the sync from doing what a user expects, one line each. (`commit`
+ * only matters with --changeset-cli: in-process, the commit is made after the sync and holds the synced files.)
+ */
 function configWarnings(
   workspace: Workspace,
   predicted: { commits: boolean; versionsPrivatePackages: boolean },
@@ -272,17 +304,32 @@ function withWrittenVersions(workspace: Workspace, repo: RepoFiles): Workspace {
 }
 
 /** Syncs every target to the current package.json version of its source. */
-async function sync(workspace: Workspace, files: FileCache, run: Run): Promise<number> {
+async function sync(
+  workspace: Workspace,
+  files: FileCache,
+  run: Run,
+  afterWrite?: (written: string[]) => Promise<void>,
+): Promise<number> {
   const plan = await planSync(workspace, currentVersions(workspace), { files });
   printWarnings(plan, run);
-  return applyPlan(workspace, plan, files, run);
+  return applyPlan(workspace, plan, files, run, afterWrite);
 }
 
-/** Adds the mirrored changelog sections to the plan, then writes it all (or nothing) unless --dry-run. */
-async function applyPlan(workspace: Workspace, plan: SyncPlan, files: FileCache, run: Run): Promise<number> {
+/**
+ * Adds the mirrored changelog sections to the plan, then writes it all (or nothing) unless --dry-run;
+ * `afterWrite` gets the files written (the in-process version step commits them).
+ */
+async function applyPlan(
+  workspace: Workspace,
+  plan: SyncPlan,
+  files: FileCache,
+  run: Run,
+  afterWrite?: (written: string[]) => Promise<void>,
+): Promise<number> {
   const changelogs = await planChangelogs(workspace, plan, { files });
   const planned = [...plan.files, ...changelogs];
   if (!run.args.dryRun) await applyWrites(planned, { repo: files.repo });
+  await afterWrite?.(planned.map((file) => file.file));
   return report(planned, run);
 }
 
