@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { DOTENV_OUTPUT, type Io, PolyglotError, writeError } from "@polyglot-changesets/core";
 import { type CliArgs, helpText, parseCliArgs } from "./args.js";
@@ -32,7 +32,9 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
     json = args.json;
     // --dotenv: every output also goes to FILE (core setOutput reads the variable).
     const outputs =
-      "dotenv" in args && args.dotenv ? { ...env, [DOTENV_OUTPUT]: path.resolve(args.dotenv) } : env;
+      "dotenv" in args && args.dotenv
+        ? { ...env, [DOTENV_OUTPUT]: plainDotenvFile(path.resolve(args.dotenv)) }
+        : env;
     return await run(args, io, outputs);
   } catch (error) {
     if (json) io.stdout.write(errorJson(error));
@@ -40,6 +42,24 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
     writeError(io.stderr, "polyglot-publish", error);
     return error.exitCode;
   }
+}
+
+/**
+ * The dotenv file becomes a CI artifact: a symlink (committed in the repo) there would copy its target's lines into
+ * the report and overwrite the target. Refused before anything runs (core's writer refuses it too).
+ */
+function plainDotenvFile(file: string): string {
+  const stats = lstatSync(file, { throwIfNoEntry: false });
+  if (!stats || stats.isFile()) return file;
+  throw new PolyglotError(
+    `--dotenv ${JSON.stringify(file)} is a ${stats.isSymbolicLink() ? "symlink" : "folder or special file"}: the outputs are written only to a regular file`,
+    {
+      code: "usage",
+      setting: "--dotenv",
+      fix: "name a new file in the job's folder (e.g. --dotenv publish.env) and delete what is at that path",
+      exitCode: 2,
+    },
+  );
 }
 
 function ownVersion(): string {
