@@ -8,7 +8,7 @@ import {
   rememberSecrets,
 } from "../http.js";
 import { quoted } from "../lookup.js";
-import { isTokenShaped } from "../oidc.js";
+import { isTokenShaped, requestActionsIdToken } from "../oidc.js";
 import { isIdTokenVariable } from "../tokens.js";
 import type { CratesRegistry } from "./registry.js";
 
@@ -18,29 +18,15 @@ export async function fetchCratesIdToken(
   audience: string,
   write: (text: string) => void,
 ): Promise<{ token: string } | { reason: string; transient: boolean }> {
-  const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
-  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-  if (!requestUrl || !requestToken)
+  if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
     return { reason: "the job has no ID token (ACTIONS_ID_TOKEN_REQUEST_URL)", transient: false };
-  const url = new URL(requestUrl);
-  url.searchParams.append("audience", audience);
-  let answer: HttpAnswer;
-  try {
-    answer = await httpRequest(url.href, {
-      headers: { accept: "application/json", authorization: `Bearer ${requestToken}` },
-      maxBytes: 1024 * 1024,
-    });
-  } catch (error) {
-    return { reason: `the ID-token request failed: ${describeFetchError(error)}`, transient: true };
-  }
-  const parsed = parseJsonAnswer(answer);
-  const value = parsed.ok && isObject(parsed.value) ? parsed.value.value : undefined;
-  if (answer.status !== 200 || typeof value !== "string" || !isTokenShaped(value)) {
-    return { reason: `the ID-token request answered HTTP ${answer.status} without a token`, transient: true };
-  }
-  mask(value, env, write);
-  rememberSecrets([value]);
-  return { token: value };
+  let failure = "no token";
+  const token = await requestActionsIdToken(env, audience, write, (reason) => {
+    failure = reason;
+  });
+  if (token === undefined) return { reason: `the ID-token request failed: ${failure}`, transient: true };
+  rememberSecrets([token]);
+  return { token };
 }
 
 export type ExchangeOutcome =
