@@ -19,6 +19,7 @@ import {
   recoverInterruptedSync,
   type SyncPlan,
   type Workspace,
+  writeError,
 } from "@polyglot-changesets/core";
 import { parseVersionArgs, USAGE, type VersionArgs } from "./args.js";
 import { formatCheck, formatJson, formatPendingVersions, formatSummary } from "./report.js";
@@ -57,7 +58,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     args = parseVersionArgs(argv, options.cwd ?? process.cwd());
   } catch (error) {
     if (!(error instanceof PolyglotError)) throw error;
-    io.stderr.write(`polyglot-version: error: ${error.format()}\n\n${USAGE}\n`);
+    writeError(io.stderr, "polyglot-version", error);
+    io.stderr.write(`\n${USAGE}\n`);
     return error.exitCode;
   }
   try {
@@ -73,7 +75,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return await dispatch({ args, io, env: options.env, warned: new Set() });
   } catch (error) {
     if (!(error instanceof PolyglotError)) throw error;
-    io.stderr.write(`polyglot-version: error: ${error.format()}\n`);
+    writeError(io.stderr, "polyglot-version", error);
     return error.exitCode;
   }
 }
