@@ -68,6 +68,11 @@ describe("twineEnv", () => {
         TWINE_REPOSITORY_URL: "https://elsewhere/",
         MY_SECRET: "s",
         DB_PASSWORD: "p",
+        CI_JOB_JWT: "jwt",
+        CI_JOB_JWT_V2: "jwt2",
+        "npm_config_//registry.npmjs.org/:_authToken": "npm2",
+        "npm_config_//registry.example/:_password": "pw",
+        NPM_CONFIG__AUTH: "basic",
       },
       "pypi-minted",
     );

@@ -13,7 +13,8 @@ export interface TwineCommand {
  * Variables the twine child never gets: twine's own settings (set here) and anything named like a credential (ID
  * tokens, CI request tokens, npm and PyPI tokens, passwords, keys). Proxies and CA settings pass.
  */
-const KEPT_FROM_TWINE = /^TWINE_|(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY)(_|$)/i;
+const KEPT_FROM_TWINE =
+  /^TWINE_|(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|JWT(_V\d+)?)(_|$)|_auth(Token)?$|^npm_config_.*:_/i;
 
 export async function findTwine(env: NodeJS.ProcessEnv): Promise<TwineCommand> {
   const twine = findOnPath("twine", env);
