@@ -474,7 +474,7 @@ describe("onboarding a seed-001-shaped repo (issue 14, Done when)", () => {
     ).toEqual(
       [...PACKAGES].sort().map((name) => ({
         package: name,
-        type: "github",
+        provider: "github",
         repository: REPOSITORY,
         workflow: "release.yml",
         environment: "npm",

@@ -45,31 +45,32 @@ export interface TrustCallOptions {
   interactive?: boolean;
 }
 
-const registryArgs = (need: NpmNeed) => (need.registry ? ["--registry", need.registry] : []);
-
 /**
- * The one-time password goes to npm as `npm_config_otp`: `npm trust` subcommands do not declare `--otp`, so on
- * their command line npm would read the code as a positional argument. npm sends it as the `npm-otp` header.
+ * The environment of an `npm trust` call. The registry goes as `npm_config_registry`, never `--registry`: its URL
+ * comes from the repo and may carry credentials, which `ps` and /proc show for any argument. The one-time password
+ * goes as `npm_config_otp` (`npm trust` subcommands do not declare `--otp`; npm sends it as the `npm-otp` header),
+ * and only with the calls that write, so a `list` never hands it to the registry.
  */
-const withOtp = (env: NodeJS.ProcessEnv, otp: string | undefined): NodeJS.ProcessEnv =>
-  otp ? { ...env, npm_config_otp: otp } : env;
+export function trustEnv(need: NpmNeed, env: NodeJS.ProcessEnv, otp?: string): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    ...(need.registry ? { npm_config_registry: need.registry } : {}),
+    ...(otp ? { npm_config_otp: otp } : {}),
+  };
+}
 
 export async function listPublishers(
   npm: NpmRunner,
   need: NpmNeed,
   options: TrustCallOptions,
 ): Promise<ListResult> {
-  const result = await execa(
-    npm.command,
-    [...npm.prefix, "trust", "list", need.package, "--json", ...registryArgs(need)],
-    {
-      cwd: need.dir,
-      env: withOtp(options.env, options.otp),
-      extendEnv: false,
-      reject: false,
-      timeout: 120_000,
-    },
-  );
+  const result = await execa(npm.command, [...npm.prefix, "trust", "list", need.package, "--json"], {
+    cwd: need.dir,
+    env: trustEnv(need, options.env),
+    extendEnv: false,
+    reject: false,
+    timeout: 120_000,
+  });
   if (result.exitCode !== 0) return { ok: false, ...npmError(result.stderr) };
   return { ok: true, publishers: parseJsonStream(result.stdout) as RegisteredPublisher[] };
 }
@@ -88,7 +89,6 @@ export function createArgs(need: NpmNeed, publisher: Publisher): string[] {
     ...(publisher.environment ? ["--environment", publisher.environment] : []),
     "--allow-publish",
     "--yes",
-    ...registryArgs(need),
   ];
 }
 
@@ -99,7 +99,7 @@ export async function createPublisher(
 ): Promise<{ ok: true; output: string } | { ok: false; code: string; message: string }> {
   const result = await execa(npm.command, [...npm.prefix, ...createArgs(need, need.publisher)], {
     cwd: need.dir,
-    env: withOtp(options.env, options.otp),
+    env: trustEnv(need, options.env, options.otp),
     extendEnv: false,
     reject: false,
     timeout: 300_000,

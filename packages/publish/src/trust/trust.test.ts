@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseOnboardingArgs } from "../onboarding-args.js";
 import { displayCommand, trustCommand } from "./command.js";
 import { trustNeeds } from "./needs.js";
-import { createArgs, matches, parseJsonStream } from "./npm-trust.js";
+import { createArgs, matches, parseJsonStream, trustEnv } from "./npm-trust.js";
 
 const repos: TempRepo[] = [];
 afterAll(async () => {
@@ -145,11 +145,17 @@ describe("npm trust list output", () => {
       publisher: github,
     };
     expect(createArgs(need, github).join(" ")).toBe(
-      "trust github @acme/core --file release.yml --repository acme/widgets --environment npm --allow-publish --yes --registry https://npm.example.com/",
+      "trust github @acme/core --file release.yml --repository acme/widgets --environment npm --allow-publish --yes",
     );
+    // A registry URL from the repo may carry credentials: it reaches npm through the env, never argv.
     const secret = { ...need, registry: "https://ci:s3cr3t@npm.example.com/" };
     expect(displayCommand(secret)).not.toContain("s3cr3t");
-    expect(createArgs(secret, github)).toContain("https://ci:s3cr3t@npm.example.com/");
+    expect(createArgs(secret, github).join(" ")).not.toContain("s3cr3t");
+    expect(trustEnv(secret, {}, "123456")).toEqual({
+      npm_config_registry: "https://ci:s3cr3t@npm.example.com/",
+      npm_config_otp: "123456",
+    });
+    expect(trustEnv(secret, {})).not.toHaveProperty("npm_config_otp");
     const gitlab = { provider: "gitlab" as const, repository: "g/p", workflow: ".gitlab-ci.yml" };
     expect(createArgs({ ...need, registry: undefined } as never, gitlab).join(" ")).toBe(
       "trust gitlab @acme/core --file .gitlab-ci.yml --project g/p --allow-publish --yes",
