@@ -71,8 +71,9 @@ export function checkCiFiles(files: readonly YamlFile[], context: WorkflowContex
       });
       continue;
     }
+    const own = contextFor(file.file, files, context);
     const result =
-      file.file === GITLAB_FILE ? checkGitlabPipeline(file, context) : checkGithubWorkflow(file, context);
+      file.file === GITLAB_FILE ? checkGitlabPipeline(file, own) : checkGithubWorkflow(file, own);
     publishes ||= result.publishes;
     findings.push(...result.findings);
   }
@@ -98,4 +99,20 @@ export async function workflowFindings(cwd: string): Promise<Finding[]> {
     unknown
   >;
   return checkCiFiles(readCiFiles(root, files), workflowContext(config, rootPackageJson));
+}
+
+/**
+ * A repo with both a GitHub workflow and a GitLab pipeline records one trusted publisher: it is checked against the
+ * CI whose file it names when that file exists (the other CI's file is not compared with it), else against all.
+ */
+function contextFor(file: string, files: readonly YamlFile[], context: WorkflowContext): WorkflowContext {
+  const recorded = context.trustedPublisher?.workflow;
+  if (recorded === undefined) return context;
+  const recordedIsGitlab = recorded === GITLAB_FILE;
+  const named = files.some((candidate) =>
+    recordedIsGitlab ? candidate.file === GITLAB_FILE : candidate.file === `${WORKFLOWS_DIR}/${recorded}`,
+  );
+  if (!named || (file === GITLAB_FILE) === recordedIsGitlab) return context;
+  const { trustedPublisher: _other, ...rest } = context;
+  return rest;
 }

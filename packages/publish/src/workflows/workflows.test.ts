@@ -140,6 +140,19 @@ describe("doctor --workflows", () => {
     },
   );
 
+  it("checks the recorded publisher against the CI whose file it names, else against every CI file", () => {
+    const dir = path.join(ROOT, "examples", "event-forge");
+    const files = readCiFiles(dir);
+    const gitlab = files.filter((file) => file.file === ".gitlab-ci.yml");
+    expect(gitlab).toHaveLength(1);
+    const scripts = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).scripts;
+    // release.yml is not among these files: the GitLab pipeline is compared with it and does not match
+    const codes = checkCiFiles(gitlab, { scripts, trustedPublisher: { workflow: "release.yml" } }).map(
+      (finding) => finding.code,
+    );
+    expect(codes).toContain("workflow-trusted-publisher-mismatch");
+  });
+
   it("reports invalid YAML with its line, and a CI without a publishing job as info", () => {
     const broken = parseYamlFile(".github/workflows/ci.yml", "on: push\njobs:\n  a: [\n");
     expect(located(checkCiFiles([broken], context))).toEqual([
