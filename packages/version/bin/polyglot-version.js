@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { statSync } from "node:fs";
-import { enableCompileCache } from "node:module";
+import nodeModule from "node:module";
 import { requireNode } from "@polyglot-changesets/core/require-node";
 
 requireNode("polyglot-version");
 // As the changesets CLI does: V8 caches the compiled code between runs.
-enableCompileCache?.();
+nodeModule.enableCompileCache?.();
 await import(bundleIsCurrent() ? "../dist/cli.bundle.js" : "../dist/cli.js");
 
 /**
