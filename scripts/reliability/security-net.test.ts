@@ -2,7 +2,7 @@
 // hostile or broken answers (HTML, another package's document, `{not json`, `null`, an endless body, a trickle
 // after the headers) are clear errors naming the registry, never "already published", in bounded time and memory;
 // a network failure names its cause; `--json` prints the error as JSON.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -217,6 +217,7 @@ describe("credentials in registry and index URLs", () => {
     const repo = await freshRepo();
     const index = servers.pypi.url.replace(/\/$/, "").replace("://", `://${USER}:${PASSWORD}@`);
     await writeFile(join(repo.dir, ".changeset/polyglot.json"), JSON.stringify({ pypi: { index } }));
+    commitAll(repo.dir, "pypi index with credentials");
     const env = actionsEnv(servers, repo, { extra: canaryEnv() });
     const plan = await runBounded(repo.dir, ["--dry-run", ...TOKEN_ARGS, "--json"], env);
     expect(plan.code, shownOf(plan)).toBe(0);
@@ -346,6 +347,7 @@ describe("hostile PyPI index answers (pypi-check)", () => {
       join(repo.dir, ".changeset/polyglot.json"),
       JSON.stringify({ pypi: { index: hostile.origin } }),
     );
+    commitAll(repo.dir, "hostile pypi index");
     const env = actionsEnv(servers, repo, { extra: { ...canaryEnv(), ...FAST } });
     const run = await runBounded(repo.dir, ["--dry-run", ...TOKEN_ARGS, "--json"], env, 30_000);
     expect(run.code, shownOf(run)).toBe(0);
@@ -427,3 +429,8 @@ describe("under OIDC the plan reads the registry anonymously (issue #17 item 2)"
     await expectNoSecrets([...secretsOf(servers, env), REVOKED], run, repo, env);
   });
 });
+
+/** Commits the test's config change, as a release commit would hold it (the clean-tree gate refuses a modified tree). */
+function commitAll(dir: string, message: string): void {
+  execFileSync("git", ["commit", "-qam", message, "--no-verify"], { cwd: dir });
+}
