@@ -204,4 +204,19 @@ describe("polyglot.schema.json", () => {
     expect(schema.properties.pypi.additionalProperties).toBe(false);
     expect(schema.properties.crates.additionalProperties).toBe(false);
   });
+
+  it("is compiled into the committed validator (run node scripts/generate-schema-validator.mjs after a change)", async () => {
+    const generator = "../../../scripts/generate-schema-validator.mjs";
+    const { validatorSource, VALIDATOR_FILE } = await import(generator);
+    expect(await readFile(VALIDATOR_FILE, "utf8")).toBe(validatorSource());
+  });
+
+  it("keeps ajv's minLength (code points, via ajv's runtime helper) in the compiled validator", async () => {
+    // A one-emoji workflow name is one code point: valid; an empty one is refused by minLength.
+    await expect(
+      readPolyglotConfig(await repoWithConfig('{ "pypi": { "workflow": "\ud83d\ude80" } }')),
+    ).resolves.toBeDefined();
+    const error = await configError('{ "pypi": { "workflow": "" } }');
+    expect(error.setting).toBe("pypi.workflow");
+  });
 });

@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Ajv, ErrorObject } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import jsonc from "jsonc-parser";
 import { PolyglotError } from "./errors.js";
+import { validate as validateAgainstSchema } from "./generated/polyglot-schema-validator.js";
 import type { Pep440Map } from "./pep440.js";
 import { RepoFiles } from "./repo-files.js";
 import { closestNames } from "./workspace-names.js";
@@ -70,7 +70,7 @@ export async function readPolyglotConfig(root: string): Promise<PolyglotConfig> 
   if (text === undefined) return withDefaults({});
   const tree = parseConfigJson(text);
   const value = jsonc.getNodeValue(tree) as unknown;
-  await validateConfig(value, text, tree);
+  validateConfig(value, text, tree);
   const config = withDefaults(value as JsonObject);
   checkDuplicatePaths(config, text, tree);
   return config;
@@ -148,21 +148,12 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line: before.split("\n").length, column: offset - lastBreak };
 }
 
-let compiledValidator: ReturnType<Ajv["compile"]> | undefined;
+// The schema compiled ahead of time (scripts/generate-schema-validator.mjs): no ajv to load and compile per run.
+const validatePolyglotConfig = validateAgainstSchema as ValidateFunction;
 
-async function loadValidator(): Promise<ReturnType<Ajv["compile"]>> {
-  if (compiledValidator) return compiledValidator;
-  const schema = JSON.parse(await readFile(POLYGLOT_SCHEMA_PATH, "utf8")) as JsonObject;
-  // Loaded on first use: a repo without .changeset/polyglot.json never pays for ajv.
-  const { Ajv: AjvClass } = await import("ajv");
-  compiledValidator = new AjvClass({ allErrors: true, strict: true }).compile(schema);
-  return compiledValidator;
-}
-
-async function validateConfig(value: unknown, text: string, tree: jsonc.Node): Promise<void> {
-  const validate = await loadValidator();
-  if (validate(value)) return;
-  const error = pickMostUseful(validate.errors ?? []);
+function validateConfig(value: unknown, text: string, tree: jsonc.Node): void {
+  if (validatePolyglotConfig(value)) return;
+  const error = pickMostUseful(validatePolyglotConfig.errors ?? []);
   throw schemaError(error, text, tree);
 }
 
