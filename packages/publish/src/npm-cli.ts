@@ -1,4 +1,12 @@
-import { accessSync, chmodSync, constants, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { execa } from "execa";
@@ -29,7 +37,9 @@ export function npmCliVersion(file: string): string | undefined {
   try {
     const real = realpathSync(file);
     if (path.basename(real) !== "npm-cli.js" || path.basename(path.dirname(real)) !== "bin") return undefined;
-    const manifest = JSON.parse(readFileSync(path.join(path.dirname(real), "..", "package.json"), "utf8")) as {
+    const manifest = JSON.parse(
+      readFileSync(path.join(path.dirname(real), "..", "package.json"), "utf8"),
+    ) as {
       name?: unknown;
       version?: unknown;
     };

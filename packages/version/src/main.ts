@@ -143,16 +143,13 @@ async function versionAndSync(
   }
   await checkChangelogInputs(workspace, { files });
   assertSyncWritable(workspace, files.repo, plan.files, predicted.versions);
-  const { explainFailedVersion, snapshotVersionFiles } = await import("./version-failure.js");
-  const before = await snapshotVersionFiles(workspace);
-  const step = await runVersionStep(packages, args, io, run.env);
+  const step = await runVersionStep(packages, args, io, run.env, () => cliFailureReport(workspace));
   const exitCode = step.exitCode;
   if (exitCode !== 0) {
     if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);
-    else {
-      const after = await snapshotVersionFiles(workspace);
-      io.stderr.write(explainFailedVersion(workspace.root, before, after, exitCode));
-    }
+    // In-process, a failure put back every file it wrote (or said which it could not).
+    else
+      io.stderr.write(step.explanation ?? (await import("./version-failure.js")).failedUnchanged(exitCode));
     return exitCode;
   }
   // The plan made above is applied as it is: `changeset version` writes only package.json and CHANGELOG.md
@@ -176,6 +173,14 @@ async function versionAndSync(
     );
     throw error;
   }
+}
+
+/** The package.json and CHANGELOG.md files as they are before the CLI runs, compared after a failure. */
+async function cliFailureReport(workspace: Workspace): Promise<(exitCode: number) => Promise<string>> {
+  const { explainFailedVersion, snapshotVersionFiles } = await import("./version-failure.js");
+  const before = await snapshotVersionFiles(workspace);
+  return async (exitCode) =>
+    explainFailedVersion(workspace.root, before, await snapshotVersionFiles(workspace), exitCode);
 }
 
 /** After `changeset version`: the written versions checked against the prediction, then the plan applied. */

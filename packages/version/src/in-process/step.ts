@@ -13,7 +13,15 @@ import { versionInProcess } from "./version.js";
 export interface VersionStep {
   exitCode: number;
   applied?: AppliedVersion;
+  /** A failed CLI run: what it left changed, and how to get back (in-process, a failure puts every file back). */
+  explanation?: string;
 }
+
+/**
+ * Called just before the CLI starts (it may leave half-written files behind, so their state is taken first);
+ * the function it returns explains a failed run.
+ */
+export type CliFailureReport = () => Promise<(exitCode: number) => Promise<string>>;
 
 /**
  * Runs `changeset version` in this process on the packages already read (see ./version.ts), or the repo's CLI as
@@ -24,11 +32,17 @@ export async function runVersionStep(
   args: VersionArgs,
   io: Io,
   env: NodeJS.ProcessEnv | undefined,
+  cliFailure: CliFailureReport,
 ): Promise<VersionStep> {
   const root = packages.rootDir;
-  const spawnCli = async (): Promise<VersionStep> => ({
-    exitCode: await runChangesetVersion(root, args.changeset.args, io, { stdoutToStderr: args.json, env }),
-  });
+  const spawnCli = async (): Promise<VersionStep> => {
+    const explain = await cliFailure();
+    const exitCode = await runChangesetVersion(root, args.changeset.args, io, {
+      stdoutToStderr: args.json,
+      env,
+    });
+    return exitCode === 0 ? { exitCode } : { exitCode, explanation: await explain(exitCode) };
+  };
   if (args.changesetCli) return spawnCli();
   const prepared = differentProcess(root, env) ?? (await prepareInProcessVersion(root, args.changeset));
   if ("fallback" in prepared) {
