@@ -126,10 +126,10 @@ async function versionAndSync(
 ): Promise<number> {
   const { args, io } = run;
   // Loaded only here: the changesets libraries and execa are most of the start-up time of --sync-only.
-  const { predictRelease } = await import("./release-plan.js");
-  const { runVersionStep } = await import("./in-process/step.js");
+  const { prepareVersionStep } = await import("./in-process/step.js");
   assertChangesetFilesInside(files.repo);
-  const predicted = await predictRelease(workspace.root, args.changeset, packages);
+  const versionStep = await prepareVersionStep(packages, args, io, run.env);
+  const predicted = versionStep.predicted;
   io.stderr.write(
     configWarnings(workspace, { ...predicted, commits: predicted.commits && args.changesetCli }),
   );
@@ -143,7 +143,7 @@ async function versionAndSync(
   }
   await checkChangelogInputs(workspace, { files });
   assertSyncWritable(workspace, files.repo, plan.files, predicted.versions);
-  const step = await runVersionStep(packages, args, io, run.env, () => cliFailureReport(workspace));
+  const step = await versionStep.run(() => cliFailureReport(workspace));
   const exitCode = step.exitCode;
   if (exitCode !== 0) {
     if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);

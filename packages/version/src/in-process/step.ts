@@ -5,9 +5,9 @@ import type { Packages as ManypkgPackages } from "@manypkg/get-packages";
 import type { Io } from "@polyglot-changesets/core";
 import type { VersionArgs } from "../args.js";
 import { runChangesetVersion } from "../changeset-cli.js";
+import type { PredictedRelease } from "../release-plan.js";
 import { prepareInProcessVersion } from "./index.js";
-import type { AppliedVersion } from "./version.js";
-import { versionInProcess } from "./version.js";
+import { type AppliedVersion, applyVersion, type PlannedVersion, planVersion, refuse } from "./version.js";
 
 /** The outcome of the `changeset version` step, in-process (`applied`: its commit and rollback) or as the CLI. */
 export interface VersionStep {
@@ -23,44 +23,91 @@ export interface VersionStep {
  */
 export type CliFailureReport = () => Promise<(exitCode: number) => Promise<string>>;
 
+/** The `changeset version` step, chosen and planned: what it will version, and how to run it. */
+export interface PreparedVersionStep {
+  predicted: PredictedRelease;
+  run(cliFailure: CliFailureReport): Promise<VersionStep>;
+}
+
 /**
- * Runs `changeset version` in this process on the packages already read (see ./version.ts), or the repo's CLI as
- * a child when `--changeset-cli` asks for it or the in-process path cannot be proven the same (one line says why).
+ * Chooses how `changeset version` runs: in this process on the packages already read (see ./version.ts), with
+ * one read of the config and changesets and one release plan that is both the prediction the sync is planned
+ * for and what is applied; or the repo's CLI as a child when `--changeset-cli` asks for it or the in-process
+ * path cannot be proven the same (one line says why), predicted with the suite's copies of its libraries.
  */
-export async function runVersionStep(
+export async function prepareVersionStep(
   packages: ManypkgPackages,
+  args: VersionArgs,
+  io: Io,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<PreparedVersionStep> {
+  const root = packages.rootDir;
+  const prepared = args.changesetCli
+    ? undefined
+    : (differentProcess(root, env) ?? (await prepareInProcessVersion(root, args.changeset)));
+  if (!prepared || "fallback" in prepared) {
+    return {
+      predicted: await predictWithSuite(packages, args),
+      run: async (cliFailure) => {
+        if (prepared)
+          io.stderr.write(`polyglot-version: running changeset version as a process: ${prepared.fallback}\n`);
+        return spawnCli(root, args, io, env, cliFailure);
+      },
+    };
+  }
+  // @changesets/types declares its own copy of manypkg's Packages shape.
+  const changesetsPackages = packages as unknown as Packages;
+  const planned = await planVersion(changesetsPackages, args.changeset, prepared.runtime);
+  if ("refused" in planned) {
+    // The CLI refuses the run (exit 1, nothing written): the prediction of the suite explains what the sync saw.
+    return { predicted: await predictWithSuite(packages, args), run: async () => refuse(planned, io) };
+  }
+  return {
+    predicted: predictedFrom(planned),
+    run: async () => {
+      const result = await applyVersion(planned, changesetsPackages, prepared.runtime, io);
+      if ("exitCode" in result) return result;
+      (args.json ? io.stderr : io.stdout).write(
+        `polyglot-version: changeset version (in-process, @changesets/cli ${prepared.runtime.cliVersion}): All files have been updated.\n`,
+      );
+      return { exitCode: 0, applied: result.ok };
+    },
+  };
+}
+
+async function predictWithSuite(packages: ManypkgPackages, args: VersionArgs): Promise<PredictedRelease> {
+  const { predictRelease } = await import("../release-plan.js");
+  return predictRelease(packages.rootDir, args.changeset, packages);
+}
+
+/** What the in-process release plan will version (a refused run never gets here: there is something to do). */
+function predictedFrom(planned: PlannedVersion): PredictedRelease {
+  return {
+    versions: new Map(
+      planned.releasePlan.releases
+        .filter((release) => release.type !== "none")
+        .map((release) => [release.name, release.newVersion]),
+    ),
+    nothingToVersion: false,
+    preState: planned.preState,
+    commits: Boolean(planned.releaseConfig.commit),
+    versionsPrivatePackages: planned.releaseConfig.privatePackages.version,
+  };
+}
+
+async function spawnCli(
+  root: string,
   args: VersionArgs,
   io: Io,
   env: NodeJS.ProcessEnv | undefined,
   cliFailure: CliFailureReport,
 ): Promise<VersionStep> {
-  const root = packages.rootDir;
-  const spawnCli = async (): Promise<VersionStep> => {
-    const explain = await cliFailure();
-    const exitCode = await runChangesetVersion(root, args.changeset.args, io, {
-      stdoutToStderr: args.json,
-      env,
-    });
-    return exitCode === 0 ? { exitCode } : { exitCode, explanation: await explain(exitCode) };
-  };
-  if (args.changesetCli) return spawnCli();
-  const prepared = differentProcess(root, env) ?? (await prepareInProcessVersion(root, args.changeset));
-  if ("fallback" in prepared) {
-    io.stderr.write(`polyglot-version: running changeset version as a process: ${prepared.fallback}\n`);
-    return spawnCli();
-  }
-  // @changesets/types declares its own copy of manypkg's Packages shape.
-  const result = await versionInProcess(
-    packages as unknown as Packages,
-    args.changeset,
-    prepared.runtime,
-    io,
-  );
-  if ("exitCode" in result) return result;
-  (args.json ? io.stderr : io.stdout).write(
-    `polyglot-version: changeset version (in-process, @changesets/cli ${prepared.runtime.cliVersion}): All files have been updated.\n`,
-  );
-  return { exitCode: 0, applied: result.ok };
+  const explain = await cliFailure();
+  const exitCode = await runChangesetVersion(root, args.changeset.args, io, {
+    stdoutToStderr: args.json,
+    env,
+  });
+  return exitCode === 0 ? { exitCode } : { exitCode, explanation: await explain(exitCode) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, rmdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import type { CommitFunctions, Config, Packages, ReleasePlan } from "@changesets/types";
+import type { CommitFunctions, Config, Packages, PreState, ReleasePlan } from "@changesets/types";
 import type { Io } from "@polyglot-changesets/core";
 import type { ChangesetVersionOptions } from "../args.js";
 import type { ChangesetsRuntime } from "./changesets-runtime.js";
@@ -25,6 +25,23 @@ export interface AppliedVersion {
 
 export type InProcessResult = { ok: AppliedVersion } | { exitCode: number };
 
+/** The release plan of a `changeset version` run, assembled in-process as the CLI assembles it. */
+export interface PlannedVersion {
+  releasePlan: ReleasePlan;
+  /** The config the CLI applies with: `--ignore`, the snapshot template and `commit` folded in. */
+  releaseConfig: Config;
+  snapshot: string | true | undefined;
+  preState: PreState | undefined;
+  /** What the CLI prints before it applies the plan (config warnings, the pre-mode notice), unprinted. */
+  notices: string[];
+}
+
+/** A run the CLI would refuse before writing anything: its message (the CLI exits 1). */
+export interface RefusedVersion {
+  refused: string;
+  notices: string[];
+}
+
 /**
  * `changeset version` of @changesets/cli 3 (its `dist/version.mjs`), step for step, on the packages already
  * read: the config and its checks, the changesets and pre state, the release plan, `applyReleasePlan` with the
@@ -37,33 +54,51 @@ export async function versionInProcess(
   runtime: ChangesetsRuntime,
   io: Io,
 ): Promise<InProcessResult> {
-  try {
-    return await version(packages, options, runtime, io);
-  } catch (error) {
-    // What the CLI does with an error of its libraries (a bad changeset, a package not in the workspace):
-    // print it and exit 1. Nothing was written: the only writes are inside `version`'s own rollback guard.
-    const reason = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`polyglot-version: changeset version: ${reason}\n`);
-    return { exitCode: 1 };
-  }
+  const planned = await planVersion(packages, options, runtime);
+  return "refused" in planned ? refuse(planned, io) : applyVersion(planned, packages, runtime, io);
 }
 
-async function version(
+/** Prints what the CLI prints for a refused run; exit 1 as the CLI. */
+export function refuse(refused: RefusedVersion, io: Io): { exitCode: number } {
+  writeNotices(refused.notices, io);
+  io.stderr.write(`polyglot-version: changeset version: ${refused.refused}\n`);
+  return { exitCode: 1 };
+}
+
+function writeNotices(notices: readonly string[], io: Io): void {
+  for (const notice of notices) io.stderr.write(`polyglot-version: ${notice}\n`);
+}
+
+/**
+ * The CLI's steps before any write: config and its checks, changesets and pre state, the release plan. An
+ * error of its libraries (a bad changeset, a package not in the workspace) refuses the run, as the CLI does.
+ */
+export async function planVersion(
   packages: Packages,
   options: ChangesetVersionOptions,
   runtime: ChangesetsRuntime,
-  io: Io,
-): Promise<InProcessResult> {
+): Promise<PlannedVersion | RefusedVersion> {
+  const notices: string[] = [];
+  try {
+    return await plan(packages, options, runtime, notices);
+  } catch (error) {
+    return { refused: error instanceof Error ? error.message : String(error), notices };
+  }
+}
+
+async function plan(
+  packages: Packages,
+  options: ChangesetVersionOptions,
+  runtime: ChangesetsRuntime,
+  notices: string[],
+): Promise<PlannedVersion | RefusedVersion> {
   const cwd = packages.rootDir;
-  const fail = (message: string): InProcessResult => {
-    io.stderr.write(`polyglot-version: changeset version: ${message}\n`);
-    return { exitCode: 1 };
-  };
+  const refused = (message: string): RefusedVersion => ({ refused: message, notices });
   if (!existsSync(path.resolve(cwd, ".changeset")))
-    return fail("There is no .changeset folder (run `changeset init` to set Changesets up).");
+    return refused("There is no .changeset folder (run `changeset init` to set Changesets up).");
   const { config, warnings, errors } = await runtime.readConfig(cwd, packages);
-  for (const warning of warnings) io.stderr.write(`polyglot-version: changeset config: ${warning}\n`);
-  if (errors != null) return fail(`Found issues in your config:\n- ${errors.join("\n- ")}`);
+  for (const warning of warnings) notices.push(`changeset config: ${warning}`);
+  if (errors != null) return refused(`Found issues in your config:\n- ${errors.join("\n- ")}`);
   const ignoreFromCli = cliIgnore(options);
   const messages: string[] = [];
   let ignore: readonly string[] | undefined;
@@ -85,16 +120,16 @@ async function version(
   };
   validateIgnoredPackageNames(packages, ignoreFromCli, messages);
   validateSkippedDependents(packages, releaseConfig, runtime, messages);
-  if (messages.length > 0) return fail(messages.join("\n"));
+  if (messages.length > 0) return refused(messages.join("\n"));
   const [changesets, preState] = await Promise.all([runtime.readChangesets(cwd), runtime.readPreState(cwd)]);
   if (preState?.mode === "pre") {
     if (options.snapshot !== undefined)
-      return fail("Snapshot release is not allowed in pre mode. Exit pre mode with `changeset pre exit`.");
-    io.stderr.write(
-      "polyglot-version: You are in prerelease mode! For a normal release, revert these changes, run `changeset pre exit`, then version again.\n",
+      return refused("Snapshot release is not allowed in pre mode. Exit pre mode with `changeset pre exit`.");
+    notices.push(
+      "You are in prerelease mode! For a normal release, revert these changes, run `changeset pre exit`, then version again.",
     );
   }
-  if (changesets.length === 0 && preState?.mode !== "exit") return fail("No unreleased changesets found.");
+  if (changesets.length === 0 && preState?.mode !== "exit") return refused("No unreleased changesets found.");
   const template = releaseConfig.snapshot.prereleaseTemplate;
   const snapshotTag = options.snapshot === true || options.snapshot === "" ? undefined : options.snapshot;
   const releasePlan = runtime.assembleReleasePlan(
@@ -111,7 +146,39 @@ async function version(
         }
       : undefined,
   );
-  const snapshotOption = options.snapshot === undefined ? undefined : (snapshotTag ?? true);
+  const snapshot = options.snapshot === undefined ? undefined : (snapshotTag ?? true);
+  return { releasePlan, releaseConfig, snapshot, preState, notices };
+}
+
+/**
+ * Writes the plan with the repo's `applyReleasePlan`; a failure puts back every file it wrote. Returns the
+ * applied version (its commit still to make, and its rollback) or the CLI's exit code (1).
+ */
+export async function applyVersion(
+  planned: PlannedVersion,
+  packages: Packages,
+  runtime: ChangesetsRuntime,
+  io: Io,
+): Promise<InProcessResult> {
+  writeNotices(planned.notices, io);
+  try {
+    return await apply(planned, packages, runtime, io);
+  } catch (error) {
+    // What the CLI does with an error of its libraries: print it and exit 1 (nothing was written: the only
+    // writes are inside apply's own rollback guard).
+    return refuse({ refused: error instanceof Error ? error.message : String(error), notices: [] }, io);
+  }
+}
+
+async function apply(
+  planned: PlannedVersion,
+  packages: Packages,
+  runtime: ChangesetsRuntime,
+  io: Io,
+): Promise<InProcessResult> {
+  const fail = (message: string): InProcessResult => refuse({ refused: message, notices: [] }, io);
+  const { releasePlan, releaseConfig } = planned;
+  const cwd = packages.rootDir;
   const before = new FileSnapshot(filesApplyMayWrite(packages, releasePlan));
   const preFolder = path.join(cwd, ".changeset", "pre");
   const hadPreFolder = existsSync(preFolder);
@@ -132,7 +199,7 @@ async function version(
       releasePlan,
       packages,
       releaseConfig,
-      snapshotOption,
+      planned.snapshot,
       runtime.contextDir,
     );
   } catch (error) {
