@@ -81,6 +81,10 @@ export async function createRepo(files, { prefix = "pc-bench-", link = true, lat
   await writeTree(dir, { ".gitignore": "node_modules\n", ...files });
   if (link) await linkTools(dir);
   await git(dir, "init", "-q", "-b", "main");
+  // No automatic gc: after the commit of a large tree, git starts `gc --auto` in the background, which packs and
+  // deletes loose objects while copyRepo copies the template (ENOENT mid-copy lost the scale rows twice).
+  await git(dir, "config", "gc.auto", "0");
+  await git(dir, "config", "maintenance.auto", "false");
   await git(dir, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "add", "-A");
   await git(
     dir,
@@ -107,6 +111,8 @@ export async function createRepo(files, { prefix = "pc-bench-", link = true, lat
 export async function copyRepo(src, prefix = "pc-bench-copy-") {
   const dir = realpathSync(await mkdtemp(join(tmpdir(), prefix)));
   await cp(src, dir, { recursive: true, verbatimSymlinks: true });
+  // The copy's dirty pages are written out now, not by the kernel during the timed run that follows.
+  await run("sync", []);
   return dir;
 }
 

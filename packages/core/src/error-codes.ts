@@ -127,6 +127,7 @@ export const errorCodes = [
   "trust-not-logged-in",
   "trust-otp",
   "trust-package-unpublished",
+  "trust-registry-insecure",
   "trusted-publisher-check-failed",
   "trusted-publisher-mismatch",
   "trusted-publisher-ok",

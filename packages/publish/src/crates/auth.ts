@@ -66,6 +66,8 @@ export async function exchangeForCratesToken(
     rememberSecrets([token]);
   }
   if (answer.status === 200 && token && isTokenShaped(token)) return { ok: true, token };
+  // A token in an answer that is not a success is not used: it is revoked rather than left valid for 30 minutes.
+  if (token) await revokeCratesToken(registry, token);
   const detail = errorDetail(body);
   return {
     ok: false,

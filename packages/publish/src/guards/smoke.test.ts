@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rememberSecrets } from "../http.js";
 import { runSmoke } from "./smoke.js";
 
 describe("runSmoke's environment", () => {
@@ -30,5 +31,23 @@ describe("runSmoke's environment", () => {
     });
     expect(result.ok).toBe(true);
     expect(result.tail.trim()).toBe("[] yes");
+  });
+
+  it("blanks the job's tokens in what the command printed (token mode gives it NODE_AUTH_TOKEN)", async () => {
+    const token = "npm_smokeTestCanary0123456789";
+    rememberSecrets([token]);
+    const result = await runSmoke({
+      root: process.cwd(),
+      packages: [],
+      command: 'node -e "console.log(process.env.NODE_AUTH_TOKEN); process.exit(3)"',
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        npm_config_offline: "true",
+        NODE_AUTH_TOKEN: token,
+      },
+    });
+    expect(result).toMatchObject({ ok: false, failedAt: "command", exitCode: 3 });
+    expect(result.tail).toBe("***");
   });
 });

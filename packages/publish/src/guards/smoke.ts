@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { redactSecrets } from "../http.js";
 import { bundledNpm } from "../npm-cli.js";
 import { isIdTokenVariable } from "../tokens.js";
 
@@ -89,6 +90,13 @@ export async function runSmoke(options: {
   }
 }
 
+/**
+ * The last lines, with every known secret blanked: in token mode the command runs with the job's tokens, and
+ * what it prints is shown in the log and the summary.
+ */
 function tail(text: string | undefined): string {
-  return (text ?? "").trimEnd().split("\n").slice(-TAIL_LINES).join("\n");
+  return redactSecrets((text ?? "").trimEnd())
+    .split("\n")
+    .slice(-TAIL_LINES)
+    .join("\n");
 }

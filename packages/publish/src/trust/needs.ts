@@ -1,6 +1,7 @@
 // The trusted publisher each package of the workspace needs, as data: npm (created with `npm trust`), PyPI and
 // crates.io (values to enter on their settings pages; neither has an API for it).
 import { PolyglotError, RepoFiles, type Workspace } from "@polyglot-changesets/core";
+import { redactUrl } from "../http.js";
 import { repositoryOf } from "../preflight.js";
 import { jobsOf, parseYamlFile, workflowContext } from "../workflows/index.js";
 
@@ -67,6 +68,7 @@ export function trustNeeds(workspace: Workspace, originRepository: string | unde
       });
     }
     const registry = (pkg.packageJson.publishConfig as { registry?: unknown } | undefined)?.registry;
+    if (typeof registry === "string") requireSecureRegistry(pkg.name, pkg.relativeDir, registry);
     return {
       package: pkg.name,
       dir: pkg.dir,
@@ -116,4 +118,29 @@ function pypiJobEnvironment(workspace: Workspace, provider: Provider, workflow: 
   const context = workflowContext(workspace.config, rootPackageJson);
   return jobsOf(parseYamlFile(file, text), context.scripts).find((job) => job.publishes.has("pypi"))
     ?.environment;
+}
+
+/**
+ * `npm trust` sends the maintainer's login and one-time password to the package's registry: a plain-http one
+ * (set by a package.json, i.e. by the repo) would carry both in clear text. Loopback registries may be http.
+ */
+function requireSecureRegistry(name: string, relativeDir: string, registry: string): void {
+  let url: URL;
+  try {
+    url = new URL(registry);
+  } catch {
+    return;
+  }
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (url.protocol !== "http:" || loopback) return;
+  throw new PolyglotError(
+    `${name} publishes to ${redactUrl(registry)}, which is not https: npm trust would send your login and one-time password to it in clear text`,
+    {
+      code: "trust-registry-insecure",
+      file: `${relativeDir}/package.json`,
+      setting: "publishConfig.registry",
+      fix: "set publishConfig.registry to the registry's https URL (or remove it to publish to the default registry)",
+      exitCode: 2,
+    },
+  );
 }

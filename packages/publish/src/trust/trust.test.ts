@@ -107,6 +107,39 @@ describe("trustNeeds", () => {
     expect(() => trustNeeds(noRepo, undefined)).toThrow(/cannot tell the repository of @acme\/core/);
     expect(trustNeeds(noRepo, "acme/from-origin").npm[0]?.publisher.repository).toBe("acme/from-origin");
   });
+
+  it("refuses a plain-http registry (login and one-time password in clear text), but not a loopback one", async () => {
+    const withRegistry = (registry: string) =>
+      workspace({
+        ".changeset/polyglot.json": { trustedPublisher: { workflow: "release.yml" } },
+        "packages/core/package.json": {
+          name: "@acme/core",
+          version: "1.0.0",
+          repository: { url: "git+https://github.com/acme/widgets.git" },
+          publishConfig: { registry },
+        },
+      });
+    const insecure = await withRegistry("http://ci:s3cr3t@npm.example.com/");
+    let refused: PolyglotError | undefined;
+    try {
+      trustNeeds(insecure, undefined);
+    } catch (caught) {
+      refused = caught as PolyglotError;
+    }
+    expect(refused).toBeInstanceOf(PolyglotError);
+    expect(refused).toMatchObject({
+      code: "trust-registry-insecure",
+      file: "packages/core/package.json",
+      setting: "publishConfig.registry",
+      exitCode: 2,
+    });
+    expect(refused?.message).toMatch(
+      /@acme\/core publishes to http:\/\/\*\*\*@npm\.example\.com\/, which is not https/,
+    );
+    expect(refused?.message).not.toContain("s3cr3t");
+    const local = trustNeeds(await withRegistry("http://127.0.0.1:4873/"), undefined);
+    expect(local.npm[0]?.registry).toBe("http://127.0.0.1:4873/");
+  });
 });
 
 describe("npm trust list output", () => {
