@@ -270,6 +270,14 @@ export async function main({ full = false, scale = full, say = console.log } = {
         { files: files(big.npm, big.python), ms: largeVersion.polyMs, rssKb: largeVersion.polyRssKb },
         say,
       ),
+      // Changesets' own `git log --follow` per changeset costs (changesets x tree size): both whole runs grow
+      // faster than linear; polyglot-version's own work (its plan, a process of its own) is shown apart.
+      versionPlan: growth(
+        `polyglot-version's own part, the plan alone (${size.npm + size.python} -> ${big.npm + big.python} packages)`,
+        { files: files(size.npm, size.python), ms: v.planMs },
+        { files: files(big.npm, big.python), ms: largeVersion.planMs },
+        say,
+      ),
       versionBare: growth(
         `changeset version (${size.npm + size.python} -> ${big.npm + big.python} packages)`,
         { files: files(size.npm, size.python), ms: v.bareMs, rssKb: v.bareRssKb },
