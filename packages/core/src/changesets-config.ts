@@ -43,7 +43,7 @@ export function readChangesetsConfig(root: string, packages: ManypkgPackages): C
  * (the real `changeset version` migrates it for real). `read` receives the root to read from.
  */
 export async function readChangesetFolder<T>(root: string, read: (root: string) => Promise<T>): Promise<T> {
-  if (!hasLegacyPreState(root)) return read(root);
+  if (!preStateNeedsMigration(root)) return read(root);
   const scratch = await mkdtemp(path.join(tmpdir(), "polyglot-changesets-"));
   try {
     await cp(path.join(root, ".changeset"), path.join(scratch, ".changeset"), { recursive: true });
@@ -53,17 +53,38 @@ export async function readChangesetFolder<T>(root: string, read: (root: string) 
   }
 }
 
-/** Whether pre.json is in Changesets 2's shape; invalid JSON is named here, before @changesets/pre prints it. */
-function hasLegacyPreState(root: string): boolean {
+/**
+ * Whether pre.json is in Changesets 2's shape, which @changesets/pre migrates in place when it reads it. Invalid
+ * JSON is named here, before @changesets/pre prints the file's text. The migration renames
+ * `.changeset/<id>.md` to `.changeset/pre/<id>.md` for each id the file lists: an id that is not a plain name
+ * (`../../x`) would move a file from outside the repo, so it is refused.
+ */
+export function preStateNeedsMigration(root: string): boolean {
   const text = new RepoFiles(root).read(PRE_JSON);
   if (text === undefined) return false;
-  const state = parseJson(
-    text,
-    PRE_JSON,
-    "repair .changeset/pre.json, or delete it and run `changeset pre enter <tag>` again",
-  );
+  const fix = "repair .changeset/pre.json, or delete it and run `changeset pre enter <tag>` again";
+  const state = parseJson(text, PRE_JSON, fix);
   if (typeof state !== "object" || state === null) return false;
+  const ids = (state as { changesets?: unknown }).changesets;
+  if (Array.isArray(ids)) {
+    const unsafe = ids.find((id) => typeof id !== "string" || !CHANGESET_ID.test(id));
+    if (unsafe !== undefined) {
+      throw new PolyglotError(
+        `changesets lists ${describeId(unsafe)}, which is not a changeset name (Changesets would move a file by it)`,
+        { code: "changesets-config-invalid", file: PRE_JSON, setting: "changesets", fix },
+      );
+    }
+  }
   return "initialVersions" in state || "changesets" in state;
+}
+
+/** A changeset's name: its file name without `.md` (`brave-lions-dance`), no folder, not `.` or `..`. */
+const CHANGESET_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+function describeId(id: unknown): string {
+  return typeof id === "string" && /^[\x20-\x7e]{1,80}$/.test(id) && !id.includes("::")
+    ? JSON.stringify(id)
+    : "an entry";
 }
 
 /** Strict JSON; an error names the line, never the text (a file can hold anything). */

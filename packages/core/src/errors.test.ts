@@ -15,4 +15,12 @@ describe.runIf(existsSync(dist))("runCli", () => {
     expect(result.stdout.length).toBe(2_000_001);
     expect(result.stderr).toBe("done\n");
   });
+
+  it("sends what libraries print with console through the guard: no line of it starts a workflow command", () => {
+    const script = `import(${JSON.stringify(dist)}).then(({ runCli }) => runCli(async () => { console.error("error parsing json:", "{\\n::error title=INJECTED::x\\n::add-mask::a"); console.log("::warning::y"); return 0; }, "t"))`;
+    const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe("error parsing json: {\n| ::error title=INJECTED::x\n| ::add-mask::a\n");
+    expect(result.stdout).toBe("| ::warning::y\n");
+  });
 });

@@ -1,3 +1,4 @@
+import { Console } from "node:console";
 import { CommandSafeStream } from "./ci.js";
 import type { ErrorCode } from "./error-codes.js";
 
@@ -85,6 +86,9 @@ export async function runCli(
     stdout: new CommandSafeStream(process.stdout),
     stderr: new CommandSafeStream(process.stderr),
   };
+  // Libraries that run in this process (the repo's Changesets libraries in-process, manypkg) print with
+  // `console`, e.g. a repo file's text in an error: through the same guard, so none of it starts a workflow command.
+  globalThis.console = new Console({ stdout: streams.stdout, stderr: streams.stderr });
   let code: number;
   try {
     code = (await main(streams)) ?? 0;

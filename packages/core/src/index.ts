@@ -1,6 +1,6 @@
 // The public API of @polyglot-changesets/core, named one by one: helpers of a module stay internal.
 
-export { readChangesetFolder, readChangesetsConfig } from "./changesets-config.js";
+export { preStateNeedsMigration, readChangesetFolder, readChangesetsConfig } from "./changesets-config.js";
 export {
   annotate,
   appendSummary,

@@ -1,3 +1,5 @@
+import { readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -216,5 +218,68 @@ describe("polyglot-version as a child process: what new users and real repos hit
     );
     expect(result.stderr).toMatch(/^ {2}fix: undo its changes \(git checkout -- /m);
     expect(await r.read("plugins/foo/setup.py")).toMatch(/version="1\.2\.0"\)/);
+  });
+
+  // In a child process in the repo, changeset version runs in-process with the repo's libraries: the checks of
+  // .changeset/pre.json must come before those libraries read it (@changesets/pre migrates a Changesets 2 file in
+  // place, and prints an invalid one).
+  const legacyPre = (changesets: string[]) =>
+    json({
+      mode: "pre",
+      tag: "beta",
+      initialVersions: { "@event-forge/inbox-outbox-core": "1.2.0" },
+      changesets,
+    });
+
+  it("--dry-run with a Changesets 2 pre.json leaves every file as it was", async () => {
+    const r = await eventForge();
+    await r.write({ ".changeset/pre.json": legacyPre([]) });
+    const before = await r.hashes();
+    const result = await execa(process.execPath, [VERSION_CLI, "--dry-run"], {
+      cwd: r.dir,
+      reject: false,
+      all: true,
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(await r.hashes()).toEqual(before);
+  });
+
+  it("refuses a pre.json whose changesets name a path, before a file outside the repo is moved", async () => {
+    const r = await eventForge();
+    const victim = path.join(path.dirname(r.dir), `${path.basename(r.dir)}-victim.md`);
+    await writeFile(victim, "outside the repo\n");
+    try {
+      await r.write({ ".changeset/pre.json": legacyPre([`../../${path.basename(r.dir)}-victim`]) });
+      const before = await r.hashes();
+      for (const argv of [["--dry-run"], []]) {
+        const result = await execa(process.execPath, [VERSION_CLI, ...argv], {
+          cwd: r.dir,
+          reject: false,
+          all: true,
+        });
+        expect(result.exitCode).toBe(2);
+        expect(result.all).toMatch(/\.changeset\/pre\.json.*not a changeset name/);
+        expect(await readFile(victim, "utf8")).toBe("outside the repo\n");
+        expect(await r.hashes()).toEqual(before);
+      }
+    } finally {
+      await rm(victim, { force: true });
+    }
+  });
+
+  it("names an invalid pre.json without printing its text: no line starts a workflow command", async () => {
+    const r = await eventForge();
+    await r.write({ ".changeset/pre.json": '{"mode":"pre",\n::error title=INJECTED::x\n::add-mask::a\n' });
+    const before = await r.hashes();
+    const result = await execa(process.execPath, [VERSION_CLI], {
+      cwd: r.dir,
+      env: actionEnv(),
+      reject: false,
+      all: true,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toMatch(/\.changeset\/pre\.json/);
+    expect(result.all).not.toMatch(/^\s*::/m);
+    expect(await r.hashes()).toEqual(before);
   });
 });

@@ -519,6 +519,33 @@ setuptools.setup(
   });
 });
 
+describe("polyglot-version: a Changesets 2 pre.json (@changesets/pre migrates it in place when it reads it)", () => {
+  const legacyPre = (changesets: string[]) =>
+    json({ mode: "pre", tag: "beta", initialVersions: { root: "0.0.0", "@acme/py": "1.2.0" }, changesets });
+
+  it("--dry-run leaves every file as it was (the suite predicts on a scratch copy)", async () => {
+    const r = await repo({ ...bridge(), ".changeset/pre.json": legacyPre([]) });
+    const before = await r.hashes();
+    const result = await run(r, "--dry-run");
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/would bump @acme\/py 1\.2\.0 -> 1\.3\.0-beta\.0/);
+    expect(await r.hashes()).toEqual(before);
+  });
+
+  it("names an invalid pre.json without printing it (its text could hold workflow commands)", async () => {
+    const r = await repo({
+      ...bridge(),
+      ".changeset/pre.json": '{"mode":"pre",\n::error title=INJECTED::x\n',
+    });
+    const result = await run(r);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\.changeset\/pre\.json/);
+    expect(result.stderr).toMatch(/invalid JSON/);
+    expect(result.stderr).not.toContain("INJECTED");
+    expect(await r.changedFiles()).toEqual([]);
+  });
+});
+
 describe("polyglot-version: the pep440 map keeps PyPI's order", () => {
   const preState = (tag: string) =>
     json({ mode: "pre", tag, initialVersions: { root: "0.0.0", "@acme/py": "1.2.0" }, changesets: [] });

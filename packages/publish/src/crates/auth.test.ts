@@ -6,6 +6,10 @@ import type { CratesRegistry } from "./registry.js";
 
 // A registry answering the exchange with a token but not a success (a faulty or hostile registry).
 const requests: { method: string; authorization?: string }[] = [];
+let answer: { status: number; body: object } = {
+  status: 500,
+  body: { token: "cio_leftOverToken0123456789", errors: [{ detail: "boom" }] },
+};
 const server = createServer((request, response) => {
   requests.push({
     method: request.method ?? "",
@@ -17,8 +21,8 @@ const server = createServer((request, response) => {
       response.writeHead(204).end();
       return;
     }
-    response.writeHead(500, { "content-type": "application/json" });
-    response.end(JSON.stringify({ token: "cio_leftOverToken0123456789", errors: [{ detail: "boom" }] }));
+    response.writeHead(answer.status, { "content-type": "application/json" });
+    response.end(JSON.stringify(answer.body));
   });
 });
 let registry: CratesRegistry;
@@ -48,5 +52,15 @@ describe("exchangeForCratesToken", () => {
       { method: "DELETE", authorization: "Bearer cio_leftOverToken0123456789" },
     ]);
     expect(written.join("")).not.toContain("cio_leftOverToken0123456789");
+  });
+
+  it('masks nothing for a value that is not token-shaped (a hostile "a" would hide every a of the log)', async () => {
+    answer = { status: 200, body: { token: "a" } };
+    requests.length = 0;
+    const written: string[] = [];
+    const env = { GITHUB_ACTIONS: "true" };
+    const outcome = await exchangeForCratesToken(registry, "eyJ.id.token", env, (text) => written.push(text));
+    expect(outcome.ok).toBe(false);
+    expect(written.join("")).not.toContain("add-mask");
   });
 });

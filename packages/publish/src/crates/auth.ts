@@ -61,11 +61,13 @@ export async function exchangeForCratesToken(
   const parsed = parseJsonAnswer(answer);
   const body = parsed.ok && isObject(parsed.value) ? parsed.value : {};
   const token = typeof body.token === "string" ? body.token : undefined;
-  if (token) {
+  const usable = token !== undefined && isCratesToken(token);
+  // Only a token-like value is masked: a hostile registry answering "a" would otherwise mask every "a" of the log.
+  if (token && usable) {
     mask(token, env, write);
     rememberSecrets([token]);
   }
-  if (answer.status === 200 && token && isTokenShaped(token)) return { ok: true, token };
+  if (answer.status === 200 && token && usable) return { ok: true, token };
   // A token in an answer that is not a success is not used: it is revoked rather than left valid for 30 minutes.
   if (token) await revokeCratesToken(registry, token);
   const detail = errorDetail(body);
@@ -74,6 +76,11 @@ export async function exchangeForCratesToken(
     detail: `HTTP ${answer.status}${detail ? `: ${detail}` : ""}`,
     refused: answer.status >= 400 && answer.status < 500,
   };
+}
+
+/** crates.io's tokens are `cio` and 32 characters; anything shorter than 16 printable characters is not one. */
+function isCratesToken(token: string): boolean {
+  return token.length >= 16 && isTokenShaped(token);
 }
 
 /** `DELETE <api>/api/v1/trusted_publishing/tokens` with the token as bearer; the reason when it did not work. */

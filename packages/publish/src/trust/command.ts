@@ -32,7 +32,7 @@ interface Row {
 
 export async function trustCommand(args: TrustArgs, io: OnboardingIo): Promise<number> {
   const workspace = await loadWorkspace(args.cwd);
-  const needs = trustNeeds(workspace, originRepository(workspace.root));
+  const needs = trustNeeds(workspace, originRepository(workspace.root), io.env);
   const out = args.json ? io.stderr : io.stdout;
   if (!args.dryRun && (detectCi(io.env).provider !== "none" || isCi(io.env))) {
     throw new PolyglotError(

@@ -1,7 +1,8 @@
 // The trusted publisher each package of the workspace needs, as data: npm (created with `npm trust`), PyPI and
 // crates.io (values to enter on their settings pages; neither has an API for it).
-import { PolyglotError, RepoFiles, type Workspace } from "@polyglot-changesets/core";
+import { PolyglotError, RepoFiles, toRelative, type Workspace } from "@polyglot-changesets/core";
 import { redactUrl } from "../http.js";
+import { NpmConfig, readNpmrcFiles, withTrailingSlash } from "../npmrc.js";
 import { repositoryOf } from "../preflight.js";
 import { jobsOf, parseYamlFile, workflowContext } from "../workflows/index.js";
 
@@ -39,7 +40,12 @@ export interface TrustNeeds {
 
 const REPOSITORY = /^[\w.-]+(\/[\w.-]+)+$/;
 
-export function trustNeeds(workspace: Workspace, originRepository: string | undefined): TrustNeeds {
+/** `env`: where npm's user config and `npm_config_*` come from, to check the registry npm will use. */
+export function trustNeeds(
+  workspace: Workspace,
+  originRepository: string | undefined,
+  env: NodeJS.ProcessEnv = {},
+): TrustNeeds {
   const recorded = workspace.config.trustedPublisher;
   if (!recorded) {
     throw new PolyglotError("no trusted publisher is recorded in .changeset/polyglot.json", {
@@ -68,7 +74,7 @@ export function trustNeeds(workspace: Workspace, originRepository: string | unde
       });
     }
     const registry = (pkg.packageJson.publishConfig as { registry?: unknown } | undefined)?.registry;
-    if (typeof registry === "string") requireSecureRegistry(pkg.name, pkg.relativeDir, registry);
+    requireSecureRegistries(workspace.root, pkg, env);
     return {
       package: pkg.name,
       dir: pkg.dir,
@@ -121,26 +127,52 @@ function pypiJobEnvironment(workspace: Workspace, provider: Provider, workflow: 
 }
 
 /**
- * `npm trust` sends the maintainer's login and one-time password to the package's registry: a plain-http one
- * (set by a package.json, i.e. by the repo) would carry both in clear text. Loopback registries may be http.
+ * `npm trust` sends the maintainer's login and one-time password to the registry npm resolves for the package:
+ * a plain-http one (set by the repo: publishConfig, a project or package .npmrc) would carry both in clear text.
+ * Checked as npm resolves it from the repo root and from the package's folder (npm trust runs there). Loopback
+ * registries (local test servers) may be http.
  */
-function requireSecureRegistry(name: string, relativeDir: string, registry: string): void {
+function requireSecureRegistries(
+  root: string,
+  pkg: Workspace["packages"][number],
+  env: NodeJS.ProcessEnv,
+): void {
+  const publishConfig = (pkg.packageJson.publishConfig ?? {}) as Record<string, unknown>;
+  const folders = pkg.dir === root ? [root] : [root, pkg.dir];
+  for (const folder of folders) {
+    const files = readNpmrcFiles(folder, env);
+    const registry = new NpmConfig(files, env).registryFor(pkg.name, publishConfig);
+    if (!isInsecure(registry)) continue;
+    const fromPackageJson = Object.values(publishConfig).some(
+      (value) => typeof value === "string" && withTrailingSlash(value) === registry,
+    );
+    const npmrc = files.find((file) => file.entries.some((entry) => /(^|:)registry$/.test(entry.key)));
+    throw new PolyglotError(
+      `${pkg.name} publishes to ${redactUrl(registry)}, which is not https: npm trust would send your login and one-time password to it in clear text`,
+      {
+        code: "trust-registry-insecure",
+        file: fromPackageJson
+          ? `${pkg.relativeDir}/package.json`
+          : npmrc
+            ? npmrc.kind === "project"
+              ? toRelative(root, npmrc.path)
+              : npmrc.path
+            : `${pkg.relativeDir}/package.json`,
+        setting: fromPackageJson || !npmrc ? "publishConfig.registry" : "registry",
+        fix: "use the registry's https URL (publishConfig.registry, or registry= in the .npmrc), or remove the setting to publish to the default registry",
+        exitCode: 2,
+      },
+    );
+  }
+}
+
+function isInsecure(registry: string): boolean {
   let url: URL;
   try {
     url = new URL(registry);
   } catch {
-    return;
+    return false;
   }
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  if (url.protocol !== "http:" || loopback) return;
-  throw new PolyglotError(
-    `${name} publishes to ${redactUrl(registry)}, which is not https: npm trust would send your login and one-time password to it in clear text`,
-    {
-      code: "trust-registry-insecure",
-      file: `${relativeDir}/package.json`,
-      setting: "publishConfig.registry",
-      fix: "set publishConfig.registry to the registry's https URL (or remove it to publish to the default registry)",
-      exitCode: 2,
-    },
-  );
+  return url.protocol === "http:" && !loopback;
 }

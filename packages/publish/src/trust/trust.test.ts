@@ -34,6 +34,17 @@ async function workspace(files: FileTree) {
   return loadWorkspace(repo.dir);
 }
 
+/** The PolyglotError `run` throws (undefined when it does not throw). */
+function refusal(run: () => unknown): PolyglotError | undefined {
+  try {
+    run();
+  } catch (caught) {
+    if (caught instanceof PolyglotError) return caught;
+    throw caught;
+  }
+  return undefined;
+}
+
 const github = {
   provider: "github" as const,
   repository: "acme/widgets",
@@ -120,12 +131,7 @@ describe("trustNeeds", () => {
         },
       });
     const insecure = await withRegistry("http://ci:s3cr3t@npm.example.com/");
-    let refused: PolyglotError | undefined;
-    try {
-      trustNeeds(insecure, undefined);
-    } catch (caught) {
-      refused = caught as PolyglotError;
-    }
+    const refused = refusal(() => trustNeeds(insecure, undefined));
     expect(refused).toBeInstanceOf(PolyglotError);
     expect(refused).toMatchObject({
       code: "trust-registry-insecure",
@@ -139,6 +145,28 @@ describe("trustNeeds", () => {
     expect(refused?.message).not.toContain("s3cr3t");
     const local = trustNeeds(await withRegistry("http://127.0.0.1:4873/"), undefined);
     expect(local.npm[0]?.registry).toBe("http://127.0.0.1:4873/");
+  });
+
+  it("refuses a plain-http registry that a project or package .npmrc sets (npm trust reads both)", async () => {
+    const base = {
+      ".changeset/polyglot.json": { trustedPublisher: { workflow: "release.yml" } },
+      "packages/core/package.json": {
+        name: "@acme/core",
+        version: "1.0.0",
+        repository: { url: "git+https://github.com/acme/widgets.git" },
+      },
+    };
+    const env = { HOME: path.join(tmpdir(), "no-such-home") };
+    for (const [npmrc, content] of [
+      [".npmrc", "registry=http://registry.npmjs.org/\n"],
+      ["packages/core/.npmrc", "@acme:registry=http://npm.example.com/\n"],
+    ] as const) {
+      const repo = await workspace({ ...base, [npmrc]: content });
+      const refused = refusal(() => trustNeeds(repo, undefined, env));
+      expect(refused).toMatchObject({ code: "trust-registry-insecure", file: npmrc, setting: "registry" });
+    }
+    const secure = await workspace({ ...base, ".npmrc": "registry=https://registry.npmjs.org/\n" });
+    expect(trustNeeds(secure, undefined, env).npm).toHaveLength(1);
   });
 });
 

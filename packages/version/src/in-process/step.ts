@@ -2,12 +2,20 @@ import { realpathSync } from "node:fs";
 import path from "node:path";
 import type { Packages } from "@changesets/types";
 import type { Packages as ManypkgPackages } from "@manypkg/get-packages";
-import type { Io } from "@polyglot-changesets/core";
+import { type Io, preStateNeedsMigration } from "@polyglot-changesets/core";
 import type { VersionArgs } from "../args.js";
 import { runChangesetVersion } from "../changeset-cli.js";
 import type { PredictedRelease } from "../release-plan.js";
-import { prepareInProcessVersion } from "./index.js";
-import { type AppliedVersion, applyVersion, type PlannedVersion, planVersion, refuse } from "./version.js";
+import { type ChangesetsRuntime, prepareInProcessVersion } from "./index.js";
+import {
+  type AppliedVersion,
+  applyVersion,
+  type InProcessResult,
+  type PlannedVersion,
+  planVersion,
+  refuse,
+  versionInProcess,
+} from "./version.js";
 
 /** The outcome of the `changeset version` step, in-process (`applied`: its commit and rollback) or as the CLI. */
 export interface VersionStep {
@@ -55,24 +63,42 @@ export async function prepareVersionStep(
       },
     };
   }
+  const runtime = prepared.runtime;
   // @changesets/types declares its own copy of manypkg's Packages shape.
   const changesetsPackages = packages as unknown as Packages;
-  const planned = await planVersion(changesetsPackages, args.changeset, prepared.runtime);
+  // The repo's libraries read `.changeset/` as the CLI does, and @changesets/pre migrates a Changesets 2 pre.json
+  // in place when it reads one: a dry run, or a run whose checks are still to come, must not have that happen yet.
+  // Such runs are predicted by the suite (on a scratch copy) and planned in-process only when the step runs.
+  if (args.dryRun || preStateNeedsMigration(root)) {
+    return {
+      predicted: await predictWithSuite(packages, args),
+      run: () => stepOf(versionInProcess(changesetsPackages, args.changeset, runtime, io), runtime, args, io),
+    };
+  }
+  const planned = await planVersion(changesetsPackages, args.changeset, runtime);
   if ("refused" in planned) {
     // The CLI refuses the run (exit 1, nothing written): the prediction of the suite explains what the sync saw.
     return { predicted: await predictWithSuite(packages, args), run: async () => refuse(planned, io) };
   }
   return {
     predicted: predictedFrom(planned),
-    run: async () => {
-      const result = await applyVersion(planned, changesetsPackages, prepared.runtime, io);
-      if ("exitCode" in result) return result;
-      (args.json ? io.stderr : io.stdout).write(
-        `polyglot-version: changeset version (in-process, @changesets/cli ${prepared.runtime.cliVersion}): All files have been updated.\n`,
-      );
-      return { exitCode: 0, applied: result.ok };
-    },
+    run: () => stepOf(applyVersion(planned, changesetsPackages, runtime, io), runtime, args, io),
   };
+}
+
+/** The in-process step's outcome, with the CLI's success line. */
+async function stepOf(
+  applying: Promise<InProcessResult>,
+  runtime: ChangesetsRuntime,
+  args: VersionArgs,
+  io: Io,
+): Promise<VersionStep> {
+  const result = await applying;
+  if ("exitCode" in result) return result;
+  (args.json ? io.stderr : io.stdout).write(
+    `polyglot-version: changeset version (in-process, @changesets/cli ${runtime.cliVersion}): All files have been updated.\n`,
+  );
+  return { exitCode: 0, applied: result.ok };
 }
 
 async function predictWithSuite(packages: ManypkgPackages, args: VersionArgs): Promise<PredictedRelease> {
