@@ -6,6 +6,7 @@ import type { Config, Packages } from "@changesets/types";
 import type { Packages as ManypkgPackages } from "@manypkg/get-packages";
 import * as jsonc from "jsonc-parser";
 import { PolyglotError } from "./errors.js";
+import { describeUntrusted } from "./names.js";
 import { RepoFiles } from "./repo-files.js";
 
 const CONFIG_JSON = ".changeset/config.json";
@@ -81,10 +82,11 @@ export function preStateNeedsMigration(root: string): boolean {
 /** A changeset's name: its file name without `.md` (`brave-lions-dance`), no folder, not `.` or `..`. */
 const CHANGESET_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
+/** A refused id shown as written when it is short, printable and holds no `::`, else described. */
 function describeId(id: unknown): string {
   return typeof id === "string" && /^[\x20-\x7e]{1,80}$/.test(id) && !id.includes("::")
     ? JSON.stringify(id)
-    : "an entry";
+    : describeUntrusted(id);
 }
 
 /** Strict JSON; an error names the line, never the text (a file can hold anything). */

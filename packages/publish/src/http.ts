@@ -57,6 +57,14 @@ function isSecretSegment(segment: string): boolean {
   return knownSecrets.has(decoded) || TOKEN_SHAPED.test(decoded);
 }
 
+/**
+ * A plain-http URL to another machine: a credential sent there travels in clear text. Loopback hosts (local test
+ * servers) do not count.
+ */
+export function isCleartextRemote(url: URL): boolean {
+  return url.protocol === "http:" && !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+}
+
 /** Replaces every known secret value in `text` with `***`. */
 export function redactSecrets(text: string): string {
   let out = text;

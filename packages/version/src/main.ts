@@ -146,10 +146,9 @@ async function versionAndSync(
   const step = await versionStep.run(() => cliFailureReport(workspace));
   const exitCode = step.exitCode;
   if (exitCode !== 0) {
-    if (predicted.nothingToVersion) io.stderr.write(NO_CHANGESETS_HINT);
-    // In-process, a failure put back every file it wrote (or said which it could not).
-    else
-      io.stderr.write(step.explanation ?? (await import("./version-failure.js")).failedUnchanged(exitCode));
+    // In-process, a failure put back every file it wrote (or said which it could not): no explanation to give.
+    const explained = step.explanation ?? (await import("./version-failure.js")).failedUnchanged(exitCode);
+    io.stderr.write(predicted.nothingToVersion ? NO_CHANGESETS_HINT : explained);
     return exitCode;
   }
   // The plan made above is applied as it is: `changeset version` writes only package.json and CHANGELOG.md

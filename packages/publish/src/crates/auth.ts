@@ -61,13 +61,13 @@ export async function exchangeForCratesToken(
   const parsed = parseJsonAnswer(answer);
   const body = parsed.ok && isObject(parsed.value) ? parsed.value : {};
   const token = typeof body.token === "string" ? body.token : undefined;
-  const usable = token !== undefined && isCratesToken(token);
   // Only a token-like value is masked: a hostile registry answering "a" would otherwise mask every "a" of the log.
-  if (token && usable) {
-    mask(token, env, write);
-    rememberSecrets([token]);
+  const usable = token !== undefined && isCratesToken(token) ? token : undefined;
+  if (usable) {
+    mask(usable, env, write);
+    rememberSecrets([usable]);
   }
-  if (answer.status === 200 && token && usable) return { ok: true, token };
+  if (answer.status === 200 && usable) return { ok: true, token: usable };
   // A token in an answer that is not a success is not used: it is revoked rather than left valid for 30 minutes.
   if (token) await revokeCratesToken(registry, token);
   const detail = errorDetail(body);

@@ -4,6 +4,7 @@ import {
   describeFetchError,
   type HttpAnswer,
   httpRequest,
+  isCleartextRemote,
   isObject,
   parseJsonAnswer,
   redactUrl,
@@ -129,8 +130,7 @@ export function checkGitlabIdToken(idToken: string, audience: string, index: str
  */
 export function requireSecureIndex(urls: PypiIndexUrls): void {
   const url = new URL(urls.mintToken);
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  if (url.protocol === "https:" || (url.protocol === "http:" && loopback)) return;
+  if (url.protocol === "https:" || (url.protocol === "http:" && !isCleartextRemote(url))) return;
   throw new PypiUploadError(
     "pypi-index-insecure",
     `${redactUrl(urls.index)} is not https: the job's ID token would travel in clear text to mint an upload token`,

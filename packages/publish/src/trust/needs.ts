@@ -1,8 +1,8 @@
 // The trusted publisher each package of the workspace needs, as data: npm (created with `npm trust`), PyPI and
 // crates.io (values to enter on their settings pages; neither has an API for it).
 import { PolyglotError, RepoFiles, toRelative, type Workspace } from "@polyglot-changesets/core";
-import { redactUrl } from "../http.js";
-import { NpmConfig, readNpmrcFiles, withTrailingSlash } from "../npmrc.js";
+import { isCleartextRemote, redactUrl } from "../http.js";
+import { NpmConfig, type NpmrcFile, readNpmrcFiles, withTrailingSlash } from "../npmrc.js";
 import { repositoryOf } from "../preflight.js";
 import { jobsOf, parseYamlFile, workflowContext } from "../workflows/index.js";
 
@@ -138,27 +138,15 @@ function requireSecureRegistries(
   env: NodeJS.ProcessEnv,
 ): void {
   const publishConfig = (pkg.packageJson.publishConfig ?? {}) as Record<string, unknown>;
-  const folders = pkg.dir === root ? [root] : [root, pkg.dir];
-  for (const folder of folders) {
+  for (const folder of pkg.dir === root ? [root] : [root, pkg.dir]) {
     const files = readNpmrcFiles(folder, env);
     const registry = new NpmConfig(files, env).registryFor(pkg.name, publishConfig);
-    if (!isInsecure(registry)) continue;
-    const fromPackageJson = Object.values(publishConfig).some(
-      (value) => typeof value === "string" && withTrailingSlash(value) === registry,
-    );
-    const npmrc = files.find((file) => file.entries.some((entry) => /(^|:)registry$/.test(entry.key)));
+    if (!isCleartext(registry)) continue;
     throw new PolyglotError(
       `${pkg.name} publishes to ${redactUrl(registry)}, which is not https: npm trust would send your login and one-time password to it in clear text`,
       {
         code: "trust-registry-insecure",
-        file: fromPackageJson
-          ? `${pkg.relativeDir}/package.json`
-          : npmrc
-            ? npmrc.kind === "project"
-              ? toRelative(root, npmrc.path)
-              : npmrc.path
-            : `${pkg.relativeDir}/package.json`,
-        setting: fromPackageJson || !npmrc ? "publishConfig.registry" : "registry",
+        ...registrySetting(root, pkg.relativeDir, registry, publishConfig, files),
         fix: "use the registry's https URL (publishConfig.registry, or registry= in the .npmrc), or remove the setting to publish to the default registry",
         exitCode: 2,
       },
@@ -166,13 +154,23 @@ function requireSecureRegistries(
   }
 }
 
-function isInsecure(registry: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(registry);
-  } catch {
-    return false;
-  }
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  return url.protocol === "http:" && !loopback;
+function isCleartext(registry: string): boolean {
+  return URL.canParse(registry) && isCleartextRemote(new URL(registry));
+}
+
+/** Where `registry` was set: the package.json's publishConfig, else the first npmrc file setting a registry. */
+function registrySetting(
+  root: string,
+  relativeDir: string,
+  registry: string,
+  publishConfig: Record<string, unknown>,
+  files: readonly NpmrcFile[],
+): { file: string; setting: string } {
+  const inPackageJson = Object.values(publishConfig).some(
+    (value) => typeof value === "string" && withTrailingSlash(value) === registry,
+  );
+  const npmrc = files.find((file) => file.entries.some((entry) => /(^|:)registry$/.test(entry.key)));
+  if (inPackageJson || !npmrc)
+    return { file: `${relativeDir}/package.json`, setting: "publishConfig.registry" };
+  return { file: npmrc.kind === "project" ? toRelative(root, npmrc.path) : npmrc.path, setting: "registry" };
 }
